@@ -1,0 +1,3 @@
+"""shiftmix service edge: the FastAPI app, its schemas, storage, jobs and the ``shiftmix`` CLI."""
+
+__all__: list[str] = []

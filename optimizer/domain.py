@@ -1,0 +1,487 @@
+"""User-facing inputs and outputs of the optimizer (pydantic v2 domain types).
+
+Every field names its unit (``_s``, ``_min``, ``_cents``, ``_per_hour_cents``); ratios in 0-1 are named as such.
+Money is integer minor units (cents). Times of day are local to the problem's IANA time zone; timestamps
+are timezone-aware. Validation lives here, so the CLI, the API and the tests get the same field-named errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+INTERVAL_MINUTES_ALLOWED: tuple[int, ...] = (15, 30, 60)
+"""Interval lengths the grid supports [min]."""
+
+GIG_SHIFT_MINUTES = 240
+"""Length of a gig micro-shift [min]."""
+
+MIN_REST_MINUTES = 11 * 60
+"""Default minimum rest between two FTE shifts [min] (EU working-time directive)."""
+
+MAX_CONSECUTIVE_DAYS = 6
+"""Default maximum consecutive working days for an FTE."""
+
+MAX_HORIZON_DAYS = 35
+"""Longest planning horizon accepted [days]."""
+
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+IntervalMinutes = Literal[15, 30, 60]
+Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Domain(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _minutes_of(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+class ServiceTarget(_Domain):
+    """Wait-time target and the staffing assumptions that turn it into agents."""
+
+    service_level: float = Field(
+        0.80, gt=0.0, lt=1.0, description="Share of contacts answered within `answer_within_s` (0-1)."
+    )
+    answer_within_s: float = Field(20.0, ge=0.0, description="Answer-time threshold of the service level [s].")
+    max_asa_s: float | None = Field(
+        None, gt=0.0, description="Optional ceiling on the average speed of answer [s]."
+    )
+    max_occupancy: float = Field(
+        0.85, gt=0.0, le=1.0, description="Highest share of staffed time agents may spend handling contacts (0-1]."
+    )
+    shrinkage: float = Field(
+        0.30,
+        ge=0.0,
+        lt=1.0,
+        description=(
+            "Share of scheduled (on-shift, not on break) time lost to absence, training and meetings [0-1). "
+            "Scheduled breaks are modelled explicitly and are not part of it."
+        ),
+    )
+    patience_s: float | None = Field(
+        None,
+        gt=0.0,
+        description="Mean customer patience [s]; when set, staffing uses Erlang A (abandonment) instead of Erlang C.",
+    )
+    concurrency: int = Field(1, ge=1, le=10, description="Contacts one agent handles at once (chat), 1 for voice.")
+
+
+class Automation(_Domain):
+    """Hybrid service: the share of contacts a bot resolves and the extra effort of what it escalates."""
+
+    containment: float = Field(
+        0.0, ge=0.0, lt=1.0, description="Share of incoming contacts resolved by the bot without a person [0-1)."
+    )
+    escalated_aht_uplift: float = Field(
+        0.0,
+        ge=0.0,
+        le=2.0,
+        description="Relative increase of handle time on contacts that reach a person (0.25 = +25%).",
+    )
+
+
+class BreakRule(_Domain):
+    """One break placed inside a shift, within a window measured from the shift's start and end."""
+
+    length_min: int = Field(30, gt=0, le=120, description="Break length [min]; a multiple of the interval.")
+    earliest_after_start_min: int = Field(
+        120, ge=0, description="The break starts at least this long after the shift starts [min]."
+    )
+    latest_before_end_min: int = Field(
+        120, ge=0, description="The break ends at least this long before the shift ends [min]."
+    )
+    applies_from_shift_min: int = Field(
+        360, ge=0, description="Shifts at least this long get the break [min]; shorter shifts get none."
+    )
+    paid: bool = Field(False, description="Whether break time is paid.")
+
+
+class Contract(_Domain):
+    """An FTE contract: hours, days, shift shapes, start window and pay."""
+
+    name: str = Field(description="Contract name that workers refer to.")
+    min_hours_per_week: float = Field(ge=0.0, le=84.0, description="Least paid hours per full week [h].")
+    max_hours_per_week: float = Field(gt=0.0, le=84.0, description="Most paid hours per full week [h].")
+    min_days_per_week: int = Field(0, ge=0, le=7, description="Least working days per full week.")
+    max_days_per_week: int = Field(5, ge=1, le=7, description="Most working days per full week.")
+    shift_lengths_min: tuple[int, ...] = Field(
+        (480,), min_length=1, description="Allowed shift lengths, start to end including breaks [min]."
+    )
+    earliest_start: dt.time = Field(dt.time(7, 0), description="Earliest local start time of a shift.")
+    latest_start: dt.time = Field(dt.time(14, 0), description="Latest local start time of a shift.")
+    break_rule: BreakRule | None = Field(
+        default_factory=BreakRule, description="Break placed inside long shifts; null for none."
+    )
+    cost_per_hour_cents: int = Field(gt=0, description="Employer cost per paid hour [cents/h].")
+    min_rest_min: int = Field(
+        MIN_REST_MINUTES, ge=0, le=24 * 60, description="Least rest between the end of a shift and the next start [min]."
+    )
+    max_consecutive_days: int = Field(
+        MAX_CONSECUTIVE_DAYS, ge=1, le=14, description="Most working days in a row."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_identifier(cls, v: str) -> str:
+        if not _ID_PATTERN.match(v):
+            msg = "must be 1-64 letters, digits, '_', '.', '-' and start with a letter or digit"
+            raise ValueError(msg)
+        return v
+
+    @field_validator("shift_lengths_min")
+    @classmethod
+    def _lengths_positive(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(length < 60 or length > 14 * 60 for length in v):
+            msg = "every shift length must be between 60 and 840 minutes"
+            raise ValueError(msg)
+        if len(set(v)) != len(v):
+            msg = "shift lengths must not repeat"
+            raise ValueError(msg)
+        return tuple(sorted(v))
+
+    @model_validator(mode="after")
+    def _hours_ordered(self) -> Self:
+        if self.min_hours_per_week > self.max_hours_per_week:
+            msg = "min_hours_per_week must not exceed max_hours_per_week"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _days_ordered(self) -> Self:
+        if self.min_days_per_week > self.max_days_per_week:
+            msg = "min_days_per_week must not exceed max_days_per_week"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _start_window_ordered(self) -> Self:
+        if self.earliest_start > self.latest_start:
+            msg = "earliest_start must not be after latest_start"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _week_is_reachable(self) -> Self:
+        paid = [self.paid_minutes(length) for length in self.shift_lengths_min]
+        most_min = self.max_days_per_week * max(paid)
+        least_min = self.min_days_per_week * min(paid)
+        if most_min < self.min_hours_per_week * 60:
+            msg = (
+                f"min_hours_per_week {self.min_hours_per_week:g} cannot be reached: at most "
+                f"{self.max_days_per_week} days of {max(paid) / 60:g} paid hours = {most_min / 60:g} h"
+            )
+            raise ValueError(msg)
+        if least_min > self.max_hours_per_week * 60:
+            msg = (
+                f"max_hours_per_week {self.max_hours_per_week:g} is exceeded by the least work: "
+                f"{self.min_days_per_week} days of {min(paid) / 60:g} paid hours = {least_min / 60:g} h"
+            )
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _break_fits(self) -> Self:
+        rule = self.break_rule
+        if rule is None:
+            return self
+        for length in self.shift_lengths_min:
+            if length < rule.applies_from_shift_min:
+                continue
+            if rule.earliest_after_start_min + rule.length_min + rule.latest_before_end_min > length:
+                msg = f"the break window does not fit inside a {length}-minute shift"
+                raise ValueError(msg)
+        return self
+
+    def paid_minutes(self, shift_length_min: int) -> int:
+        """Return the paid minutes of a shift of the given length [min]."""
+        rule = self.break_rule
+        if rule is None or rule.paid or shift_length_min < rule.applies_from_shift_min:
+            return shift_length_min
+        return shift_length_min - rule.length_min
+
+    @property
+    def earliest_start_min(self) -> int:
+        """Earliest start as minutes after local midnight [min]."""
+        return _minutes_of(self.earliest_start)
+
+    @property
+    def latest_start_min(self) -> int:
+        """Latest start as minutes after local midnight [min]."""
+        return _minutes_of(self.latest_start)
+
+
+class TimeOff(_Domain):
+    """A half-open period ``[start, end)`` in which a worker cannot work."""
+
+    start: AwareDatetime = Field(description="Start of the absence (timezone-aware).")
+    end: AwareDatetime = Field(description="End of the absence, exclusive (timezone-aware).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            msg = "end must be after start"
+            raise ValueError(msg)
+        return self
+
+
+class Worker(_Domain):
+    """One permanent employee (FTE); ``worker_id`` may be a pseudonym."""
+
+    worker_id: str = Field(description="Stable, possibly pseudonymous identifier.")
+    contract: str = Field(description="Name of the worker's contract in `workforce.contracts`.")
+    time_off: tuple[TimeOff, ...] = Field((), description="Periods the worker is unavailable.")
+
+    @field_validator("worker_id")
+    @classmethod
+    def _id_format(cls, v: str) -> str:
+        if not _ID_PATTERN.match(v):
+            msg = "must be 1-64 letters, digits, '_', '.', '-' and start with a letter or digit"
+            raise ValueError(msg)
+        return v
+
+    @model_validator(mode="after")
+    def _time_off_disjoint(self) -> Self:
+        spans = sorted(self.time_off, key=lambda t: t.start)
+        for a, b in zip(spans, spans[1:], strict=False):
+            if b.start < a.end:
+                msg = f"time_off periods overlap ({a.start.isoformat()} .. {a.end.isoformat()} and {b.start.isoformat()})"
+                raise ValueError(msg)
+        return self
+
+
+class GigPool(_Domain):
+    """The flexible gig layer: fixed-length micro-shifts at a premium rate, capped per interval."""
+
+    shift_minutes: int = Field(
+        GIG_SHIFT_MINUTES, ge=60, le=12 * 60, description="Length of one gig micro-shift [min], no break."
+    )
+    cost_per_hour_cents: int = Field(gt=0, description="Cost per gig hour [cents/h].")
+    max_concurrent: int = Field(ge=0, le=100_000, description="Most gig workers on shift in any interval.")
+    max_shifts_per_day: int | None = Field(
+        None, ge=0, description="Most gig shifts starting on one local day; null for no cap."
+    )
+    earliest_start: dt.time = Field(dt.time(0, 0), description="Earliest local start time of a gig shift.")
+    latest_start: dt.time = Field(dt.time(23, 59), description="Latest local start time of a gig shift.")
+    fill_rate: float = Field(
+        1.0,
+        gt=0.0,
+        le=1.0,
+        description="Expected share of posted gig shifts that are taken (0-1]; coverage counts posted x fill_rate.",
+    )
+    lead_time_min: int = Field(
+        0, ge=0, description="Least time between posting a gig shift and its start [min] (used by re-plans)."
+    )
+
+    @model_validator(mode="after")
+    def _start_window_ordered(self) -> Self:
+        if self.earliest_start > self.latest_start:
+            msg = "earliest_start must not be after latest_start"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def earliest_start_min(self) -> int:
+        """Earliest start as minutes after local midnight [min]."""
+        return _minutes_of(self.earliest_start)
+
+    @property
+    def latest_start_min(self) -> int:
+        """Latest start as minutes after local midnight [min]."""
+        return _minutes_of(self.latest_start)
+
+
+class Workforce(_Domain):
+    """Contracts, the FTEs on them, and the gig pool."""
+
+    contracts: tuple[Contract, ...] = Field(min_length=1, description="Contracts that workers refer to by name.")
+    workers: tuple[Worker, ...] = Field((), description="Permanent staff.")
+    gig_pool: GigPool | None = Field(None, description="Gig micro-shift pool; null when there is none.")
+
+    @model_validator(mode="after")
+    def _contract_names_unique(self) -> Self:
+        seen: set[str] = set()
+        for c in self.contracts:
+            if c.name in seen:
+                msg = f"contract name {c.name!r} appears twice"
+                raise ValueError(msg)
+            seen.add(c.name)
+        return self
+
+    @model_validator(mode="after")
+    def _worker_ids_unique(self) -> Self:
+        seen: set[str] = set()
+        for w in self.workers:
+            if w.worker_id in seen:
+                msg = f"worker_id {w.worker_id!r} appears twice"
+                raise ValueError(msg)
+            seen.add(w.worker_id)
+        return self
+
+    @model_validator(mode="after")
+    def _contracts_known(self) -> Self:
+        names = {c.name for c in self.contracts}
+        for i, w in enumerate(self.workers):
+            if w.contract not in names:
+                msg = f"workers[{i}].contract {w.contract!r} is not one of the contracts ({', '.join(sorted(names))})"
+                raise ValueError(msg)
+        return self
+
+    def contract_of(self, worker: Worker) -> Contract:
+        """Return the contract a worker is on."""
+        return next(c for c in self.contracts if c.name == worker.contract)
+
+
+class DemandInterval(_Domain):
+    """Forecast demand in one interval ``[interval_start, interval_start + interval_min)``."""
+
+    interval_start: AwareDatetime = Field(description="Start of the interval (timezone-aware).")
+    volume: float = Field(ge=0.0, description="Contacts arriving in the interval (before bot containment).")
+    aht_s: float = Field(gt=0.0, le=86_400.0, description="Average handle time of a contact [s].")
+
+
+class PlanningProblem(_Domain):
+    """Everything one plan needs: site clock, horizon, demand, service target and workforce."""
+
+    timezone: str = Field("Europe/Stockholm", description="IANA time zone of the site (local clock rules).")
+    start_date: dt.date = Field(description="First local day of the horizon.")
+    days: int = Field(7, ge=1, le=MAX_HORIZON_DAYS, description="Number of local days in the horizon.")
+    interval_min: IntervalMinutes = Field(30, description="Interval length [min]: 15, 30 or 60.")
+    demand: tuple[DemandInterval, ...] = Field(
+        min_length=1, description="Demand per interval, one row per interval of the horizon, in order."
+    )
+    service_target: ServiceTarget = Field(default_factory=ServiceTarget, description="Wait-time target.")
+    automation: Automation = Field(default_factory=Automation, description="Bot containment and escalation.")
+    workforce: Workforce = Field(description="Contracts, staff and gig pool.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"{v!r} is not an IANA time zone name (e.g. 'Europe/Stockholm')"
+            raise ValueError(msg) from None
+        return v
+
+    @model_validator(mode="after")
+    def _grid_fits_shapes(self) -> Self:
+        for i, c in enumerate(self.workforce.contracts):
+            bad = [m for m in c.shift_lengths_min if m % self.interval_min]
+            if bad:
+                msg = f"workforce.contracts[{i}].shift_lengths_min {bad} are not multiples of interval_min {self.interval_min}"
+                raise ValueError(msg)
+            if c.break_rule is not None and c.break_rule.length_min % self.interval_min:
+                msg = (
+                    f"workforce.contracts[{i}].break_rule.length_min {c.break_rule.length_min} "
+                    f"is not a multiple of interval_min {self.interval_min}"
+                )
+                raise ValueError(msg)
+        pool = self.workforce.gig_pool
+        if pool is not None and pool.shift_minutes % self.interval_min:
+            msg = f"workforce.gig_pool.shift_minutes {pool.shift_minutes} is not a multiple of interval_min {self.interval_min}"
+            raise ValueError(msg)
+        return self
+
+
+class SolveParams(_Domain):
+    """Knobs of one CP-SAT solve; part of the inputs digest."""
+
+    time_limit_s: float = Field(30.0, gt=0.0, le=3600.0, description="Wall-clock limit of the solve [s].")
+    relative_gap: float = Field(
+        0.0, ge=0.0, lt=1.0, description="Stop once (objective - bound) / objective is at most this (0-1)."
+    )
+    num_workers: int = Field(8, ge=1, le=64, description="CP-SAT search workers (threads).")
+    random_seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT random seed.")
+    shortfall_penalty_per_hour_cents: int | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Penalty per agent-hour of coverage below the requirement [cents/h]; "
+            "null derives 10x the dearest hourly rate."
+        ),
+    )
+
+
+# ---- outputs -------------------------------------------------------------------------------------------------
+
+ShiftKind = Literal["fte", "gig"]
+SolveStatus = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"]
+
+
+class ShiftBreak(_Domain):
+    """A break inside a shift, half-open ``[start, end)``."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class PlannedShift(_Domain):
+    """One shift in a plan: an FTE's shift or one gig micro-shift."""
+
+    worker_id: str = Field(description="FTE id, or a generated gig slot id such as 'gig-0001'.")
+    kind: ShiftKind = Field(description="'fte' or 'gig'.")
+    start: AwareDatetime = Field(description="Shift start (timezone-aware).")
+    end: AwareDatetime = Field(description="Shift end, exclusive (timezone-aware).")
+    breaks: tuple[ShiftBreak, ...] = Field((), description="Breaks inside the shift.")
+    paid_minutes: int = Field(ge=0, description="Paid time of the shift [min].")
+    cost_cents: int = Field(ge=0, description="Cost of the shift [cents].")
+
+
+class CoverageRow(_Domain):
+    """Demand, requirement and staffing in one interval (the coverage CSV row)."""
+
+    interval_start: AwareDatetime
+    volume: float = Field(description="Contacts reaching people in the interval (after bot containment).")
+    aht_s: float = Field(description="Average handle time of contacts reaching people [s].")
+    required: int = Field(description="Agents to schedule, including shrinkage.")
+    scheduled: int = Field(description="People on shift and not on break (gig counted at fill rate, rounded down).")
+    service_level: float = Field(description="Forecast share answered within the target time at `scheduled`.")
+    asa_s: float = Field(description="Forecast average speed of answer at `scheduled` [s].")
+
+
+class SolverReport(_Domain):
+    """How the plan was produced: status, objective, bound, gap, time and parameters."""
+
+    status: SolveStatus
+    objective_cents: int | None = Field(description="Objective of the best plan found [cents].")
+    best_bound_cents: int | None = Field(description="Proven lower bound on the objective [cents].")
+    gap_ratio: float | None = Field(description="(objective - bound) / objective, 0 when optimal.")
+    wall_time_s: float
+    params: SolveParams
+    solver_version: str
+
+
+class PlanKpis(_Domain):
+    """Headline numbers of a plan."""
+
+    total_cost_cents: int
+    fte_cost_cents: int
+    gig_cost_cents: int
+    fte_hours: float = Field(description="Paid FTE hours [h].")
+    gig_hours: float = Field(description="Posted gig hours [h].")
+    gig_shifts: int
+    service_level: float = Field(description="Volume-weighted forecast service level over the horizon.")
+    asa_s: float = Field(description="Volume-weighted forecast average speed of answer [s].")
+    shortfall_agent_hours: float = Field(description="Agent-hours below the requirement [h].")
+    understaffed_intervals: int = Field(description="Intervals with scheduled < required.")
+
+
+class Plan(_Domain):
+    """A solved plan with everything needed to explain it."""
+
+    inputs_digest: str = Field(description="SHA-256 of the canonical problem and solve parameters.")
+    software_version: str
+    timezone: str
+    interval_min: int
+    solver: SolverReport
+    cost_terms_cents: dict[str, int] = Field(description="Objective split into named terms [cents].")
+    kpis: PlanKpis
+    shifts: tuple[PlannedShift, ...]
+    coverage: tuple[CoverageRow, ...]
