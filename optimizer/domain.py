@@ -443,7 +443,9 @@ class CoverageRow(_Domain):
     required: int = Field(description="Agents to schedule, including shrinkage.")
     scheduled: int = Field(description="People on shift and not on break (gig counted at fill rate, rounded down).")
     service_level: float = Field(description="Forecast share answered within the target time at `scheduled`.")
-    asa_s: float = Field(description="Forecast average speed of answer at `scheduled` [s].")
+    asa_s: float | None = Field(
+        description="Forecast average speed of answer at `scheduled` [s]; null when the queue is unstable."
+    )
 
 
 class SolverReport(_Domain):
@@ -468,7 +470,9 @@ class PlanKpis(_Domain):
     gig_hours: float = Field(description="Posted gig hours [h].")
     gig_shifts: int
     service_level: float = Field(description="Volume-weighted forecast service level over the horizon.")
-    asa_s: float = Field(description="Volume-weighted forecast average speed of answer [s].")
+    asa_s: float | None = Field(
+        description="Volume-weighted forecast average speed of answer [s]; null when some interval is unstable."
+    )
     shortfall_agent_hours: float = Field(description="Agent-hours below the requirement [h].")
     understaffed_intervals: int = Field(description="Intervals with scheduled < required.")
 

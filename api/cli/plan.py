@@ -1,0 +1,82 @@
+"""``shiftmix plan``: run the main job on the bundled example or a config file and write the plan files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from api.cli._errors import describe_validation_error
+from optimizer.domain import SolveParams
+from optimizer.errors import InputError
+from scenarios.pipeline import PlanRun, run_plan, write_outputs
+from scenarios.spec import load_example, load_plan_config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``plan`` sub-command."""
+    p = sub.add_parser("plan", help="forecast, staff and schedule a horizon; write schedule, coverage and plan files")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--example", action="store_true", help="run the bundled example (Stockholm, 60 FTEs + gig)")
+    src.add_argument("--config", type=Path, metavar="FILE", help="a plan config (YAML or JSON)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
+    p.add_argument("--time-limit-s", type=float, metavar="S", help="override the solver time limit [s]")
+    p.add_argument("--seed", type=int, metavar="N", help="override the solver random seed")
+    p.add_argument("--workers", type=int, metavar="N", help="override the number of CP-SAT workers")
+    p.set_defaults(handler=run)
+
+
+def _params(args: argparse.Namespace, base: SolveParams) -> SolveParams:
+    overrides = {
+        k: v
+        for k, v in (("time_limit_s", args.time_limit_s), ("random_seed", args.seed), ("num_workers", args.workers))
+        if v is not None
+    }
+    try:
+        return SolveParams.model_validate({**base.model_dump(), **overrides})
+    except ValidationError as exc:
+        flag = {"time_limit_s": "--time-limit-s", "random_seed": "--seed", "num_workers": "--workers"}
+        loc = str(exc.errors()[0]["loc"][0])
+        raise InputError.single(flag.get(loc, loc), describe_validation_error(exc).split(": ", 1)[1]) from None
+
+
+def _money(cents: int) -> str:
+    return f"{cents / 100:,.2f}"
+
+
+def summary(run: PlanRun) -> str:
+    """Return the short human summary printed after a plan."""
+    p = run.plan
+    k = p.kpis
+    s = p.solver
+    first, last = run.problem.demand[0].interval_start, run.problem.demand[-1].interval_start
+    lines = [
+        f"horizon      {first:%Y-%m-%d} .. {last:%Y-%m-%d} ({run.problem.days} days, {p.interval_min}-min intervals, "
+        f"{p.timezone})",
+        f"forecast     {run.forecast.model}: {sum(d.volume for d in run.problem.demand):,.0f} contacts",
+        f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} + gig {_money(k.gig_cost_cents)}",
+        f"hours        FTE {k.fte_hours:,.1f} h; gig {k.gig_hours:,.1f} h in {k.gig_shifts} micro-shifts",
+        f"service      {k.service_level:.1%} within {run.problem.service_target.answer_within_s:g} s "
+        f"(target {run.problem.service_target.service_level:.0%}); ASA "
+        + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
+        f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours",
+        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, bound {_money(s.best_bound_cents or 0)}, "
+        f"gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
+        "check        " + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``shiftmix plan``."""
+    config, base_dir = load_example() if args.example else load_plan_config(args.config)
+    result = run_plan(config, base_dir, _params(args, config.solve))
+    paths = write_outputs(result, args.out)
+    print(summary(result))
+    print("wrote        " + ", ".join(str(p) for p in paths))
+    if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
+        print(f"shiftmix: error: no plan found (solver status {result.plan.solver.status})", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,246 @@
+"""Solver-independent plan check: every rule re-verified from the plan's shifts and the problem alone.
+
+``check_plan`` does not look at CP-SAT, ``ModelInput`` or the model's variables: it recomputes coverage,
+costs and the objective from timestamps with plain datetime arithmetic, so a bug in ``prepare``, a
+constraint family or ``extract`` shows up as a violation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
+from optimizer.model.inputs import shortfall_penalty_cents
+from optimizer.staffing import human_demand, staffing_requirements
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: which rule, where (a field path or shift), and what is wrong."""
+
+    rule: str
+    where: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.where}: {self.detail}"
+
+
+def _local(ts: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return ts.astimezone(zone)
+
+
+def _minutes(a: dt.datetime, b: dt.datetime) -> float:
+    return (b - a).total_seconds() / 60
+
+
+def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min: int) -> list[Violation]:
+    out = []
+    where = f"{s.worker_id} {s.start.isoformat()}"
+    length = _minutes(s.start, s.end)
+    if length not in c.shift_lengths_min:
+        out.append(Violation("shift_length", where, f"{length:g} min is not one of {list(c.shift_lengths_min)}"))
+    clock = _local(s.start, zone).time()
+    if not (c.earliest_start <= clock <= c.latest_start):
+        out.append(Violation("start_window", where, f"starts {clock} outside {c.earliest_start}-{c.latest_start}"))
+    if (clock.hour * 60 + clock.minute) % interval_min:
+        out.append(Violation("start_grid", where, f"starts {clock}, off the {interval_min}-minute grid"))
+    rule = c.break_rule
+    needs_break = rule is not None and length >= rule.applies_from_shift_min
+    if needs_break and rule is not None:
+        if len(s.breaks) != 1:
+            out.append(Violation("breaks", where, f"has {len(s.breaks)} breaks, expected 1"))
+        for b in s.breaks:
+            if _minutes(b.start, b.end) != rule.length_min:
+                out.append(Violation("breaks", where, f"break of {_minutes(b.start, b.end):g} min"))
+            if _minutes(s.start, b.start) < rule.earliest_after_start_min or (
+                _minutes(b.end, s.end) < rule.latest_before_end_min
+            ):
+                out.append(Violation("breaks", where, f"break at {b.start.isoformat()} is outside its window"))
+    elif s.breaks:
+        out.append(Violation("breaks", where, "has a break but the shift is too short for one"))
+    paid = c.paid_minutes(int(length))
+    if s.paid_minutes != paid:
+        out.append(Violation("paid_minutes", where, f"says {s.paid_minutes} min, contract gives {paid}"))
+    cost = round(paid * c.cost_per_hour_cents / 60)
+    if s.cost_cents != cost:
+        out.append(Violation("cost", where, f"says {s.cost_cents} cents, contract gives {cost}"))
+    return out
+
+
+def _check_worker(
+    worker: Worker, c: Contract, shifts: list[PlannedShift], problem: PlanningProblem, zone: ZoneInfo
+) -> list[Violation]:
+    out: list[Violation] = []
+    shifts = sorted(shifts, key=lambda s: s.start)
+    for s in shifts:
+        out.extend(_check_fte_shift(s, c, zone, problem.interval_min))
+        out.extend(
+            Violation("time_off", f"{worker.worker_id} {s.start.isoformat()}", "overlaps time off")
+            for off in worker.time_off
+            if s.start < off.end and off.start < s.end
+        )
+    days = [(_local(s.start, zone).date() - problem.start_date).days for s in shifts]
+    for d in {d for d in days if days.count(d) > 1}:
+        out.append(Violation("one_shift_per_day", f"{worker.worker_id} day {d}", "more than one shift"))
+    for a, b in zip(shifts, shifts[1:], strict=False):
+        rest = _minutes(a.end, b.start)
+        if rest < c.min_rest_min:
+            out.append(Violation("rest", f"{worker.worker_id} {b.start.isoformat()}", f"only {rest:g} min rest"))
+    worked = sorted(set(days))
+    run = 1
+    for prev, cur in zip(worked, worked[1:], strict=False):
+        run = run + 1 if cur == prev + 1 else 1
+        if run > c.max_consecutive_days:
+            out.append(Violation("consecutive_days", f"{worker.worker_id} day {cur}", f"{run} days in a row"))
+    for first in range(0, problem.days, 7):
+        span = min(7, problem.days - first)
+        in_week = [s for s, d in zip(shifts, days, strict=True) if first <= d < first + span]
+        paid = sum(s.paid_minutes for s in in_week)
+        where = f"{worker.worker_id} week {first // 7}"
+        if paid > math.floor(c.max_hours_per_week * 60):
+            out.append(Violation("max_hours", where, f"{paid / 60:g} h"))
+        if len(in_week) > c.max_days_per_week:
+            out.append(Violation("max_days", where, f"{len(in_week)} days"))
+        if span == 7 and not worker.time_off:
+            if paid < math.floor(c.min_hours_per_week * 60):
+                out.append(Violation("min_hours", where, f"{paid / 60:g} h < {c.min_hours_per_week:g} h"))
+            if len(in_week) < c.min_days_per_week:
+                out.append(Violation("min_days", where, f"{len(in_week)} days < {c.min_days_per_week}"))
+    return out
+
+
+def _check_gigs(problem: PlanningProblem, gigs: list[PlannedShift], zone: ZoneInfo) -> list[Violation]:
+    pool = problem.workforce.gig_pool
+    if pool is None:
+        return [Violation("gig_pool", g.worker_id, "gig shift but no gig pool") for g in gigs]
+    out = []
+    per_day: dict[dt.date, int] = defaultdict(int)
+    for g in gigs:
+        length = _minutes(g.start, g.end)
+        clock = _local(g.start, zone).time()
+        per_day[_local(g.start, zone).date()] += 1
+        if length != pool.shift_minutes:
+            out.append(Violation("gig_length", g.worker_id, f"{length:g} min, pool says {pool.shift_minutes}"))
+        if not (pool.earliest_start <= clock <= pool.latest_start):
+            out.append(Violation("gig_start_window", g.worker_id, f"starts {clock}"))
+        cost = round(pool.shift_minutes * pool.cost_per_hour_cents / 60)
+        if g.cost_cents != cost or g.paid_minutes != pool.shift_minutes:
+            out.append(Violation("cost", g.worker_id, f"says {g.cost_cents} cents, pool gives {cost}"))
+    if pool.max_shifts_per_day is not None:
+        out.extend(
+            Violation("gig_per_day", str(day), f"{n} gig shifts > {pool.max_shifts_per_day}")
+            for day, n in sorted(per_day.items())
+            if n > pool.max_shifts_per_day
+        )
+    return out
+
+
+def _recount(starts: list[dt.datetime], step: dt.timedelta, shifts: list[PlannedShift]) -> np.ndarray:
+    """Count shifts covering each whole interval, minus those on break, by plain datetime comparison."""
+    counts = np.zeros(len(starts), dtype=np.int64)
+    for i, t in enumerate(starts):
+        end = t + step
+        for s in shifts:
+            if s.start <= t and end <= s.end and not any(b.start < end and t < b.end for b in s.breaks):
+                counts[i] += 1
+    return counts
+
+
+def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None = None) -> list[Violation]:
+    """Re-verify a plan against every rule of its problem, independently of the solver.
+
+    Checks each FTE shift (length, start window and grid, breaks, paid minutes, cost), each worker (time off,
+    one shift a day, rest, consecutive days, weekly hours and days), the gig pool (length, window, caps), the
+    coverage rows (requirement recomputed, ``scheduled`` recounted from the shifts), and the objective
+    (FTE + gig cost + shortfall penalty recomputed and compared with the solver's).
+
+    Returns
+    -------
+    list of Violation
+        Empty when the plan keeps every rule.
+    """
+    if plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
+        return []
+    zone = ZoneInfo(problem.timezone)
+    out: list[Violation] = []
+    workers = {w.worker_id: w for w in problem.workforce.workers}
+    by_worker: dict[str, list[PlannedShift]] = defaultdict(list)
+    gigs = []
+    for s in plan.shifts:
+        if s.kind == "gig":
+            gigs.append(s)
+        elif s.worker_id not in workers:
+            out.append(Violation("unknown_worker", s.worker_id, "not in the workforce"))
+        else:
+            by_worker[s.worker_id].append(s)
+    for wid, shifts in by_worker.items():
+        w = workers[wid]
+        out.extend(_check_worker(w, problem.workforce.contract_of(w), shifts, problem, zone))
+    out.extend(_check_gigs(problem, gigs, zone))
+
+    starts = [d.interval_start for d in problem.demand]
+    step = dt.timedelta(minutes=problem.interval_min)
+    fte = _recount(starts, step, [s for s in plan.shifts if s.kind == "fte"])
+    posted = _recount(starts, step, gigs)
+    pool = problem.workforce.gig_pool
+    if pool is not None:
+        out.extend(
+            Violation("gig_cap", starts[i].isoformat(), f"{int(posted[i])} gigs > {pool.max_concurrent}")
+            for i in np.flatnonzero(posted > pool.max_concurrent)
+        )
+    fill = round((pool.fill_rate if pool is not None else 1.0) * 1000)
+    scheduled = fte + posted * fill // 1000
+    demand = pd.DataFrame(
+        {"volume": [d.volume for d in problem.demand], "aht_s": [d.aht_s for d in problem.demand]},
+        index=pd.DatetimeIndex(starts).tz_convert(problem.timezone).rename("interval_start"),
+    )
+    required = staffing_requirements(
+        human_demand(demand, problem.automation), problem.service_target, interval_min=problem.interval_min
+    )["required"].to_numpy()
+    if len(plan.coverage) != len(starts):
+        out.append(Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals"))
+    else:
+        for i, row in enumerate(plan.coverage):
+            if row.scheduled != scheduled[i] or row.required != required[i]:
+                out.append(
+                    Violation(
+                        "coverage",
+                        f"coverage[{i}]",
+                        f"says required {row.required} scheduled {row.scheduled}, "
+                        f"recomputed {int(required[i])} and {int(scheduled[i])}",
+                    )
+                )
+    out.extend(_check_objective(problem, plan, required, scheduled, params or plan.solver.params))
+    return out
+
+
+def _check_objective(
+    problem: PlanningProblem, plan: Plan, required: np.ndarray, scheduled: np.ndarray, params: SolveParams
+) -> list[Violation]:
+    penalty = shortfall_penalty_cents(problem, params)
+    short = int(np.maximum(required - scheduled, 0).sum())
+    shift_cost = sum(s.cost_cents for s in plan.shifts)
+    total = shift_cost + penalty * short
+    if plan.solver.objective_cents is not None and total != plan.solver.objective_cents:
+        return [
+            Violation(
+                "objective",
+                "solver.objective_cents",
+                f"solver says {plan.solver.objective_cents}, recomputed {total} "
+                f"(shifts {shift_cost} + {penalty} x {short} short agent-intervals)",
+            )
+        ]
+    return []
+
+
+def plan_cost_cents(plan: Plan) -> int:
+    """Return the cost of a plan's shifts [cents] (without shortfall penalty)."""
+    return sum(s.cost_cents for s in plan.shifts)

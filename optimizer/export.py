@@ -1,0 +1,59 @@
+"""Plan → the exchange-format frames of DESIGN.md (schedule CSV and coverage CSV)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from optimizer.domain import Plan
+
+SCHEDULE_COLUMNS = ("worker_id", "kind", "start", "end", "break_start", "break_end", "paid_minutes", "cost_cents")
+COVERAGE_COLUMNS = ("interval_start", "volume", "aht_s", "required", "scheduled", "service_level", "asa_s")
+
+
+def schedule_frame(plan: Plan) -> pd.DataFrame:
+    """Return one row per shift: ``worker_id,kind,start,end,break_start,break_end,paid_minutes,cost_cents``.
+
+    Times are ISO 8601 with the site's UTC offset; break columns are empty for shifts without a break.
+    FTE rows come first, by worker then start; gig rows follow in start order.
+    """
+    rows = []
+    for s in plan.shifts:
+        brk = s.breaks[0] if s.breaks else None
+        rows.append(
+            {
+                "worker_id": s.worker_id,
+                "kind": s.kind,
+                "start": s.start.isoformat(),
+                "end": s.end.isoformat(),
+                "break_start": brk.start.isoformat() if brk else "",
+                "break_end": brk.end.isoformat() if brk else "",
+                "paid_minutes": s.paid_minutes,
+                "cost_cents": s.cost_cents,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
+    order = frame["kind"].map({"fte": 0, "gig": 1})
+    return frame.assign(_o=order).sort_values(["_o", "worker_id", "start"]).drop(columns="_o").reset_index(drop=True)
+
+
+def coverage_frame(plan: Plan) -> pd.DataFrame:
+    """Return one row per interval: ``interval_start,volume,aht_s,required,scheduled,service_level,asa_s``.
+
+    ``volume`` and ``aht_s`` are what reaches people; ``required`` includes shrinkage; ``scheduled`` counts
+    people on shift and not on break (gig at the fill rate); ``asa_s`` is empty where the queue is unstable.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "interval_start": r.interval_start.isoformat(),
+                "volume": round(r.volume, 3),
+                "aht_s": round(r.aht_s, 1),
+                "required": r.required,
+                "scheduled": r.scheduled,
+                "service_level": round(r.service_level, 4),
+                "asa_s": round(r.asa_s, 2) if r.asa_s is not None else None,
+            }
+            for r in plan.coverage
+        ],
+        columns=list(COVERAGE_COLUMNS),
+    )

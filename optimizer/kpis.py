@@ -1,0 +1,97 @@
+"""Coverage, service level and cost headline numbers computed from a plan's shifts (not from solver values)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, ServiceTarget
+from optimizer.staffing import service_at
+
+
+def _ns(ts: object) -> int:
+    return int(pd.Timestamp(ts).as_unit("ns").value)  # type: ignore[arg-type]
+
+
+def on_floor(starts: pd.DatetimeIndex, interval_min: int, shifts: Iterable[PlannedShift], kind: str) -> np.ndarray:
+    """Count shifts of one kind on shift and not on break in each interval.
+
+    An interval counts a shift when the shift covers the whole interval ``[start, start + interval_min)``.
+    """
+    grid = starts.as_unit("ns").asi8
+    step = interval_min * 60 * 10**9
+    delta = np.zeros(len(grid) + 1, dtype=np.int64)
+    for s in shifts:
+        if s.kind != kind:
+            continue
+        spans = [(_ns(s.start), _ns(s.end), 1)] + [(_ns(b.start), _ns(b.end), -1) for b in s.breaks]
+        for lo, hi, sign in spans:
+            a = int(np.searchsorted(grid, lo, side="left"))
+            b = int(np.searchsorted(grid + step, hi, side="right"))
+            if b > a:
+                delta[a] += sign
+                delta[b] -= sign
+    return np.cumsum(delta)[:-1]
+
+
+def scheduled_agents(
+    starts: pd.DatetimeIndex, interval_min: int, shifts: Iterable[PlannedShift], fill_rate: float
+) -> np.ndarray:
+    """Return people expected on the floor per interval: FTEs not on break plus posted gigs x fill rate, floored."""
+    shifts = tuple(shifts)
+    fte = on_floor(starts, interval_min, shifts, "fte")
+    gig = on_floor(starts, interval_min, shifts, "gig")
+    permille = round(fill_rate * 1000)
+    return fte + (gig * permille) // 1000
+
+
+def coverage_rows(
+    demand: pd.DataFrame, required: np.ndarray, scheduled: np.ndarray, target: ServiceTarget, interval_min: int
+) -> tuple[CoverageRow, ...]:
+    """Return one coverage row per interval with the forecast service level and ASA at ``scheduled``."""
+    service = service_at(demand, scheduled, target, interval_min=interval_min)
+    rows = []
+    for i, ts in enumerate(demand.index):
+        asa = float(service["asa_s"].iloc[i])
+        rows.append(
+            CoverageRow(
+                interval_start=ts.to_pydatetime(),
+                volume=float(demand["volume"].iloc[i]),
+                aht_s=float(demand["aht_s"].iloc[i]),
+                required=int(required[i]),
+                scheduled=int(scheduled[i]),
+                service_level=float(service["service_level"].iloc[i]),
+                asa_s=asa if math.isfinite(asa) else None,
+            )
+        )
+    return tuple(rows)
+
+
+def plan_kpis(
+    shifts: tuple[PlannedShift, ...], coverage: tuple[CoverageRow, ...], interval_min: int, penalty_cents: int
+) -> PlanKpis:
+    """Return the headline numbers: cost split, hours, gig shifts, volume-weighted service level and ASA."""
+    fte_cost = sum(s.cost_cents for s in shifts if s.kind == "fte")
+    gig_cost = sum(s.cost_cents for s in shifts if s.kind == "gig")
+    short = sum(max(0, r.required - r.scheduled) for r in coverage)
+    volume = np.array([r.volume for r in coverage])
+    sl = np.array([r.service_level for r in coverage])
+    asa = np.array([np.inf if r.asa_s is None else r.asa_s for r in coverage])
+    total = volume.sum()
+    loaded = volume > 0
+    stable = bool(np.isfinite(asa[loaded]).all())
+    return PlanKpis(
+        total_cost_cents=fte_cost + gig_cost,
+        fte_cost_cents=fte_cost,
+        gig_cost_cents=gig_cost,
+        fte_hours=sum(s.paid_minutes for s in shifts if s.kind == "fte") / 60,
+        gig_hours=sum(s.paid_minutes for s in shifts if s.kind == "gig") / 60,
+        gig_shifts=sum(1 for s in shifts if s.kind == "gig"),
+        service_level=float((volume * sl).sum() / total) if total > 0 else 1.0,
+        asa_s=(float((volume[loaded] * asa[loaded]).sum() / total) if total > 0 else 0.0) if stable else None,
+        shortfall_agent_hours=short * interval_min / 60,
+        understaffed_intervals=sum(1 for r in coverage if r.scheduled < r.required),
+    )

@@ -1,0 +1,10 @@
+"""Constraint families of the CP-SAT model: one module and one public ``add_<family>`` each."""
+
+from optimizer.model.constraints.breaks import add_breaks
+from optimizer.model.constraints.coverage import add_coverage
+from optimizer.model.constraints.fte_contract import add_fte_contract
+from optimizer.model.constraints.gig_pool import add_gig_pool
+from optimizer.model.constraints.rest_and_days import add_rest_and_days
+from optimizer.model.constraints.symmetry import add_symmetry
+
+__all__ = ["add_breaks", "add_coverage", "add_fte_contract", "add_gig_pool", "add_rest_and_days", "add_symmetry"]

@@ -1,0 +1,305 @@
+"""prepare(): domain problem → ModelInput, the fully prepared integer data the CP-SAT model iterates over.
+
+All pandas, time-zone and unit work happens here, before CP-SAT: the interval grid, each worker's candidate
+shifts (interval indices, paid minutes, cost in cents, allowed break starts), rest conflicts, weekly limits,
+the gig start grid and caps, and the required agents per interval from the staffing maths.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.domain import Contract, GigPool, PlanningProblem, SolveParams, Worker
+from optimizer.errors import InputError, Issue
+from optimizer.grid import Grid, align_demand, build_grid
+from optimizer.staffing import human_demand, staffing_requirements
+
+SHORTFALL_PENALTY_FACTOR = 10
+"""Default shortfall penalty as a multiple of the dearest hourly rate (explicit, so plans can explain it)."""
+
+FILL_RATE_SCALE = 1000
+"""Gig fill rate is applied in integer permille inside the solver."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftType:
+    """A shift shape shared by any number of workers: start, length and the break it takes.
+
+    Breaks are counted per shift type, not per worker: which of the identical shifts takes which break slot
+    does not change coverage or cost, so it is decided after the solve.
+    """
+
+    start: int
+    length: int
+    break_len: int
+    break_starts: tuple[int, ...]
+
+    @property
+    def end(self) -> int:
+        """First interval after the shift."""
+        return self.start + self.length
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftOption:
+    """One candidate shift of one worker."""
+
+    day: int
+    shift_type: int
+    start: int
+    end: int
+    paid_min: int
+    cost_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLimit:
+    """Contract limits for one (possibly partial) week of the horizon, already prorated."""
+
+    week: int
+    first_day: int
+    last_day: int
+    min_paid_min: int
+    max_paid_min: int
+    min_days: int
+    max_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInput:
+    """Everything the model needs about one FTE."""
+
+    worker_id: str
+    contract: int
+    options: tuple[ShiftOption, ...]
+    rest_conflicts: tuple[tuple[int, tuple[int, ...]], ...]
+    weeks: tuple[WeekLimit, ...]
+    max_consecutive_days: int
+    symmetry_class: int
+
+    def options_on(self, day: int) -> list[int]:
+        """Return the indices of the options on a local day."""
+        return [k for k, o in enumerate(self.options) if o.day == day]
+
+
+@dataclass(frozen=True, slots=True)
+class GigInput:
+    """The gig pool on the grid."""
+
+    starts: tuple[int, ...]
+    length: int
+    cost_cents: int
+    paid_min: int
+    max_concurrent: int
+    max_per_day: int | None
+    fill_permille: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInput:
+    """Fully prepared input of the CP-SAT model: ints, tuples and numpy arrays only (plus the grid)."""
+
+    grid: Grid
+    required: np.ndarray
+    volume: np.ndarray
+    aht_s: np.ndarray
+    shift_types: tuple[ShiftType, ...]
+    workers: tuple[WorkerInput, ...]
+    gig: GigInput | None
+    shortfall_penalty_cents: int
+
+    @property
+    def intervals(self) -> int:
+        """Number of intervals in the horizon."""
+        return self.grid.size
+
+
+def demand_frame(problem: PlanningProblem) -> pd.DataFrame:
+    """Return the problem's demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``)."""
+    index = pd.DatetimeIndex([d.interval_start for d in problem.demand]).tz_convert(problem.timezone)
+    return pd.DataFrame(
+        {"volume": [d.volume for d in problem.demand], "aht_s": [d.aht_s for d in problem.demand]},
+        index=index.rename("interval_start").as_unit("ns"),
+    )
+
+
+def _cost_cents(paid_min: int, per_hour_cents: int) -> int:
+    return round(paid_min * per_hour_cents / 60)
+
+
+def _shift_type_index(types: dict[ShiftType, int], shift_type: ShiftType) -> int:
+    return types.setdefault(shift_type, len(types))
+
+
+def _blocked(grid: Grid, worker: Worker) -> np.ndarray:
+    """Return a boolean mask of intervals the worker is off."""
+    blocked = np.zeros(grid.size + 1, dtype=bool)
+    starts = grid.starts.asi8
+    step = grid.interval_min * 60 * 10**9
+    for off in worker.time_off:
+        lo = pd.Timestamp(off.start).as_unit("ns").value
+        hi = pd.Timestamp(off.end).as_unit("ns").value
+        blocked[: grid.size] |= (starts < hi) & (starts + step > lo)
+    return blocked
+
+
+def _worker_options(
+    grid: Grid, contract: Contract, worker: Worker, types: dict[ShiftType, int]
+) -> tuple[ShiftOption, ...]:
+    blocked = np.cumsum(_blocked(grid, worker))
+    rule = contract.break_rule
+    options: list[ShiftOption] = []
+    for day in range(grid.days):
+        for clock in range(contract.earliest_start_min, contract.latest_start_min + 1, grid.interval_min):
+            start = grid.index_at(day, clock)
+            if start is None:
+                continue
+            for length_min in contract.shift_lengths_min:
+                length = grid.intervals_for(length_min)
+                end = start + length
+                if end > grid.size:
+                    continue
+                if blocked[end - 1] - (blocked[start - 1] if start else 0):
+                    continue
+                break_len, break_starts = 0, ()
+                if rule is not None and length_min >= rule.applies_from_shift_min:
+                    break_len = grid.intervals_for(rule.length_min)
+                    first = start + math.ceil(rule.earliest_after_start_min / grid.interval_min)
+                    last = end - math.ceil(rule.latest_before_end_min / grid.interval_min) - break_len
+                    break_starts = tuple(range(first, last + 1))
+                shift_type = _shift_type_index(types, ShiftType(start, length, break_len, break_starts))
+                paid = contract.paid_minutes(length_min)
+                options.append(
+                    ShiftOption(day, shift_type, start, end, paid, _cost_cents(paid, contract.cost_per_hour_cents))
+                )
+    return tuple(options)
+
+
+def _rest_conflicts(options: tuple[ShiftOption, ...], rest: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """For each option, the options on later days that start less than ``rest`` intervals after it ends."""
+    if not options:
+        return ()
+    day = np.array([o.day for o in options])
+    start = np.array([o.start for o in options])
+    end = np.array([o.end for o in options])
+    clash = (day[None, :] > day[:, None]) & (start[None, :] < end[:, None] + rest)
+    return tuple(
+        (k, tuple(int(j) for j in np.flatnonzero(row))) for k, row in enumerate(clash) if row.any()
+    )
+
+
+def _week_limits(grid: Grid, contract: Contract, options: tuple[ShiftOption, ...]) -> tuple[WeekLimit, ...]:
+    """Cut the horizon into 7-day weeks from its first day and apply the contract to each.
+
+    The maxima hold as they are (a partial week at the end of the horizon may still be worked up to the
+    contract's weekly maximum, since the plan cannot see the rest of that week); the minima are prorated by
+    the share of the 7 days on which the worker can work (absences and a partial week lower them).
+    """
+    workable = {o.day for o in options}
+    limits = []
+    for week, first in enumerate(range(0, grid.days, 7)):
+        last = min(first + 7, grid.days) - 1
+        avail = sum(1 for d in range(first, last + 1) if d in workable)
+        share = avail / 7
+        limits.append(
+            WeekLimit(
+                week=week,
+                first_day=first,
+                last_day=last,
+                min_paid_min=math.floor(contract.min_hours_per_week * 60 * share),
+                max_paid_min=math.floor(contract.max_hours_per_week * 60),
+                min_days=math.floor(contract.min_days_per_week * share),
+                max_days=min(avail, contract.max_days_per_week),
+            )
+        )
+    return tuple(limits)
+
+
+def _gig_input(grid: Grid, pool: GigPool) -> GigInput:
+    length = grid.intervals_for(pool.shift_minutes)
+    starts = []
+    for day in range(grid.days):
+        for clock in range(pool.earliest_start_min, pool.latest_start_min + 1, grid.interval_min):
+            t = grid.index_at(day, clock)
+            if t is not None and t + length <= grid.size:
+                starts.append(t)
+    return GigInput(
+        starts=tuple(starts),
+        length=length,
+        cost_cents=_cost_cents(pool.shift_minutes, pool.cost_per_hour_cents),
+        paid_min=pool.shift_minutes,
+        max_concurrent=pool.max_concurrent,
+        max_per_day=pool.max_shifts_per_day,
+        fill_permille=round(pool.fill_rate * FILL_RATE_SCALE),
+    )
+
+
+def shortfall_penalty_cents(problem: PlanningProblem, params: SolveParams) -> int:
+    """Return the penalty per agent-interval below the requirement [cents]."""
+    per_hour = params.shortfall_penalty_per_hour_cents
+    if per_hour is None:
+        rates = [c.cost_per_hour_cents for c in problem.workforce.contracts]
+        if problem.workforce.gig_pool is not None:
+            rates.append(problem.workforce.gig_pool.cost_per_hour_cents)
+        per_hour = SHORTFALL_PENALTY_FACTOR * max(rates)
+    return max(1, round(per_hour * problem.interval_min / 60))
+
+
+def prepare(problem: PlanningProblem, params: SolveParams) -> ModelInput:
+    """Turn a planning problem into the integer data the CP-SAT model needs.
+
+    Raises
+    ------
+    InputError
+        When demand rows do not match the horizon's grid, or a worker's contract leaves no shift to work.
+    """
+    grid = build_grid(problem.timezone, problem.start_date, problem.days, problem.interval_min)
+    demand = demand_frame(problem)
+    align_demand(grid, pd.DatetimeIndex(demand.index))
+    staffing = staffing_requirements(
+        human_demand(demand, problem.automation), problem.service_target, interval_min=problem.interval_min
+    )
+
+    types: dict[ShiftType, int] = {}
+    contracts = problem.workforce.contracts
+    contract_index = {c.name: i for i, c in enumerate(contracts)}
+    classes: dict[tuple[str, tuple[object, ...]], int] = {}
+    workers = []
+    issues = []
+    for i, w in enumerate(problem.workforce.workers):
+        contract = contracts[contract_index[w.contract]]
+        options = _worker_options(grid, contract, w, types)
+        weeks = _week_limits(grid, contract, options)
+        if not options and any(wk.min_paid_min > 0 for wk in weeks):
+            issues.append(Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon"))
+            continue
+        key = (w.contract, tuple((o.start, o.end) for o in w.time_off))
+        workers.append(
+            WorkerInput(
+                worker_id=w.worker_id,
+                contract=contract_index[w.contract],
+                options=options,
+                rest_conflicts=_rest_conflicts(options, math.ceil(contract.min_rest_min / grid.interval_min)),
+                weeks=weeks,
+                max_consecutive_days=contract.max_consecutive_days,
+                symmetry_class=classes.setdefault(key, len(classes)),
+            )
+        )
+    if issues:
+        raise InputError(issues)
+
+    pool = problem.workforce.gig_pool
+    return ModelInput(
+        grid=grid,
+        required=staffing["required"].to_numpy(dtype=np.int64),
+        volume=staffing["volume"].to_numpy(dtype=float),
+        aht_s=staffing["aht_s"].to_numpy(dtype=float),
+        shift_types=tuple(types),
+        workers=tuple(workers),
+        gig=_gig_input(grid, pool) if pool is not None else None,
+        shortfall_penalty_cents=shortfall_penalty_cents(problem, params),
+    )

@@ -1,0 +1,125 @@
+"""Solve a built model with CP-SAT under a time limit, a watchdog and a fixed seed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ortools
+from ortools.sat.python import cp_model
+
+from optimizer.domain import SolveParams, SolveStatus
+from optimizer.model.build import BuiltModel
+
+WATCHDOG_GRACE_S = 2.0
+"""How long past the time limit the watchdog waits before stopping the search itself [s]."""
+
+SOLVER_VERSION = f"ortools {ortools.__version__} CP-SAT"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """An improving solution seen during the search."""
+
+    objective_cents: int
+    best_bound_cents: int
+    wall_time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOutcome:
+    """What the solver returned: status, objective, bound, time, and the solver to read values from."""
+
+    status: SolveStatus
+    objective_cents: int | None
+    best_bound_cents: int | None
+    wall_time_s: float
+    solver: cp_model.CpSolver
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether values can be read."""
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    @property
+    def gap_ratio(self) -> float | None:
+        """Relative gap between objective and bound; 0 when optimal."""
+        if self.objective_cents is None or self.best_bound_cents is None:
+            return None
+        if self.status == "OPTIMAL":
+            return 0.0
+        return max(0.0, (self.objective_cents - self.best_bound_cents) / max(1, abs(self.objective_cents)))
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, sink: Callable[[Progress], None]) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def on_solution_callback(self) -> None:
+        self._sink(
+            Progress(round(self.objective_value), round(self.best_objective_bound), float(self.wall_time))
+        )
+
+
+def configure(solver: cp_model.CpSolver, params: SolveParams) -> None:
+    """Apply solve parameters to a CP-SAT solver."""
+    solver.parameters.max_time_in_seconds = params.time_limit_s
+    solver.parameters.relative_gap_limit = params.relative_gap
+    solver.parameters.num_workers = params.num_workers
+    solver.parameters.random_seed = params.random_seed
+
+
+def solve(
+    built: BuiltModel,
+    params: SolveParams,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    stop_event: threading.Event | None = None,
+) -> SolveOutcome:
+    """Solve the model; a watchdog stops the search if CP-SAT overruns its limit, or when ``stop_event`` is set.
+
+    Parameters
+    ----------
+    built : BuiltModel
+        The model to solve.
+    params : SolveParams
+        Time limit [s], gap, workers and seed.
+    on_progress : callable, optional
+        Called with each improving solution.
+    stop_event : threading.Event, optional
+        Set it to stop the search early and keep the best plan found.
+    """
+    solver = cp_model.CpSolver()
+    configure(solver, params)
+    done = threading.Event()
+
+    def watchdog() -> None:
+        deadline = time.monotonic() + params.time_limit_s + WATCHDOG_GRACE_S
+        while not done.is_set():
+            if time.monotonic() >= deadline or (stop_event is not None and stop_event.is_set()):
+                solver.stop_search()
+                return
+            done.wait(0.05)
+
+    guard = threading.Thread(target=watchdog, name="cp-sat-watchdog", daemon=True)
+    guard.start()
+    started = time.perf_counter()
+    try:
+        callback = _ProgressCallback(on_progress) if on_progress is not None else None
+        code = solver.solve(built.cp_model, callback)
+    finally:
+        done.set()
+        guard.join()
+    wall = time.perf_counter() - started
+    status: SolveStatus = solver.status_name(code)  # type: ignore[assignment]
+    found = status in ("OPTIMAL", "FEASIBLE")
+    return SolveOutcome(
+        status=status,
+        objective_cents=round(solver.objective_value) if found else None,
+        best_bound_cents=round(solver.best_objective_bound) if found else None,
+        wall_time_s=wall,
+        solver=solver,
+    )

@@ -1,0 +1,119 @@
+"""ShiftVars: every decision variable of the CP-SAT model, its name, and the queries constraints use."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
+
+
+class ShiftVars:
+    """Own the decision variables and answer which of them matter where.
+
+    Variables
+    ---------
+    ``fte[{worker_id},{k}]``   bool, worker works candidate shift k.
+    ``brk[{s},{b}]``           int, shifts of type s whose break starts at interval b.
+    ``gig_start[{t}]``         int, gig micro-shifts posted to start at interval t.
+    ``gig_eff[{t}]``           int, gig workers expected on shift at t after the fill rate (only when < 1).
+    ``short[{t}]``             int, agents missing below the requirement at t.
+    """
+
+    def __init__(self, m: cp_model.CpModel, inp: ModelInput) -> None:
+        self._inp = inp
+        self._fte: list[list[cp_model.IntVar]] = [
+            [m.new_bool_var(f"fte[{w.worker_id},{k}]") for k in range(len(w.options))] for w in inp.workers
+        ]
+        by_type: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for w, xs in zip(inp.workers, self._fte, strict=True):
+            for o, x in zip(w.options, xs, strict=True):
+                by_type[o.shift_type].append(x)
+        self._by_type = by_type
+        self._brk: dict[tuple[int, int], cp_model.IntVar] = {}
+        self._types_covering: list[list[int]] = [[] for _ in range(inp.intervals)]
+        self._breaks_covering: list[list[tuple[int, int]]] = [[] for _ in range(inp.intervals)]
+        for s, st in enumerate(inp.shift_types):
+            if s not in by_type:
+                continue
+            for t in range(st.start, st.end):
+                self._types_covering[t].append(s)
+            for b in st.break_starts:
+                self._brk[s, b] = m.new_int_var(0, len(by_type[s]), f"brk[{s},{b}]")
+                for t in range(b, b + st.break_len):
+                    self._breaks_covering[t].append((s, b))
+
+        self._gig_start: dict[int, cp_model.IntVar] = {}
+        self._gig_covering: list[list[cp_model.IntVar]] = [[] for _ in range(inp.intervals)]
+        self._gig_eff: dict[int, cp_model.IntVar] = {}
+        gig = inp.gig
+        if gig is not None:
+            cap = gig.max_concurrent if gig.max_per_day is None else min(gig.max_concurrent, gig.max_per_day)
+            for t in gig.starts:
+                var = m.new_int_var(0, cap, f"gig_start[{t}]")
+                self._gig_start[t] = var
+                for u in range(t, t + gig.length):
+                    self._gig_covering[u].append(var)
+            if gig.fill_permille < FILL_RATE_SCALE:
+                for t in range(inp.intervals):
+                    if self._gig_covering[t]:
+                        self._gig_eff[t] = m.new_int_var(0, gig.max_concurrent, f"gig_eff[{t}]")
+        self._short = [m.new_int_var(0, int(r), f"short[{t}]") for t, r in enumerate(inp.required)]
+
+    # ---- FTE shifts --------------------------------------------------------------------------------------
+    def fte(self, worker: int) -> list[cp_model.IntVar]:
+        """Return the option literals of one worker, indexed like ``inp.workers[worker].options``."""
+        return self._fte[worker]
+
+    def fte_on_day(self, worker: int, day: int) -> list[cp_model.IntVar]:
+        """Return the literals of a worker's options on one local day."""
+        xs = self._fte[worker]
+        return [xs[k] for k in self._inp.workers[worker].options_on(day)]
+
+    def shifts_of_type(self, shift_type: int) -> list[cp_model.IntVar]:
+        """Return every worker's literal for one shift type."""
+        return self._by_type.get(shift_type, [])
+
+    def used_shift_types(self) -> list[int]:
+        """Return the shift types some worker can take."""
+        return sorted(self._by_type)
+
+    def breaks_of_type(self, shift_type: int) -> list[cp_model.IntVar]:
+        """Return the break-slot counters of one shift type."""
+        st = self._inp.shift_types[shift_type]
+        return [self._brk[shift_type, b] for b in st.break_starts]
+
+    def break_count(self, shift_type: int, break_start: int) -> cp_model.IntVar:
+        """Return the counter of shifts of a type whose break starts at ``break_start``."""
+        return self._brk[shift_type, break_start]
+
+    def fte_on_floor(self, t: int) -> cp_model.LinearExprT:
+        """Return FTEs on shift and not on break at interval t."""
+        on_shift = [x for s in self._types_covering[t] for x in self._by_type[s]]
+        on_break = [self._brk[key] for key in self._breaks_covering[t]]
+        return cp_model.LinearExpr.sum(on_shift) - cp_model.LinearExpr.sum(on_break)
+
+    # ---- gig shifts ---------------------------------------------------------------------------------------
+    def gig_starts(self) -> dict[int, cp_model.IntVar]:
+        """Return the gig start counters by interval."""
+        return self._gig_start
+
+    def gig_covering(self, t: int) -> list[cp_model.IntVar]:
+        """Return the gig start counters whose shifts cover interval t."""
+        return self._gig_covering[t]
+
+    def gig_effective(self, t: int) -> cp_model.LinearExprT:
+        """Return gig workers expected on the floor at t (posted x fill rate, rounded down)."""
+        if t in self._gig_eff:
+            return self._gig_eff[t]
+        return cp_model.LinearExpr.sum(self._gig_covering[t])
+
+    def gig_effective_var(self, t: int) -> cp_model.IntVar | None:
+        """Return the fill-rate variable of t, or None where coverage counts posted gigs directly."""
+        return self._gig_eff.get(t)
+
+    # ---- shortfall ----------------------------------------------------------------------------------------
+    def short(self, t: int) -> cp_model.IntVar:
+        """Return the shortfall variable of interval t."""
+        return self._short[t]

@@ -1,0 +1,146 @@
+"""The main job: history → forecast → staffing → CP-SAT plan → KPIs and files.
+
+``run_plan`` glues ``forecasting`` and ``optimizer`` (which never import each other) through the demand
+frame: the forecaster writes it, ``optimizer.demand.validate_demand_frame`` checks it, and the rows become
+the ``PlanningProblem``'s demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import forecasting
+from optimizer import check_plan, coverage_frame, plan, schedule_frame
+from optimizer.check import Violation
+from optimizer.demand import validate_demand_frame
+from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
+from optimizer.errors import InputError
+from optimizer.grid import build_grid
+from scenarios.spec import ForecastSettings, PlanConfig
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRun:
+    """The demand frame of the horizon and how it was produced."""
+
+    demand: pd.DataFrame
+    model: str
+    backtest: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRun:
+    """Everything one run of the main job produced."""
+
+    config: PlanConfig
+    problem: PlanningProblem
+    forecast: ForecastRun
+    plan: Plan
+    violations: tuple[Violation, ...]
+
+
+def _history_path(config: PlanConfig, base_dir: Path) -> Path:
+    path = Path(config.history)
+    return path if path.is_absolute() else base_dir / path
+
+
+def horizon_start(config: PlanConfig, history: pd.DataFrame) -> dt.date:
+    """Return the first day to plan: the configured one, or the local day after the history ends."""
+    if config.start_date is not None:
+        return config.start_date
+    last = pd.DatetimeIndex(history.index)[-1].tz_convert(config.timezone)
+    return last.date() + dt.timedelta(days=1)
+
+
+def forecast_demand(
+    history: pd.DataFrame, settings: ForecastSettings, starts: pd.DatetimeIndex, interval_min: int
+) -> ForecastRun:
+    """Forecast volume and AHT for exactly the intervals in ``starts`` and return a validated demand frame."""
+    last = pd.DatetimeIndex(history.index)[-1]
+    first_needed = starts[0]
+    step = pd.Timedelta(minutes=interval_min)
+    if first_needed <= last:
+        raise InputError.single(
+            "start_date", f"the horizon starts {first_needed.isoformat()}, inside the history (ends {last.isoformat()})"
+        )
+    lead = int((first_needed - last) / step) - 1
+    quantiles = (settings.quantile,) if settings.quantile is not None else ()
+    result = forecasting.forecast(
+        history,
+        horizon=lead + len(starts),
+        model=settings.model,
+        country=settings.country,
+        quantiles=quantiles,
+        folds=settings.backtest_folds,
+    )
+    frame = result.frame.iloc[lead:]
+    if settings.quantile is not None:
+        frame = frame.assign(volume=frame[forecasting.quantile_column(settings.quantile)])
+    demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=interval_min)
+    return ForecastRun(demand=demand, model=result.model, backtest=result.backtest)
+
+
+def problem_from(config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int) -> PlanningProblem:
+    """Build the planning problem of a config from a demand frame covering its horizon."""
+    rows = tuple(
+        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
+        for ts, v, a in zip(demand.index, demand["volume"], demand["aht_s"], strict=True)
+    )
+    return PlanningProblem(
+        timezone=config.timezone,
+        start_date=start_date,
+        days=config.days,
+        interval_min=interval_min,  # type: ignore[arg-type]
+        demand=rows,
+        service_target=config.service_target,
+        automation=config.automation,
+        workforce=config.workforce(),
+    )
+
+
+def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:
+    """Run the main job for a config: forecast its horizon, plan it, and check the plan independently.
+
+    Raises
+    ------
+    InputError, forecasting.ForecastingError
+        On bad inputs (they name the field).
+    """
+    history = forecasting.load_history(_history_path(config, base_dir), timezone=config.timezone)
+    interval_min = forecasting.infer_interval_min(pd.DatetimeIndex(history.index))
+    start = horizon_start(config, history)
+    grid = build_grid(config.timezone, start, config.days, interval_min)
+    fc = forecast_demand(history, config.forecast, grid.starts, interval_min)
+    problem = problem_from(config, start, fc.demand, interval_min)
+    params = params or config.solve
+    result = plan(problem, params)
+    return PlanRun(
+        config=config,
+        problem=problem,
+        forecast=fc,
+        plan=result,
+        violations=tuple(check_plan(problem, result, params)),
+    )
+
+
+def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
+    """Write ``schedule.csv``, ``coverage.csv`` and ``plan.json`` (plan, problem and forecast report)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    schedule = out_dir / "schedule.csv"
+    coverage = out_dir / "coverage.csv"
+    plan_json = out_dir / "plan.json"
+    schedule_frame(run.plan).to_csv(schedule, index=False)
+    coverage_frame(run.plan).to_csv(coverage, index=False)
+    document = {
+        "plan": run.plan.model_dump(mode="json"),
+        "problem": run.problem.model_dump(mode="json"),
+        "forecast": {"model": run.forecast.model, "backtest": run.forecast.backtest},
+        "check": [str(v) for v in run.violations],
+    }
+    plan_json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return [schedule, coverage, plan_json]

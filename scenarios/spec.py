@@ -1,0 +1,148 @@
+"""Plan configuration files: the base input of a plan or a scenario (YAML or JSON, pydantic-validated).
+
+A config names a history file (relative to the config file), the horizon, how to forecast, the service
+target, the bot's automation, contracts, staff (explicit workers and/or counted groups), the gig pool and
+the solver parameters. Every field is a domain type from ``optimizer.domain``, so errors name the same
+fields as the API does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from optimizer.domain import (
+    Automation,
+    Contract,
+    GigPool,
+    ServiceTarget,
+    SolveParams,
+    Worker,
+    Workforce,
+)
+from optimizer.errors import InputError
+
+EXAMPLE_CONFIG = "example.yaml"
+"""The bundled example that ``shiftmix plan --example`` runs."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StaffGroup(_Spec):
+    """A number of FTEs on one contract, with generated ids ``{id_prefix}-001`` …."""
+
+    contract: str = Field(description="Contract name.")
+    count: int = Field(ge=1, le=10_000, description="Number of workers.")
+    id_prefix: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,40}$", description="Prefix of generated ids.")
+
+
+class ForecastSettings(_Spec):
+    """How the demand of the horizon is forecast from history."""
+
+    model: Literal["auto", "seasonal_naive", "ets", "regression"] = Field(
+        "auto", description="Forecaster; 'auto' picks the best by rolling-origin backtest."
+    )
+    country: str | None = Field("SE", description="ISO country code for public holidays; null for none.")
+    quantile: float | None = Field(
+        None, gt=0.0, lt=1.0, description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast."
+    )
+    backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
+
+
+class PlanConfig(_Spec):
+    """Everything ``shiftmix plan --config`` needs."""
+
+    history: str = Field(description="History CSV (interval_start,volume[,aht_s]); relative to the config file.")
+    timezone: str = Field("Europe/Stockholm", description="IANA time zone of the site.")
+    start_date: dt.date | None = Field(
+        None, description="First local day to plan; null plans from the day after the history ends."
+    )
+    days: int = Field(7, ge=1, le=35, description="Local days to plan.")
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
+    service_target: ServiceTarget = Field(default_factory=ServiceTarget)
+    automation: Automation = Field(default_factory=Automation)
+    contracts: tuple[Contract, ...] = Field(min_length=1)
+    staff: tuple[StaffGroup, ...] = Field((), description="Counted groups of FTEs.")
+    workers: tuple[Worker, ...] = Field((), description="Individually listed FTEs (time off, pseudonymous ids).")
+    gig_pool: GigPool | None = None
+    solve: SolveParams = Field(default_factory=SolveParams)
+
+    @model_validator(mode="after")
+    def _groups_know_contracts(self) -> Self:
+        names = {c.name for c in self.contracts}
+        for i, g in enumerate(self.staff):
+            if g.contract not in names:
+                msg = f"staff[{i}].contract {g.contract!r} is not one of the contracts ({', '.join(sorted(names))})"
+                raise ValueError(msg)
+        return self
+
+    def workforce(self) -> Workforce:
+        """Return the workforce with counted groups expanded into workers."""
+        workers = list(self.workers)
+        for g in self.staff:
+            width = max(3, len(str(g.count)))
+            workers.extend(
+                Worker(worker_id=f"{g.id_prefix}-{n:0{width}d}", contract=g.contract) for n in range(1, g.count + 1)
+            )
+        return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)
+
+
+def _parse(text: str, path: Path) -> object:
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" (line {line + 1})" if line is not None else ""
+        raise InputError.single("config", f"{path} is not valid {path.suffix[1:].upper() or 'YAML'}{where}") from exc
+
+
+def load_plan_config(path: str | Path) -> tuple[PlanConfig, Path]:
+    """Read and validate a plan config; return it with the folder its relative paths start from.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or unreadable, not YAML/JSON, or not a mapping.
+    pydantic.ValidationError
+        When a field breaks a rule (the error names the field).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single("config", f"file {path} does not exist") from None
+    except OSError as exc:
+        raise InputError.single("config", f"cannot read {path}: {exc.strerror}") from None
+    data = _parse(text, path)
+    if not isinstance(data, dict):
+        raise InputError.single("config", f"{path} must hold a mapping of settings, not {type(data).__name__}")
+    return PlanConfig.model_validate(data), path.parent
+
+
+def example_config_path() -> Path:
+    """Return the path of the bundled example config."""
+    return Path(str(resources.files("scenarios.bundled").joinpath(EXAMPLE_CONFIG)))
+
+
+def load_example() -> tuple[PlanConfig, Path]:
+    """Load the bundled example config."""
+    return load_plan_config(example_config_path())
+
+
+__all__ = [
+    "EXAMPLE_CONFIG",
+    "ForecastSettings",
+    "PlanConfig",
+    "StaffGroup",
+    "example_config_path",
+    "load_example",
+    "load_plan_config",
+]

@@ -1,0 +1,88 @@
+"""An independent MIP of the same rules, solved with HiGHS, to cross-check CP-SAT's optimal cost.
+
+It differs from the CP-SAT model on purpose: breaks are per-person binaries (not per-shift-type counts),
+rest is pairwise, gig coverage is written per interval from scratch, and there is no symmetry breaking.
+"""
+
+from __future__ import annotations
+
+import highspy
+
+from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
+
+
+def highs_optimal_cost(inp: ModelInput) -> float:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    T = inp.intervals
+    on_floor = [[] for _ in range(T)]
+    cost = []
+    for w in inp.workers:
+        xs = [h.addBinary() for _ in w.options]
+        for o, x in zip(w.options, xs, strict=True):
+            cost.append(o.cost_cents * x)
+            st = inp.shift_types[o.shift_type]
+            for t in range(o.start, o.end):
+                on_floor[t].append(x)
+            if st.break_len:
+                ys = [h.addBinary() for _ in st.break_starts]
+                h.addConstr(sum(ys) == x)
+                for b, y in zip(st.break_starts, ys, strict=True):
+                    for t in range(b, b + st.break_len):
+                        on_floor[t].append(-1 * y)
+        for d in range(inp.grid.days):
+            day = [x for o, x in zip(w.options, xs, strict=True) if o.day == d]
+            if len(day) > 1:
+                h.addConstr(sum(day) <= 1)
+        for wk in w.weeks:
+            sel = [(o, x) for o, x in zip(w.options, xs, strict=True) if wk.first_day <= o.day <= wk.last_day]
+            paid = sum(o.paid_min * x for o, x in sel) if sel else None
+            if paid is not None:
+                h.addConstr(paid >= wk.min_paid_min)
+                h.addConstr(paid <= wk.max_paid_min)
+                h.addConstr(sum(x for _, x in sel) >= wk.min_days)
+                h.addConstr(sum(x for _, x in sel) <= wk.max_days)
+        for k, clash in w.rest_conflicts:
+            for j in clash:
+                h.addConstr(xs[k] + xs[j] <= 1)
+        cap = w.max_consecutive_days
+        for d in range(inp.grid.days - cap):
+            window = [x for o, x in zip(w.options, xs, strict=True) if d <= o.day <= d + cap]
+            if window:
+                h.addConstr(sum(window) <= cap)
+    gig = inp.gig
+    gig_cover = [[] for _ in range(T)]
+    if gig is not None:
+        per_day: dict[int, list] = {}
+        for t in gig.starts:
+            g = h.addIntegral(lb=0, ub=gig.max_concurrent)
+            cost.append(gig.cost_cents * g)
+            per_day.setdefault(int(inp.grid.day_of[t]), []).append(g)
+            for u in range(t, t + gig.length):
+                gig_cover[u].append(g)
+        for t in range(T):
+            if gig_cover[t]:
+                h.addConstr(sum(gig_cover[t]) <= gig.max_concurrent)
+        if gig.max_per_day is not None:
+            for gs in per_day.values():
+                h.addConstr(sum(gs) <= gig.max_per_day)
+    for t in range(T):
+        need = int(inp.required[t])
+        if need == 0:
+            continue
+        short = h.addIntegral(lb=0, ub=need)
+        cost.append(inp.shortfall_penalty_cents * short)
+        staffed = sum(on_floor[t]) if on_floor[t] else 0
+        if gig is not None and gig_cover[t]:
+            if gig.fill_permille < FILL_RATE_SCALE:
+                eff = h.addIntegral(lb=0, ub=gig.max_concurrent)
+                h.addConstr(FILL_RATE_SCALE * eff - gig.fill_permille * sum(gig_cover[t]) <= 0)
+                staffed = staffed + eff
+            else:
+                staffed = staffed + sum(gig_cover[t])
+        h.addConstr(staffed + short >= need)
+    h.minimize(sum(cost))
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, h.getModelStatus()
+    return h.getInfo().objective_function_value

@@ -1,0 +1,150 @@
+"""Whole-model solves on small instances: independent check, HiGHS cross-check, and properties."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from optimizer import GigPool, check_plan, plan
+from optimizer.domain import SolveParams, TimeOff, Worker
+from optimizer.model import build_model, prepare, solve
+from tests.conftest import DETERMINISTIC, make_contract, make_problem
+from tests.optimizer.highs_mip import highs_optimal_cost
+
+POOL = GigPool(cost_per_hour_cents=3000, max_concurrent=3, max_shifts_per_day=6, earliest_start=dt.time(8))
+
+
+def _solve_checked(problem, params=DETERMINISTIC):
+    result = plan(problem, params)
+    assert result.solver.status == "OPTIMAL"
+    assert check_plan(problem, result) == []
+    assert result.solver.objective_cents == result.solver.best_bound_cents
+    assert sum(result.cost_terms_cents.values()) == result.solver.objective_cents
+    return result
+
+
+def test_a_day_with_staff_and_gigs_is_optimal_checked_and_matches_highs():
+    problem = make_problem(n_workers=2, gig_pool=POOL, volume=lambda ts: 30.0 if 9 <= ts.hour < 17 else 0.0)
+    result = _solve_checked(problem)
+    inp = prepare(problem, DETERMINISTIC)
+    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(inp))
+    kinds = {s.kind for s in result.shifts}
+    assert kinds == {"fte", "gig"}
+    assert result.kpis.total_cost_cents == result.cost_terms_cents["fte_cost"] + result.cost_terms_cents["gig_cost"]
+
+
+def test_two_days_with_time_off_matches_highs():
+    off = TimeOff(start="2026-12-01T00:00:00+01:00", end="2026-12-02T00:00:00+01:00")
+    workers = [Worker(worker_id="a", contract="ft", time_off=(off,)), Worker(worker_id="b", contract="ft")]
+    problem = make_problem(days=2, workers=workers, gig_pool=POOL)
+    result = _solve_checked(problem)
+    assert not [s for s in result.shifts if s.worker_id == "a" and s.start.day == 1]
+    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(prepare(problem, DETERMINISTIC)))
+
+
+def test_coverage_rows_meet_requirement_when_staff_suffice():
+    problem = make_problem(n_workers=6, volume=lambda ts: 10.0 if 10 <= ts.hour < 15 else 0.0)
+    result = _solve_checked(problem)
+    assert all(r.scheduled >= r.required for r in result.coverage)
+    assert result.kpis.understaffed_intervals == 0
+    assert result.kpis.service_level >= 0.8
+
+
+def test_understaffing_is_penalised_and_reported_not_hidden():
+    problem = make_problem(n_workers=1, volume=lambda ts: 60.0 if 9 <= ts.hour < 17 else 0.0)
+    result = _solve_checked(problem)
+    assert result.kpis.understaffed_intervals > 0
+    assert result.cost_terms_cents["shortfall_penalty"] > 0
+    assert result.kpis.shortfall_agent_hours == sum(max(0, r.required - r.scheduled) for r in result.coverage)
+
+
+def test_dst_day_plans_on_46_intervals():
+    problem = make_problem(start_date=dt.date(2026, 3, 29), interval_min=30, n_workers=2)
+    result = _solve_checked(problem)
+    assert len(result.coverage) == 46
+
+
+def test_same_seed_same_plan():
+    problem = make_problem(days=2, n_workers=3, gig_pool=POOL)
+    a = plan(problem, DETERMINISTIC)
+    b = plan(problem, DETERMINISTIC)
+    assert a.shifts == b.shifts
+    assert a.inputs_digest == b.inputs_digest
+
+
+def test_stop_event_keeps_best_plan_found():
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    problem = make_problem(days=2, n_workers=3, gig_pool=POOL)
+    result = plan(problem, SolveParams(time_limit_s=30, num_workers=1), stop_event=stop)
+    assert result.solver.status in ("FEASIBLE", "OPTIMAL", "UNKNOWN")
+    assert result.solver.wall_time_s < 10
+
+
+def test_built_model_names_its_constraints():
+    problem = make_problem(n_workers=2, gig_pool=POOL)
+    inp = prepare(problem, DETERMINISTIC)
+    built = build_model(inp)
+    names = {c.name.split("[")[0] for c in built.cp_model.proto.constraints}
+    assert {"coverage", "fte_hours", "fte_days", "breaks", "gig_cap", "symmetry"} <= names
+    outcome = solve(built, DETERMINISTIC)
+    assert outcome.status == "OPTIMAL"
+
+
+# ---- properties --------------------------------------------------------------------------------------------
+
+instances = st.fixed_dictionaries(
+    {
+        "n_workers": st.integers(0, 3),
+        "peak": st.floats(0.0, 40.0),
+        "open_from": st.integers(7, 11),
+        "open_hours": st.integers(2, 9),
+        "max_concurrent": st.integers(0, 3),
+        "min_hours": st.sampled_from([0, 7]),
+    }
+)
+
+
+def _problem(spec, *, peak_scale=1.0, gig_extra=0):
+    lo, hi = spec["open_from"], spec["open_from"] + spec["open_hours"]
+    contract = make_contract(min_hours_per_week=spec["min_hours"], max_days_per_week=1)
+    pool = POOL.model_copy(update={"max_concurrent": spec["max_concurrent"] + gig_extra})
+    return make_problem(
+        n_workers=spec["n_workers"],
+        contracts=[contract],
+        gig_pool=pool,
+        volume=lambda ts: spec["peak"] * peak_scale if lo <= ts.hour < hi else 0.0,
+    )
+
+
+@given(instances)
+def test_property_plans_are_valid_optimal_and_match_highs(spec):
+    problem = _problem(spec)
+    result = _solve_checked(problem)
+    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(prepare(problem, DETERMINISTIC)))
+
+
+@given(instances)
+def test_property_more_demand_never_lowers_cost(spec):
+    base = _solve_checked(_problem(spec))
+    more = _solve_checked(_problem(spec, peak_scale=1.5))
+    assert more.solver.objective_cents >= base.solver.objective_cents
+
+
+@given(instances)
+def test_property_more_gig_capacity_never_raises_cost(spec):
+    base = _solve_checked(_problem(spec))
+    bigger = _solve_checked(_problem(spec, gig_extra=2))
+    assert bigger.solver.objective_cents <= base.solver.objective_cents
+
+
+def test_coverage_rows_carry_the_prepared_requirement():
+    problem = make_problem(n_workers=2)
+    inp = prepare(problem, DETERMINISTIC)
+    result = _solve_checked(problem)
+    assert [r.required for r in result.coverage] == [int(r) for r in inp.required]
+    assert int(np.max(inp.required)) > 0
