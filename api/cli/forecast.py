@@ -1,0 +1,106 @@
+"""``shiftmix forecast`` and ``shiftmix backtest``: parse, call ``forecasting``, format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from forecasting import (
+    FORECASTER_NAMES,
+    ForecastInputError,
+    backtest,
+    candidate_forecasters,
+    forecast,
+    load_events,
+    load_history,
+)
+
+
+def _quantiles(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise ForecastInputError(
+            field="--quantiles", problem=f"not a comma-separated list of numbers: {text!r}"
+        ) from exc
+
+
+def _write_demand(frame: pd.DataFrame, path: Path) -> None:
+    """Write a demand frame as CSV: ``interval_start`` (ISO 8601 with offset) and its columns."""
+    out = frame.reset_index()
+    out["interval_start"] = [t.isoformat() for t in frame.index]
+    out.to_csv(path, index=False, float_format="%.4f", lineterminator="\n")
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    """Fit and forecast; write the demand CSV; print one summary line."""
+    history = load_history(args.history, timezone=args.timezone)
+    events = load_events(args.events) if args.events else ()
+    frame = forecast(
+        history,
+        args.horizon_days,
+        model=args.model,
+        country=args.country,
+        events=events,
+        quantiles=_quantiles(args.quantiles) if args.quantiles else (),
+    )
+    _write_demand(frame, args.out)
+    print(
+        f"wrote {args.out}: {len(frame)} intervals from {frame.index[0].isoformat()}, "
+        f"{frame['volume'].sum():.0f} contacts"
+    )
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """Backtest every forecaster; print a table (or one JSON object) and the chosen forecaster."""
+    history = load_history(args.history, timezone=args.timezone)
+    events = load_events(args.events) if args.events else ()
+    report = backtest(
+        history,
+        candidate_forecasters(args.country, events),
+        folds=args.folds,
+        horizon_days=args.horizon_days,
+        country=args.country,
+    )
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return 0
+    table = report.to_frame()[["wape", "mase", "bias", "post_holiday_wape", "post_holiday_bias"]]
+    window = f"{report.first_test_day}..{report.last_test_day}"
+    print(f"backtest: {report.folds} folds x {report.horizon_days} days, {window}")
+    print(table.to_string(float_format=lambda x: f"{x:.4f}"))
+    print(f"chosen: {report.chosen}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--history", type=Path, required=True, help="history CSV (interval_start,volume,aht_s)"
+    )
+    parser.add_argument("--timezone", default=None, help="site IANA time zone (default: inferred)")
+    parser.add_argument("--country", default=None, help="holiday calendar, ISO country code (e.g. SE)")
+    parser.add_argument("--events", type=Path, default=None, help="events CSV date,name[,effect]")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``forecast`` and ``backtest`` sub-commands."""
+    fc = subparsers.add_parser("forecast", help="forecast volume and AHT per interval")
+    _common(fc)
+    fc.add_argument("--horizon-days", type=int, default=7, help="whole days to forecast [days]")
+    fc.add_argument("--quantiles", default="", help="volume quantiles, e.g. 0.5,0.8")
+    fc.add_argument(
+        "--model", choices=FORECASTER_NAMES, default="auto", help="forecaster (auto: by backtest)"
+    )
+    fc.add_argument("--out", type=Path, required=True, help="demand CSV to write")
+    fc.set_defaults(handler=run_forecast)
+
+    bt = subparsers.add_parser("backtest", help="compare forecasters by rolling-origin backtest")
+    _common(bt)
+    bt.add_argument("--folds", type=int, default=8, help="number of test windows")
+    bt.add_argument("--horizon-days", type=int, default=7, help="length of each test window [days]")
+    bt.add_argument("--json", action="store_true", help="print one JSON object")
+    bt.set_defaults(handler=run_backtest)

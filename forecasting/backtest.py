@@ -1,0 +1,196 @@
+"""Rolling-origin backtests: WAPE, MASE and bias per forecaster, overall and on post-holiday days.
+
+Fold ``k`` (of ``folds``) trains on every complete day before its test window and forecasts the
+``horizon_days`` days of that window; the windows tile the last ``folds * horizon_days`` complete days.
+Errors are pooled over all folds' intervals:
+
+* ``wape = sum|f - y| / sum y``; the forecaster with the lowest WAPE is *chosen*.
+* ``bias = sum(f - y) / sum y``: positive over-forecasts, negative under-forecasts.
+* ``mase`` = mean over folds of ``mean|f - y|`` over the test window divided by the in-sample seasonal-naive
+  ``mean|y_t - y_(t - 1 week)|`` of that fold's training data.
+* ``post_holiday_*``: the same on the first and second working days after a public holiday (needs a
+  country; None otherwise).
+
+References
+----------
+.. [1] Hyndman, R. J., & Koehler, A. B. (2006). Another look at measures of forecast accuracy.
+   *International Journal of Forecasting* 22(4), 679-688 (MASE).
+.. [2] Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis and review.
+   *International Journal of Forecasting* 16(4), 437-450 (rolling origin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecasting._grid import complete_days, day_start, infer_interval_min, local_dates
+from forecasting.calendar import post_holiday_days
+from forecasting.errors import ForecastInputError
+from forecasting.forecasters import Forecaster, weekly_lag
+from forecasting.history import validate_history_frame
+
+DEFAULT_FOLDS = 8
+DEFAULT_HORIZON_DAYS = 7
+MIN_TRAIN_WEEKS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Backtest accuracy of one forecaster (ratios, not percent; None where undefined)."""
+
+    forecaster: str
+    wape: float
+    mase: float
+    bias: float
+    post_holiday_wape: float | None
+    post_holiday_bias: float | None
+    intervals: int
+    post_holiday_intervals: int
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestReport:
+    """Scores of every forecaster tried, and the one chosen (lowest WAPE)."""
+
+    scores: tuple[Score, ...]
+    chosen: str
+    folds: int
+    horizon_days: int
+    first_test_day: str
+    last_test_day: str
+
+    def score(self, forecaster: str) -> Score:
+        """Return the score of the forecaster named ``forecaster``."""
+        for s in self.scores:
+            if s.forecaster == forecaster:
+                return s
+        raise ForecastInputError(field="forecaster", problem=f"not in this backtest: {forecaster!r}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per forecaster (index ``forecaster``) with the score columns and ``chosen``."""
+        frame = pd.DataFrame([asdict(s) for s in self.scores]).set_index("forecaster")
+        frame["chosen"] = frame.index == self.chosen
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict: settings, chosen forecaster and a list of scores."""
+        return {
+            "chosen": self.chosen,
+            "folds": self.folds,
+            "horizon_days": self.horizon_days,
+            "first_test_day": self.first_test_day,
+            "last_test_day": self.last_test_day,
+            "scores": [asdict(s) for s in self.scores],
+        }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator > 0 else float("nan")
+
+
+def backtest(
+    history: pd.DataFrame,
+    forecasters: Sequence[Forecaster],
+    *,
+    folds: int = DEFAULT_FOLDS,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    country: str | None = None,
+) -> BacktestReport:
+    """Backtest ``forecasters`` on ``history`` by rolling origin and choose the lowest WAPE.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        History frame (``forecasting.history``).
+    forecasters : sequence of Forecaster
+        Specs to compare; put the simplest first, it wins ties.
+    folds : int, default 8
+        Number of test windows.
+    horizon_days : int, default 7
+        Length of each test window [days].
+    country : str, optional
+        Holiday calendar that defines post-holiday days for the ``post_holiday_*`` scores.
+
+    Returns
+    -------
+    BacktestReport
+
+    Raises
+    ------
+    ForecastInputError
+        If there are no forecasters, ``folds``/``horizon_days`` are not positive, or the history is too short
+        to keep ``MIN_TRAIN_WEEKS`` weeks of training data before the first fold.
+    """
+    if not forecasters:
+        raise ForecastInputError(field="forecasters", problem="needs at least one forecaster")
+    if folds <= 0 or horizon_days <= 0:
+        raise ForecastInputError(field="folds", problem="folds and horizon_days must be > 0")
+    validate_history_frame(history)
+    interval_min = infer_interval_min(history.index)
+    days = complete_days(history.index, interval_min)
+    zone = str(history.index.tz)
+    test_days = folds * horizon_days
+    if len(days) < test_days + MIN_TRAIN_WEEKS * 7:
+        raise ForecastInputError(
+            field="folds",
+            problem=f"{folds} folds of {horizon_days} days need {test_days + MIN_TRAIN_WEEKS * 7} complete "
+            f"days of history, got {len(days)}",
+        )
+    end = day_start(days[-1] + timedelta(days=1), zone)
+    history = history[(history.index >= day_start(days[0], zone)) & (history.index < end)]
+    naive_error = (history["volume"] - weekly_lag(history)).abs()
+    dates = local_dates(history.index)
+    post = np.isin(dates, np.array(post_holiday_days(sorted(set(dates)), country), dtype=object))
+    actual = history["volume"].to_numpy()
+
+    predictions = {f.name: np.full(len(history), np.nan) for f in forecasters}
+    mase_parts: dict[str, list[float]] = {f.name: [] for f in forecasters}
+    first_test = days[-test_days]
+    for k in range(folds):
+        start = day_start(first_test + timedelta(days=k * horizon_days), zone)
+        stop = day_start(first_test + timedelta(days=(k + 1) * horizon_days), zone)
+        train = history[history.index < start]
+        test = (history.index >= start) & (history.index < stop)
+        scale = float(naive_error[history.index < start].mean())
+        for spec in forecasters:
+            frame = spec.fit(train).forecast(int(test.sum()))
+            predictions[spec.name][test] = frame["volume"].to_numpy()
+            mae = float(np.abs(frame["volume"].to_numpy() - actual[test]).mean())
+            mase_parts[spec.name].append(_ratio(mae, scale))
+
+    tested = ~np.isnan(next(iter(predictions.values())))
+    scores = []
+    for spec in forecasters:
+        error = predictions[spec.name] - actual
+        on_post = tested & post
+        scores.append(
+            Score(
+                forecaster=spec.name,
+                wape=_ratio(np.abs(error[tested]).sum(), actual[tested].sum()),
+                mase=float(np.mean(mase_parts[spec.name])),
+                bias=_ratio(error[tested].sum(), actual[tested].sum()),
+                post_holiday_wape=_ratio(np.abs(error[on_post]).sum(), actual[on_post].sum())
+                if on_post.any()
+                else None,
+                post_holiday_bias=_ratio(error[on_post].sum(), actual[on_post].sum())
+                if on_post.any()
+                else None,
+                intervals=int(tested.sum()),
+                post_holiday_intervals=int(on_post.sum()),
+            )
+        )
+    chosen = min(scores, key=lambda s: np.nan_to_num(s.wape, nan=np.inf))
+    return BacktestReport(
+        scores=tuple(scores),
+        chosen=chosen.forecaster,
+        folds=folds,
+        horizon_days=horizon_days,
+        first_test_day=first_test.isoformat(),
+        last_test_day=days[-1].isoformat(),
+    )

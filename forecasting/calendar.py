@@ -1,0 +1,174 @@
+"""Calendar features per local day: public holidays, post-holiday days, and user events.
+
+A *working day* is Monday to Friday and not a public holiday. The first working day after one or more
+holidays is ``post_holiday_1`` (it absorbs the contacts the closed days deferred) and the working day after
+that is ``post_holiday_2``; the Monday after an ordinary weekend is neither.
+
+Events CSV (``load_events``): ``date,name[,effect]`` with ISO dates; ``effect`` is the known relative change
+of that day's volume (``0.3`` = +30 %, ``-0.5`` = half). Events without an effect are estimated by the
+regression forecaster from past occurrences of the same name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from forecasting.errors import ForecastInputError, HistoryError, HistoryIssue
+
+SUNDAY_NAMES = frozenset({"Söndag", "Sunday"})
+"""Names some ``holidays`` versions give every Sunday in the Swedish calendar; not public holidays."""
+
+WORKDAYS = frozenset(range(5))
+"""Weekdays (Monday = 0) that are working days unless they are holidays."""
+
+POST_HOLIDAY_LOOKBACK_DAYS = 14
+"""Days before a range inspected to flag its first post-holiday days (longest holiday run + weekend)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A dated user event: ``name`` on ``day`` with a known relative ``effect`` (None: estimate it)."""
+
+    day: date
+    name: str
+    effect: float | None = None
+
+
+def public_holidays(country: str, years: Iterable[int]) -> dict[date, str]:
+    """Return the public holidays of ``country`` in ``years``, without weekly Sundays.
+
+    Parameters
+    ----------
+    country : str
+        ISO 3166-1 alpha-2 country code understood by the ``holidays`` package, e.g. ``"SE"``.
+    years : iterable of int
+        Calendar years.
+
+    Raises
+    ------
+    ForecastInputError
+        If the country code is unknown.
+    """
+    try:
+        calendar = holidays.country_holidays(country, years=sorted(set(years)))
+    except NotImplementedError as exc:
+        raise ForecastInputError(field="country", problem=f"no holiday calendar for {country!r}") from exc
+    return {d: name for d, name in sorted(calendar.items()) if name not in SUNDAY_NAMES}
+
+
+def load_events(path: str | Path) -> tuple[Event, ...]:
+    """Read an events CSV ``date,name[,effect]``; collect every bad row before raising.
+
+    Raises
+    ------
+    ForecastInputError
+        If the file does not exist.
+    HistoryError
+        Naming each bad column and first bad row (``events.date[row 2]: not a date``).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ForecastInputError(field="events", problem=f"no such file: {file}")
+    rows = pd.read_csv(file, dtype=str, keep_default_na=False)
+    issues = [
+        HistoryIssue(f"events.{c}", "missing column") for c in ("date", "name") if c not in rows.columns
+    ]
+    if issues:
+        raise HistoryError(issues)
+    days = pd.to_datetime(rows["date"].str.strip(), format="ISO8601", errors="coerce")
+    names = rows["name"].str.strip()
+    effects = (
+        pd.to_numeric(rows["effect"].str.strip().replace("", np.nan), errors="coerce")
+        if "effect" in rows.columns
+        else pd.Series(np.nan, index=rows.index)
+    )
+    checks = [
+        ("events.date", days.isna().to_numpy(), "not an ISO date"),
+        ("events.name", (names == "").to_numpy(), "empty name"),
+    ]
+    if "effect" in rows.columns:
+        given = (rows["effect"].str.strip() != "").to_numpy()
+        checks.append(("events.effect", given & ~(effects > -1).to_numpy(), "must be a number > -1"))
+    for field, mask, problem in checks:
+        if mask.any():
+            issues.append(HistoryIssue(f"{field}[row {int(np.flatnonzero(mask)[0])}]", problem))
+    if issues:
+        raise HistoryError(issues)
+    return tuple(
+        Event(day=d.date(), name=n, effect=None if np.isnan(e) else float(e))
+        for d, n, e in zip(days, names, effects.to_numpy(dtype=float), strict=True)
+    )
+
+
+def _is_working(day: date, holiday_days: set[date]) -> bool:
+    return day.weekday() in WORKDAYS and day not in holiday_days
+
+
+def day_features(days: Sequence[date], country: str | None, events: Sequence[Event] = ()) -> pd.DataFrame:
+    """Return calendar indicators for each local day.
+
+    Parameters
+    ----------
+    days : sequence of datetime.date
+        Local days, in any order.
+    country : str or None
+        Holiday calendar; None gives all-zero holiday columns.
+    events : sequence of Event
+        User events; each distinct name without an effect becomes an ``event:<name>`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by day: ``holiday``, ``post_holiday_1``, ``post_holiday_2`` (0/1), ``event_effect`` (sum of
+        known relative effects, 0 if none) and one 0/1 ``event:<name>`` column per estimable event name.
+    """
+    index = pd.Index(list(days), name="day")
+    frame = pd.DataFrame(
+        0.0, index=index, columns=["holiday", "post_holiday_1", "post_holiday_2", "event_effect"]
+    )
+    if country is not None and len(index):
+        first = min(days) - timedelta(days=POST_HOLIDAY_LOOKBACK_DAYS)
+        last = max(days)
+        holiday_days = set(public_holidays(country, range(first.year, last.year + 1)))
+        level: dict[date, int] = {}
+        previous_working: date | None = None
+        gap_had_holiday = False
+        day = first
+        while day <= last:
+            if day in holiday_days:
+                gap_had_holiday = True
+            elif _is_working(day, holiday_days):
+                if gap_had_holiday:
+                    level[day] = 1
+                elif previous_working is not None and level.get(previous_working) == 1:
+                    level[day] = 2
+                previous_working, gap_had_holiday = day, False
+            day += timedelta(days=1)
+        frame["holiday"] = [float(d in holiday_days) for d in index]
+        frame["post_holiday_1"] = [float(level.get(d) == 1) for d in index]
+        frame["post_holiday_2"] = [float(level.get(d) == 2) for d in index]
+    for event in events:
+        if event.day not in frame.index:
+            continue
+        if event.effect is not None:
+            frame.loc[event.day, "event_effect"] += event.effect
+        else:
+            column = f"event:{event.name}"
+            if column not in frame.columns:
+                frame[column] = 0.0
+            frame.loc[event.day, column] = 1.0
+    return frame
+
+
+def post_holiday_days(days: Sequence[date], country: str | None) -> list[date]:
+    """Return the days of ``days`` that are the first or second working day after a public holiday."""
+    features = day_features(days, country)
+    flagged = (features["post_holiday_1"] + features["post_holiday_2"]) > 0
+    return [d for d, f in zip(features.index, flagged, strict=True) if f]

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import (
+    BacktestReport,
+    ForecastInputError,
+    SeasonalNaive,
+    backtest,
+    candidate_forecasters,
+    fit_forecaster,
+)
+
+
+@dataclass(frozen=True)
+class _Oracle:
+    """Test forecaster: forecasts ``factor`` times the true volume (it peeks at the full history)."""
+
+    truth: pd.DataFrame
+    factor: float
+    name: str = "oracle"
+
+    def fit(self, train: pd.DataFrame) -> _Oracle:
+        return _Oracle(self.truth[self.truth.index > train.index[-1]], self.factor, self.name)
+
+    def forecast(self, horizon_intervals: int) -> pd.DataFrame:
+        return self.truth.iloc[:horizon_intervals] * self.factor
+
+
+def test_metrics_match_their_definitions(history):
+    report = backtest(history, [_Oracle(history, 1.1), SeasonalNaive()], folds=2)
+    oracle = report.score("oracle")
+    assert oracle.wape == pytest.approx(0.1)
+    assert oracle.bias == pytest.approx(0.1)
+    assert oracle.intervals == 2 * 7 * 48
+    test = history.iloc[-14 * 48 :]
+    lag = history["volume"].shift(7 * 48)
+    scales = [
+        (history["volume"] - lag).abs()[history.index < start].mean()
+        for start in (test.index[0], test.index[7 * 48])
+    ]
+    maes = [(0.1 * test["volume"].iloc[k * 336 : (k + 1) * 336]).mean() for k in (0, 1)]
+    assert oracle.mase == pytest.approx(np.mean([m / s for m, s in zip(maes, scales, strict=True)]))
+    assert report.chosen == "oracle"
+    assert oracle.post_holiday_wape is None
+
+
+def test_report_frame_and_dict(history):
+    report = backtest(history, candidate_forecasters(), folds=1)
+    assert isinstance(report, BacktestReport)
+    frame = report.to_frame()
+    assert list(frame.index) == ["seasonal_naive", "ets", "regression"]
+    assert {"wape", "mase", "bias", "post_holiday_wape", "post_holiday_bias", "chosen"} <= set(frame.columns)
+    assert frame["chosen"].sum() == 1
+    assert frame.loc[report.chosen, "wape"] == frame["wape"].min()
+    payload = json.loads(json.dumps(report.to_dict()))
+    assert payload["chosen"] == report.chosen
+    assert [s["forecaster"] for s in payload["scores"]] == list(frame.index)
+
+
+def test_too_many_folds_is_an_input_error(history):
+    with pytest.raises(ForecastInputError, match="folds: 4 folds of 7 days need 49 complete days"):
+        backtest(history, [SeasonalNaive()], folds=4)
+    with pytest.raises(ForecastInputError, match="forecasters"):
+        backtest(history, [], folds=1)
+
+
+def test_auto_fit_picks_a_calendar_model_around_a_holiday(bundled_history):
+    """Fast variant: two folds covering All Saints' Day (Sat 2026-10-31) and the surge after it."""
+    history = bundled_history[bundled_history.index < pd.Timestamp("2026-11-09", tz="Europe/Stockholm")]
+    report = backtest(history, candidate_forecasters("SE"), folds=2, country="SE")
+    naive = report.score("seasonal_naive")
+    chosen = report.score(report.chosen)
+    assert report.chosen == "regression"
+    assert chosen.post_holiday_intervals == 2 * 48
+    assert chosen.wape <= 0.85 * naive.wape
+    assert chosen.post_holiday_bias > naive.post_holiday_bias
+    assert fit_forecaster(history, "auto", country="SE", folds=2).name == report.chosen
+
+
+@pytest.mark.slow
+def test_bundled_history_eight_folds_beat_seasonal_naive(bundled_history):
+    report = backtest(bundled_history, candidate_forecasters("SE"), folds=8, country="SE")
+    naive = report.score("seasonal_naive")
+    chosen = report.score(report.chosen)
+    assert chosen.wape <= 0.85 * naive.wape
+    assert chosen.mase < naive.mase
+    assert naive.post_holiday_bias < 0
+    assert abs(chosen.post_holiday_bias) < abs(naive.post_holiday_bias)
+    assert chosen.post_holiday_bias > naive.post_holiday_bias

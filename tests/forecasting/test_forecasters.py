@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import (
+    CalendarRegression,
+    Event,
+    ForecastInputError,
+    SeasonalNaive,
+    WeeklyETS,
+    forecast,
+    reforecast,
+)
+from tests.forecasting.conftest import synthetic_history
+
+SPECS = [SeasonalNaive(), WeeklyETS(), CalendarRegression()]
+
+
+def _day_totals(frame: pd.DataFrame) -> pd.Series:
+    return frame["volume"].groupby(frame.index.date).sum()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_demand_frame_contract(spec, history):
+    frame = spec.fit(history).forecast(7 * 48, quantiles=[0.5, 0.8])
+    assert frame.index.name == "interval_start"
+    assert str(frame.index.tz) == "Europe/Stockholm"
+    assert frame.index[0] == history.index[-1] + pd.Timedelta(minutes=30)
+    assert (np.diff(frame.index.asi8) == np.diff(frame.index.asi8)[0]).all()
+    assert list(frame.columns) == ["volume", "aht_s", "volume_p50", "volume_p80"]
+    assert len(frame) == 336
+    assert (frame["volume"] >= 0).all()
+    assert (frame["aht_s"] > 0).all()
+    assert (frame["volume_p80"] >= frame["volume_p50"]).all()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_always_closed_slots_stay_zero(spec, history):
+    frame = spec.fit(history).forecast(7 * 48)
+    hours = frame.index.hour
+    night = (hours < 8) | (hours >= 17)
+    sunday = frame.index.day_of_week == 6
+    assert (frame.loc[night | sunday, "volume"] == 0).all()
+    assert frame.loc[~night & ~sunday & (frame.index.day_of_week < 5), "volume"].min() > 0
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    ("start", "dst_day", "intervals"), [("2026-03-01", "2026-03-29", 46), ("2026-09-27", "2026-10-25", 50)]
+)
+def test_dst_days_in_history_and_forecast(spec, start, dst_day, intervals):
+    day = pd.Timestamp(dst_day).date()
+    history = synthetic_history(start, days=28)  # ends the day before the DST day
+    frame = spec.fit(history).forecast(intervals + 48)
+    per_day = frame.groupby(frame.index.date).size()
+    assert per_day[day] == intervals
+    assert frame.index[-1] - frame.index[0] == pd.Timedelta(minutes=30 * (len(frame) - 1))
+    spanning = synthetic_history(start, days=35)  # contains the DST day
+    assert spanning.groupby(spanning.index.date).size()[day] == intervals
+    after = spec.fit(spanning).forecast(7 * 48)
+    assert after.groupby(after.index.date).size().tolist() == [48] * 7
+    assert after["volume"].sum() > 0
+
+
+def test_seasonal_naive_repeats_last_week_and_starts_any_weekday():
+    history = synthetic_history("2026-01-14", days=21, seed=None)  # a Wednesday
+    frame = SeasonalNaive().fit(history).forecast(7 * 48)
+    np.testing.assert_allclose(frame["volume"].to_numpy(), history["volume"].iloc[-7 * 48 :].to_numpy())
+
+
+@pytest.mark.parametrize("spec", [WeeklyETS(), CalendarRegression()], ids=lambda s: s.name)
+def test_daily_models_recover_a_noiseless_weekly_pattern(spec):
+    history = synthetic_history("2026-01-14", days=42, seed=None)
+    totals = _day_totals(spec.fit(history).forecast(7 * 48))
+    expected = _day_totals(history.iloc[-7 * 48 :])
+    np.testing.assert_allclose(totals.to_numpy(), expected.to_numpy(), rtol=0.02, atol=1.0)
+
+
+@pytest.mark.parametrize("interval_min", [15, 60])
+def test_other_interval_lengths(interval_min):
+    history = synthetic_history(days=28, interval_min=interval_min)
+    per_day = 24 * 60 // interval_min
+    frame = CalendarRegression().fit(history).forecast(per_day)
+    assert len(frame) == per_day
+    assert frame.index[1] - frame.index[0] == pd.Timedelta(minutes=interval_min)
+    assert _day_totals(frame).iloc[0] == pytest.approx(_day_totals(history).iloc[-7], rel=0.15)
+
+
+def test_regression_learns_holidays_and_post_holiday_surge(bundled_history):
+    history = bundled_history[bundled_history.index < pd.Timestamp("2026-10-26", tz="Europe/Stockholm")]
+    totals = _day_totals(CalendarRegression(country="SE").fit(history).forecast(14 * 48))
+    day = {d.isoformat(): v for d, v in totals.items()}
+    assert day["2026-11-02"] / day["2026-10-26"] > 1.12  # post-holiday Monday vs ordinary Monday
+    assert day["2026-10-31"] < 0.4 * day["2026-11-07"]  # All Saints' Day (Saturday) near closed
+    naive = _day_totals(SeasonalNaive().fit(history).forecast(14 * 48))
+    assert naive[pd.Timestamp("2026-11-02").date()] < day["2026-11-02"] / 1.12
+
+
+def test_known_event_effect_scales_its_day(history):
+    event_day = (history.index[-1] + pd.Timedelta(days=3)).date()
+    plain = _day_totals(CalendarRegression().fit(history).forecast(7 * 48))
+    boosted = _day_totals(
+        CalendarRegression(events=(Event(event_day, "campaign", 0.5),)).fit(history).forecast(7 * 48)
+    )
+    assert boosted[event_day] == pytest.approx(1.5 * plain[event_day], rel=1e-9)
+    others = [d for d in plain.index if d != event_day]
+    np.testing.assert_allclose(boosted[others], plain[others])
+
+
+def test_bad_inputs_raise_forecast_input_error(history):
+    with pytest.raises(ForecastInputError, match="needs at least 3 complete weeks"):
+        WeeklyETS().fit(history.iloc[: 14 * 48])
+    with pytest.raises(ForecastInputError, match="history.aht_s"):
+        SeasonalNaive().fit(history[["volume"]])
+    fitted = SeasonalNaive().fit(history)
+    with pytest.raises(ForecastInputError, match="horizon_intervals"):
+        fitted.forecast(0)
+    with pytest.raises(ForecastInputError, match=r"quantiles\[1\]"):
+        fitted.forecast(10, quantiles=[0.5, 1.5])
+    with pytest.raises(ForecastInputError, match="model: must be one of"):
+        forecast(history, 7, model="prophet")
+
+
+def test_forecast_whole_days_from_a_partial_day(history):
+    partial = history.iloc[:-10]
+    frame = forecast(partial, 2, model="seasonal_naive")
+    assert len(frame) == 10 + 2 * 48
+    assert frame.index[-1].isoformat() == "2026-02-17T23:30:00+01:00"
+
+
+def test_reforecast_scales_rest_of_today_and_half_of_tomorrow(history):
+    fitted = CalendarRegression().fit(history)
+    base = fitted.forecast(2 * 48)
+    actuals = base.iloc[:24].copy()  # until noon
+    actuals["volume"] = np.round(actuals["volume"] * 1.4)
+    actuals.loc[actuals["volume"] == 0, "aht_s"] = np.nan
+    result = reforecast(fitted, actuals)
+    share = base["volume"].iloc[:24].sum() / base["volume"].iloc[:48].sum()
+    ratio = actuals["volume"].sum() / base["volume"].iloc[:24].sum()
+    assert result.ratio == pytest.approx(ratio)
+    assert result.elapsed_share == pytest.approx(share)
+    assert result.today_factor == pytest.approx(1 + share * (ratio - 1))
+    assert result.tomorrow_factor == pytest.approx(1 + 0.5 * (result.today_factor - 1))
+    assert result.frame.index[0] == actuals.index[-1] + pd.Timedelta(minutes=30)
+    np.testing.assert_allclose(
+        result.frame["volume"].iloc[:24], base["volume"].iloc[24:48] * result.today_factor
+    )
+    np.testing.assert_allclose(
+        result.frame["volume"].iloc[24:], base["volume"].iloc[48:] * result.tomorrow_factor
+    )
+    with pytest.raises(ForecastInputError, match="must start at local midnight"):
+        reforecast(fitted, actuals.iloc[2:])
