@@ -46,10 +46,14 @@ def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min:
     where = f"{s.worker_id} {s.start.isoformat()}"
     length = _minutes(s.start, s.end)
     if length not in c.shift_lengths_min:
-        out.append(Violation("shift_length", where, f"{length:g} min is not one of {list(c.shift_lengths_min)}"))
+        out.append(
+            Violation("shift_length", where, f"{length:g} min is not one of {list(c.shift_lengths_min)}")
+        )
     clock = _local(s.start, zone).time()
     if not (c.earliest_start <= clock <= c.latest_start):
-        out.append(Violation("start_window", where, f"starts {clock} outside {c.earliest_start}-{c.latest_start}"))
+        out.append(
+            Violation("start_window", where, f"starts {clock} outside {c.earliest_start}-{c.latest_start}")
+        )
     if (clock.hour * 60 + clock.minute) % interval_min:
         out.append(Violation("start_grid", where, f"starts {clock}, off the {interval_min}-minute grid"))
     rule = c.break_rule
@@ -63,7 +67,9 @@ def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min:
             if _minutes(s.start, b.start) < rule.earliest_after_start_min or (
                 _minutes(b.end, s.end) < rule.latest_before_end_min
             ):
-                out.append(Violation("breaks", where, f"break at {b.start.isoformat()} is outside its window"))
+                out.append(
+                    Violation("breaks", where, f"break at {b.start.isoformat()} is outside its window")
+                )
     elif s.breaks:
         out.append(Violation("breaks", where, "has a break but the shift is too short for one"))
     paid = c.paid_minutes(int(length))
@@ -93,7 +99,9 @@ def _check_worker(
     for a, b in zip(shifts, shifts[1:], strict=False):
         rest = _minutes(a.end, b.start)
         if rest < c.min_rest_min:
-            out.append(Violation("rest", f"{worker.worker_id} {b.start.isoformat()}", f"only {rest:g} min rest"))
+            out.append(
+                Violation("rest", f"{worker.worker_id} {b.start.isoformat()}", f"only {rest:g} min rest")
+            )
     worked = sorted(set(days))
     run = 1
     for prev, cur in zip(worked, worked[1:], strict=False):
@@ -128,7 +136,9 @@ def _check_gigs(problem: PlanningProblem, gigs: list[PlannedShift], zone: ZoneIn
         clock = _local(g.start, zone).time()
         per_day[_local(g.start, zone).date()] += 1
         if length != pool.shift_minutes:
-            out.append(Violation("gig_length", g.worker_id, f"{length:g} min, pool says {pool.shift_minutes}"))
+            out.append(
+                Violation("gig_length", g.worker_id, f"{length:g} min, pool says {pool.shift_minutes}")
+            )
         if not (pool.earliest_start <= clock <= pool.latest_start):
             out.append(Violation("gig_start_window", g.worker_id, f"starts {clock}"))
         cost = round(pool.shift_minutes * pool.cost_per_hour_cents / 60)
@@ -206,7 +216,9 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
         human_demand(demand, problem.automation), problem.service_target, interval_min=problem.interval_min
     )["required"].to_numpy()
     if len(plan.coverage) != len(starts):
-        out.append(Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals"))
+        out.append(
+            Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals")
+        )
     else:
         for i, row in enumerate(plan.coverage):
             if row.scheduled != scheduled[i] or row.required != required[i]:
@@ -229,16 +241,30 @@ def _check_objective(
     short = int(np.maximum(required - scheduled, 0).sum())
     shift_cost = sum(s.cost_cents for s in plan.shifts)
     total = shift_cost + penalty * short
+    out = []
+    if sum(plan.cost_terms_cents.values()) != total:
+        out.append(
+            Violation(
+                "cost_terms",
+                "cost_terms_cents",
+                f"terms add to {sum(plan.cost_terms_cents.values())}, recomputed {total}",
+            )
+        )
+    bound = plan.solver.best_bound_cents
+    if bound is not None and total < bound:
+        out.append(
+            Violation("bound", "solver.best_bound_cents", f"bound {bound} exceeds the plan's cost {total}")
+        )
     if plan.solver.objective_cents is not None and total != plan.solver.objective_cents:
-        return [
+        out.append(
             Violation(
                 "objective",
                 "solver.objective_cents",
-                f"solver says {plan.solver.objective_cents}, recomputed {total} "
+                f"plan says {plan.solver.objective_cents}, recomputed {total} "
                 f"(shifts {shift_cost} + {penalty} x {short} short agent-intervals)",
             )
-        ]
-    return []
+        )
+    return out
 
 
 def plan_cost_cents(plan: Plan) -> int:

@@ -50,11 +50,12 @@ class ServiceTarget(_Domain):
         0.80, gt=0.0, lt=1.0, description="Share of contacts answered within `answer_within_s` (0-1)."
     )
     answer_within_s: float = Field(20.0, ge=0.0, description="Answer-time threshold of the service level [s].")
-    max_asa_s: float | None = Field(
-        None, gt=0.0, description="Optional ceiling on the average speed of answer [s]."
-    )
+    max_asa_s: float | None = Field(None, gt=0.0, description="Optional ceiling on the average speed of answer [s].")
     max_occupancy: float = Field(
-        0.85, gt=0.0, le=1.0, description="Highest share of staffed time agents may spend handling contacts (0-1]."
+        0.85,
+        gt=0.0,
+        le=1.0,
+        description="Highest share of staffed time agents may spend handling contacts (0-1].",
     )
     shrinkage: float = Field(
         0.30,
@@ -77,7 +78,10 @@ class Automation(_Domain):
     """Hybrid service: the share of contacts a bot resolves and the extra effort of what it escalates."""
 
     containment: float = Field(
-        0.0, ge=0.0, lt=1.0, description="Share of incoming contacts resolved by the bot without a person [0-1)."
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Share of incoming contacts resolved by the bot without a person [0-1).",
     )
     escalated_aht_uplift: float = Field(
         0.0,
@@ -121,11 +125,12 @@ class Contract(_Domain):
     )
     cost_per_hour_cents: int = Field(gt=0, description="Employer cost per paid hour [cents/h].")
     min_rest_min: int = Field(
-        MIN_REST_MINUTES, ge=0, le=24 * 60, description="Least rest between the end of a shift and the next start [min]."
+        MIN_REST_MINUTES,
+        ge=0,
+        le=24 * 60,
+        description="Least rest between the end of a shift and the next start [min].",
     )
-    max_consecutive_days: int = Field(
-        MAX_CONSECUTIVE_DAYS, ge=1, le=14, description="Most working days in a row."
-    )
+    max_consecutive_days: int = Field(MAX_CONSECUTIVE_DAYS, ge=1, le=14, description="Most working days in a row.")
 
     @field_validator("name")
     @classmethod
@@ -251,7 +256,9 @@ class Worker(_Domain):
         spans = sorted(self.time_off, key=lambda t: t.start)
         for a, b in zip(spans, spans[1:], strict=False):
             if b.start < a.end:
-                msg = f"time_off periods overlap ({a.start.isoformat()} .. {a.end.isoformat()} and {b.start.isoformat()})"
+                msg = (
+                    f"time_off periods overlap ({a.start.isoformat()} .. {a.end.isoformat()} and {b.start.isoformat()})"
+                )
                 raise ValueError(msg)
         return self
 
@@ -375,7 +382,10 @@ class PlanningProblem(_Domain):
         for i, c in enumerate(self.workforce.contracts):
             bad = [m for m in c.shift_lengths_min if m % self.interval_min]
             if bad:
-                msg = f"workforce.contracts[{i}].shift_lengths_min {bad} are not multiples of interval_min {self.interval_min}"
+                msg = (
+                    f"workforce.contracts[{i}].shift_lengths_min {bad} "
+                    f"are not multiples of interval_min {self.interval_min}"
+                )
                 raise ValueError(msg)
             if c.break_rule is not None and c.break_rule.length_min % self.interval_min:
                 msg = (
@@ -385,7 +395,10 @@ class PlanningProblem(_Domain):
                 raise ValueError(msg)
         pool = self.workforce.gig_pool
         if pool is not None and pool.shift_minutes % self.interval_min:
-            msg = f"workforce.gig_pool.shift_minutes {pool.shift_minutes} is not a multiple of interval_min {self.interval_min}"
+            msg = (
+                f"workforce.gig_pool.shift_minutes {pool.shift_minutes} "
+                f"is not a multiple of interval_min {self.interval_min}"
+            )
             raise ValueError(msg)
         return self
 
@@ -399,6 +412,13 @@ class SolveParams(_Domain):
     )
     num_workers: int = Field(8, ge=1, le=64, description="CP-SAT search workers (threads).")
     random_seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT random seed.")
+    method: Literal["auto", "per_person", "crews"] = Field(
+        "auto",
+        description=(
+            "'per_person' solves one model with a variable per worker and shift; 'crews' solves counts per "
+            "group of identical workers, then assigns people; 'auto' uses crews when some workers are identical."
+        ),
+    )
     shortfall_penalty_per_hour_cents: int | None = Field(
         None,
         gt=0,

@@ -6,7 +6,16 @@ import pandas as pd
 
 from optimizer.domain import Plan
 
-SCHEDULE_COLUMNS = ("worker_id", "kind", "start", "end", "break_start", "break_end", "paid_minutes", "cost_cents")
+SCHEDULE_COLUMNS = (
+    "worker_id",
+    "kind",
+    "start",
+    "end",
+    "break_start",
+    "break_end",
+    "paid_minutes",
+    "cost_cents",
+)
 COVERAGE_COLUMNS = ("interval_start", "volume", "aht_s", "required", "scheduled", "service_level", "asa_s")
 
 
@@ -33,7 +42,12 @@ def schedule_frame(plan: Plan) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
     order = frame["kind"].map({"fte": 0, "gig": 1})
-    return frame.assign(_o=order).sort_values(["_o", "worker_id", "start"]).drop(columns="_o").reset_index(drop=True)
+    return (
+        frame.assign(_o=order)
+        .sort_values(["_o", "worker_id", "start"])
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def coverage_frame(plan: Plan) -> pd.DataFrame:

@@ -135,7 +135,7 @@ def align_demand(grid: Grid, interval_starts: pd.DatetimeIndex, field: str = "de
     mismatch = np.flatnonzero(interval_starts.as_unit("ns").asi8 != grid.starts.asi8)
     if mismatch.size:
         i = int(mismatch[0])
-        raise InputError.single(
-            f"{field}[{i}].interval_start",
-            f"is {interval_starts[i].isoformat()} but the horizon's interval {i} starts {grid.starts[i].isoformat()}",
+        problem = (
+            f"is {interval_starts[i].isoformat()} but the horizon's interval {i} starts {grid.starts[i].isoformat()}"
         )
+        raise InputError.single(f"{field}[{i}].interval_start", problem)

@@ -16,7 +16,9 @@ def _ns(ts: object) -> int:
     return int(pd.Timestamp(ts).as_unit("ns").value)  # type: ignore[arg-type]
 
 
-def on_floor(starts: pd.DatetimeIndex, interval_min: int, shifts: Iterable[PlannedShift], kind: str) -> np.ndarray:
+def on_floor(
+    starts: pd.DatetimeIndex, interval_min: int, shifts: Iterable[PlannedShift], kind: str
+) -> np.ndarray:
     """Count shifts of one kind on shift and not on break in each interval.
 
     An interval counts a shift when the shift covers the whole interval ``[start, start + interval_min)``.
@@ -49,7 +51,11 @@ def scheduled_agents(
 
 
 def coverage_rows(
-    demand: pd.DataFrame, required: np.ndarray, scheduled: np.ndarray, target: ServiceTarget, interval_min: int
+    demand: pd.DataFrame,
+    required: np.ndarray,
+    scheduled: np.ndarray,
+    target: ServiceTarget,
+    interval_min: int,
 ) -> tuple[CoverageRow, ...]:
     """Return one coverage row per interval with the forecast service level and ASA at ``scheduled``."""
     service = service_at(demand, scheduled, target, interval_min=interval_min)
@@ -71,7 +77,7 @@ def coverage_rows(
 
 
 def plan_kpis(
-    shifts: tuple[PlannedShift, ...], coverage: tuple[CoverageRow, ...], interval_min: int, penalty_cents: int
+    shifts: tuple[PlannedShift, ...], coverage: tuple[CoverageRow, ...], interval_min: int
 ) -> PlanKpis:
     """Return the headline numbers: cost split, hours, gig shifts, volume-weighted service level and ASA."""
     fte_cost = sum(s.cost_cents for s in shifts if s.kind == "fte")
@@ -95,3 +101,17 @@ def plan_kpis(
         shortfall_agent_hours=short * interval_min / 60,
         understaffed_intervals=sum(1 for r in coverage if r.scheduled < r.required),
     )
+
+
+def cost_terms(
+    shifts: tuple[PlannedShift, ...], coverage: tuple[CoverageRow, ...], penalty_cents: int
+) -> dict[str, int]:
+    """Return the plan's cost split into the objective's named terms, evaluated from the plan itself [cents].
+
+    ``shortfall_penalty`` is ``penalty_cents`` per agent-interval of ``required - scheduled`` above zero.
+    """
+    return {
+        "fte_cost": sum(s.cost_cents for s in shifts if s.kind == "fte"),
+        "gig_cost": sum(s.cost_cents for s in shifts if s.kind == "gig"),
+        "shortfall_penalty": penalty_cents * sum(max(0, r.required - r.scheduled) for r in coverage),
+    }

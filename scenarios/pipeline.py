@@ -58,34 +58,47 @@ def horizon_start(config: PlanConfig, history: pd.DataFrame) -> dt.date:
 
 
 def forecast_demand(
-    history: pd.DataFrame, settings: ForecastSettings, starts: pd.DatetimeIndex, interval_min: int
+    history: pd.DataFrame, settings: ForecastSettings, starts: pd.DatetimeIndex
 ) -> ForecastRun:
-    """Forecast volume and AHT for exactly the intervals in ``starts`` and return a validated demand frame."""
-    last = pd.DatetimeIndex(history.index)[-1]
-    first_needed = starts[0]
-    step = pd.Timedelta(minutes=interval_min)
-    if first_needed <= last:
-        raise InputError.single(
-            "start_date", f"the horizon starts {first_needed.isoformat()}, inside the history (ends {last.isoformat()})"
+    """Forecast volume and AHT for exactly the intervals in ``starts`` and return a validated demand frame.
+
+    With ``model="auto"`` the forecaster is chosen by a rolling-origin backtest whose report is kept.
+
+    Raises
+    ------
+    InputError
+        When the horizon does not start after the history.
+    forecasting.ForecastingError
+        On an invalid history or forecaster setting.
+    """
+    if settings.model == "auto":
+        spec, report = forecasting.choose_forecaster(
+            history, country=settings.country, folds=settings.backtest_folds
         )
-    lead = int((first_needed - last) / step) - 1
+        backtest: dict[str, object] | None = report.to_dict()
+    else:
+        spec = forecasting.make_forecaster(settings.model, country=settings.country)
+        backtest = None
+    fitted = spec.fit(history)
+    step = pd.Timedelta(minutes=fitted.interval_min)
+    if starts[0] < fitted.history_end:
+        problem = (
+            f"the horizon starts {starts[0].isoformat()}, inside the history "
+            f"(ends {fitted.history_end.isoformat()})"
+        )
+        raise InputError.single("start_date", problem)
+    periods = int((starts[-1] - fitted.history_end) / step) + 1
     quantiles = (settings.quantile,) if settings.quantile is not None else ()
-    result = forecasting.forecast(
-        history,
-        horizon=lead + len(starts),
-        model=settings.model,
-        country=settings.country,
-        quantiles=quantiles,
-        folds=settings.backtest_folds,
-    )
-    frame = result.frame.iloc[lead:]
+    frame = fitted.forecast(periods, quantiles=quantiles).reindex(starts)
     if settings.quantile is not None:
         frame = frame.assign(volume=frame[forecasting.quantile_column(settings.quantile)])
-    demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=interval_min)
-    return ForecastRun(demand=demand, model=result.model, backtest=result.backtest)
+    demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=fitted.interval_min)
+    return ForecastRun(demand=demand, model=spec.name, backtest=backtest)
 
 
-def problem_from(config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int) -> PlanningProblem:
+def problem_from(
+    config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int
+) -> PlanningProblem:
     """Build the planning problem of a config from a demand frame covering its horizon."""
     rows = tuple(
         DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
@@ -112,10 +125,11 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
         On bad inputs (they name the field).
     """
     history = forecasting.load_history(_history_path(config, base_dir), timezone=config.timezone)
-    interval_min = forecasting.infer_interval_min(pd.DatetimeIndex(history.index))
+    index = pd.DatetimeIndex(history.index)
+    interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
     start = horizon_start(config, history)
     grid = build_grid(config.timezone, start, config.days, interval_min)
-    fc = forecast_demand(history, config.forecast, grid.starts, interval_min)
+    fc = forecast_demand(history, config.forecast, grid.starts)
     problem = problem_from(config, start, fc.demand, interval_min)
     params = params or config.solve
     result = plan(problem, params)

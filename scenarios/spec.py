@@ -41,7 +41,9 @@ class StaffGroup(_Spec):
 
     contract: str = Field(description="Contract name.")
     count: int = Field(ge=1, le=10_000, description="Number of workers.")
-    id_prefix: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,40}$", description="Prefix of generated ids.")
+    id_prefix: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,40}$", description="Prefix of generated ids."
+    )
 
 
 class ForecastSettings(_Spec):
@@ -52,7 +54,10 @@ class ForecastSettings(_Spec):
     )
     country: str | None = Field("SE", description="ISO country code for public holidays; null for none.")
     quantile: float | None = Field(
-        None, gt=0.0, lt=1.0, description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast."
+        None,
+        gt=0.0,
+        lt=1.0,
+        description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast.",
     )
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
 
@@ -60,7 +65,9 @@ class ForecastSettings(_Spec):
 class PlanConfig(_Spec):
     """Everything ``shiftmix plan --config`` needs."""
 
-    history: str = Field(description="History CSV (interval_start,volume[,aht_s]); relative to the config file.")
+    history: str = Field(
+        description="History CSV (interval_start,volume[,aht_s]); relative to the config file."
+    )
     timezone: str = Field("Europe/Stockholm", description="IANA time zone of the site.")
     start_date: dt.date | None = Field(
         None, description="First local day to plan; null plans from the day after the history ends."
@@ -71,7 +78,9 @@ class PlanConfig(_Spec):
     automation: Automation = Field(default_factory=Automation)
     contracts: tuple[Contract, ...] = Field(min_length=1)
     staff: tuple[StaffGroup, ...] = Field((), description="Counted groups of FTEs.")
-    workers: tuple[Worker, ...] = Field((), description="Individually listed FTEs (time off, pseudonymous ids).")
+    workers: tuple[Worker, ...] = Field(
+        (), description="Individually listed FTEs (time off, pseudonymous ids)."
+    )
     gig_pool: GigPool | None = None
     solve: SolveParams = Field(default_factory=SolveParams)
 
@@ -90,7 +99,8 @@ class PlanConfig(_Spec):
         for g in self.staff:
             width = max(3, len(str(g.count)))
             workers.extend(
-                Worker(worker_id=f"{g.id_prefix}-{n:0{width}d}", contract=g.contract) for n in range(1, g.count + 1)
+                Worker(worker_id=f"{g.id_prefix}-{n:0{width}d}", contract=g.contract)
+                for n in range(1, g.count + 1)
             )
         return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)
 
@@ -101,7 +111,8 @@ def _parse(text: str, path: Path) -> object:
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f" (line {line + 1})" if line is not None else ""
-        raise InputError.single("config", f"{path} is not valid {path.suffix[1:].upper() or 'YAML'}{where}") from exc
+        problem = f"{path} is not valid {path.suffix[1:].upper() or 'YAML'}{where}"
+        raise InputError.single("config", problem) from exc
 
 
 def load_plan_config(path: str | Path) -> tuple[PlanConfig, Path]:
@@ -118,12 +129,15 @@ def load_plan_config(path: str | Path) -> tuple[PlanConfig, Path]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError.single("config", f"file {path} does not exist") from None
+        problem = f"file {path} does not exist"
+        raise InputError.single("config", problem) from None
     except OSError as exc:
-        raise InputError.single("config", f"cannot read {path}: {exc.strerror}") from None
+        problem = f"cannot read {path}: {exc.strerror}"
+        raise InputError.single("config", problem) from None
     data = _parse(text, path)
     if not isinstance(data, dict):
-        raise InputError.single("config", f"{path} must hold a mapping of settings, not {type(data).__name__}")
+        problem = f"{path} must hold a mapping of settings, not {type(data).__name__}"
+        raise InputError.single("config", problem)
     return PlanConfig.model_validate(data), path.parent
 
 

@@ -53,11 +53,16 @@ def make_contract(name: str = "ft", **kw: object) -> Contract:
 
 
 def demand_rows(
-    start_date: dt.date, days: int, interval_min: int, volume: Callable[[pd.Timestamp], float], aht_s: float = 300.0
+    start_date: dt.date,
+    days: int,
+    interval_min: int,
+    volume: Callable[[pd.Timestamp], float],
+    aht_s: float = 300.0,
 ) -> tuple[DemandInterval, ...]:
     grid = build_grid(TZ, start_date, days, interval_min)
     return tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=volume(ts), aht_s=aht_s) for ts in grid.starts
+        DemandInterval(interval_start=ts.to_pydatetime(), volume=volume(ts), aht_s=aht_s)
+        for ts in grid.starts
     )
 
 
@@ -87,7 +92,8 @@ def make_problem(
         days=days,
         interval_min=interval_min,
         demand=demand_rows(start_date, days, interval_min, volume or office_hours(20.0)),
-        service_target=target or ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0, max_occupancy=1.0),
+        service_target=target
+        or ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0, max_occupancy=1.0),
         workforce=Workforce(contracts=contracts, workers=tuple(workers), gig_pool=gig_pool),
     )
 

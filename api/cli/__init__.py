@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from api.cli import erlang, plan
+from api.cli import erlang, forecast, plan
 from api.cli._errors import describe_validation_error
 from forecasting.errors import ForecastingError
 from optimizer.errors import ShiftmixError
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shiftmix", description="Workforce and gig-shift scheduling optimiser.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    for module in (plan, erlang):
+    for module in (plan, forecast, erlang):
         module.register(sub)
     return parser
 
@@ -49,7 +49,10 @@ def _fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``shiftmix`` command line; return the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors and --help: return the code instead of exiting the caller
+        return int(exc.code or 0)
     try:
         return int(args.handler(args))
     except (ShiftmixError, ForecastingError) as exc:

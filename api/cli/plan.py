@@ -31,7 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _params(args: argparse.Namespace, base: SolveParams) -> SolveParams:
     overrides = {
         k: v
-        for k, v in (("time_limit_s", args.time_limit_s), ("random_seed", args.seed), ("num_workers", args.workers))
+        for k, v in (
+            ("time_limit_s", args.time_limit_s),
+            ("random_seed", args.seed),
+            ("num_workers", args.workers),
+        )
         if v is not None
     }
     try:
@@ -56,15 +60,17 @@ def summary(run: PlanRun) -> str:
         f"horizon      {first:%Y-%m-%d} .. {last:%Y-%m-%d} ({run.problem.days} days, {p.interval_min}-min intervals, "
         f"{p.timezone})",
         f"forecast     {run.forecast.model}: {sum(d.volume for d in run.problem.demand):,.0f} contacts",
-        f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} + gig {_money(k.gig_cost_cents)}",
+        f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} "
+        f"+ gig {_money(k.gig_cost_cents)}",
         f"hours        FTE {k.fte_hours:,.1f} h; gig {k.gig_hours:,.1f} h in {k.gig_shifts} micro-shifts",
         f"service      {k.service_level:.1%} within {run.problem.service_target.answer_within_s:g} s "
         f"(target {run.problem.service_target.service_level:.0%}); ASA "
         + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours",
-        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, bound {_money(s.best_bound_cents or 0)}, "
-        f"gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
-        "check        " + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
+        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
+        f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
+        "check        "
+        + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
     ]
     return "\n".join(lines)
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from importlib import metadata
 
-from optimizer.domain import Plan, PlanningProblem, SolveParams, SolverReport
-from optimizer.kpis import coverage_rows, plan_kpis, scheduled_agents
+from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, SolveParams, SolverReport
+from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
+from optimizer.model.assign import assign, complete, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
-from optimizer.model.extract import cost_terms, fte_shifts, gig_shifts
+from optimizer.model.extract import fte_shifts, gig_shifts
 from optimizer.model.inputs import ModelInput, demand_frame, prepare
 from optimizer.model.solve import SOLVER_VERSION, Progress, SolveOutcome, solve
 from optimizer.staffing import human_demand
+
+CREW_SHARE = 0.6
+"""Share of the time limit the crew model may use; assignment and completion get the rest."""
+
+COMPLETION_RESERVE_S = 1.0
+"""Time kept back from the assignment for the completion solve [s]."""
 
 __all__ = [
     "FAMILIES",
@@ -47,6 +55,39 @@ def inputs_digest(problem: PlanningProblem, params: SolveParams) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _solve_model(
+    problem: PlanningProblem,
+    params: SolveParams,
+    on_progress: Callable[[Progress], None] | None,
+    stop_event: threading.Event | None,
+    started: float,
+) -> tuple[ModelInput, BuiltModel, SolveOutcome, int | None]:
+    """Solve per person, or by crews then assign people; return the per-person model, its solution and a bound.
+
+    The bound is CP-SAT's own for the per-person model, or the crew model's bound (a relaxation of the
+    per-person model, so still a valid bound) when crews are used.
+    """
+    deadline = started + params.time_limit_s
+    crews = prepare(problem, params, aggregate=True)
+    use_crews = params.method == "crews" or (params.method == "auto" and any(c.size > 1 for c in crews.crews))
+    if not use_crews:
+        inp = prepare(problem, params) if any(c.size > 1 for c in crews.crews) else crews
+        built = build_model(inp)
+        outcome = solve(built, params, on_progress=on_progress, stop_event=stop_event)
+        return inp, built, outcome, outcome.best_bound_cents
+    crew_built = build_model(crews)
+    crew_params = params.model_copy(update={"time_limit_s": max(0.1, CREW_SHARE * params.time_limit_s)})
+    crew_outcome = solve(crew_built, crew_params, on_progress=on_progress, stop_event=stop_event)
+    if not crew_outcome.has_solution:
+        return crews, crew_built, crew_outcome, None
+    assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - COMPLETION_RESERVE_S)
+    inp = personal_input(crews, assignment)
+    built = complete(inp)
+    rest = max(1.0, deadline - time.monotonic())
+    outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
+    return inp, built, outcome, crew_outcome.best_bound_cents
 
 
 def plan(
@@ -82,11 +123,10 @@ def plan(
         When the problem breaks a rule that needs the horizon to see (demand rows off the grid, …).
     """
     params = params or SolveParams()
-    inp = prepare(problem, params)
-    built = build_model(inp)
-    outcome = solve(built, params, on_progress=on_progress, stop_event=stop_event)
-    shifts: tuple = ()
-    coverage: tuple = ()
+    started = time.monotonic()
+    inp, built, outcome, bound = _solve_model(problem, params, on_progress, stop_event, started)
+    shifts: tuple[PlannedShift, ...] = ()
+    coverage: tuple[CoverageRow, ...] = ()
     terms: dict[str, int] = {}
     if outcome.has_solution:
         shifts = tuple(fte_shifts(inp, built, outcome) + gig_shifts(inp, built, outcome))
@@ -95,24 +135,35 @@ def plan(
             inp.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool is not None else 1.0
         )
         demand = human_demand(demand_frame(problem), problem.automation)
-        coverage = coverage_rows(demand, inp.required, scheduled, problem.service_target, problem.interval_min)
-        terms = cost_terms(built, outcome)
+        coverage = coverage_rows(
+            demand, inp.required, scheduled, problem.service_target, problem.interval_min
+        )
+        terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents)
+    # The plan's own cost, evaluated from its shifts; CP-SAT's objective can only be higher (a feasible, not
+    # optimal, solution may carry slack shortfall or spare break counters).
+    objective = sum(terms.values()) if terms else None
+    status = outcome.status
+    if objective is not None and bound is not None:
+        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
+    gap = (
+        None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
+    )
     return Plan(
         inputs_digest=inputs_digest(problem, params),
         software_version=software_version(),
         timezone=problem.timezone,
         interval_min=problem.interval_min,
         solver=SolverReport(
-            status=outcome.status,
-            objective_cents=outcome.objective_cents,
-            best_bound_cents=outcome.best_bound_cents,
-            gap_ratio=outcome.gap_ratio,
-            wall_time_s=outcome.wall_time_s,
+            status=status,
+            objective_cents=objective,
+            best_bound_cents=bound,
+            gap_ratio=gap,
+            wall_time_s=time.monotonic() - started,
             params=params,
             solver_version=SOLVER_VERSION,
         ),
         cost_terms_cents=terms,
-        kpis=plan_kpis(shifts, coverage, problem.interval_min, inp.shortfall_penalty_cents),
+        kpis=plan_kpis(shifts, coverage, problem.interval_min),
         shifts=shifts,
         coverage=coverage,
     )

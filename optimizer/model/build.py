@@ -59,5 +59,6 @@ def build_model(inp: ModelInput, families: Sequence[Family] = FAMILIES) -> Built
     m.minimize(terms.total())
     problem = m.validate()
     if problem:
-        raise ModelError(f"CP-SAT rejected the model: {problem}")
+        msg = f"CP-SAT rejected the model: {problem}"
+        raise ModelError(msg)
     return BuiltModel(cp_model=m, vars=v, objective=terms)

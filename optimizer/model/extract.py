@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from optimizer.domain import PlannedShift, ShiftBreak
+from optimizer.errors import ModelError
 from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput
 from optimizer.model.solve import SolveOutcome
@@ -18,20 +19,23 @@ def _at(inp: ModelInput, t: int) -> dt.datetime:
 def fte_shifts(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> list[PlannedShift]:
     """Return every FTE shift of the solution, with break slots handed to people shift type by shift type."""
     solver, v = outcome.solver, built.vars
+    if any(c.size != 1 for c in inp.crews):
+        msg = "extract needs one-worker crews; assign shifts to people first (optimizer.model.assign)"
+        raise ModelError(msg)
     chosen: list[tuple[int, int]] = []
-    for i, w in enumerate(inp.workers):
-        chosen.extend((i, k) for k, x in enumerate(v.fte(i)) if solver.boolean_value(x))
+    for i in range(len(inp.crews)):
+        chosen.extend((i, k) for k, x in enumerate(v.fte(i)) if solver.value(x))
     slots: dict[int, list[int]] = defaultdict(list)
     for i, k in chosen:
-        s = inp.workers[i].options[k].shift_type
+        s = inp.crews[i].options[k].shift_type
         if s in slots:
             continue
         for b in inp.shift_types[s].break_starts:
             slots[s].extend([b] * solver.value(v.break_count(s, b)))
     shifts = []
     for i, k in chosen:
-        w = inp.workers[i]
-        o = w.options[k]
+        crew = inp.crews[i]
+        o = crew.options[k]
         st = inp.shift_types[o.shift_type]
         breaks: tuple[ShiftBreak, ...] = ()
         if st.break_len:
@@ -39,7 +43,7 @@ def fte_shifts(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> lis
             breaks = (ShiftBreak(start=_at(inp, b), end=_at(inp, b + st.break_len)),)
         shifts.append(
             PlannedShift(
-                worker_id=w.worker_id,
+                worker_id=crew.worker_ids[0],
                 kind="fte",
                 start=_at(inp, o.start),
                 end=_at(inp, o.end),
@@ -70,8 +74,3 @@ def gig_shifts(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> lis
                 )
             )
     return shifts
-
-
-def cost_terms(built: BuiltModel, outcome: SolveOutcome) -> dict[str, int]:
-    """Return the value of each named objective term [cents]."""
-    return {name: int(outcome.solver.value(expr)) for name, expr in built.objective.terms.items()}

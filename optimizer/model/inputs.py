@@ -70,16 +70,44 @@ class WeekLimit:
 
 
 @dataclass(frozen=True, slots=True)
-class WorkerInput:
-    """Everything the model needs about one FTE."""
+class RestLimit:
+    """A rest rule between two days of one crew, as a threshold cut.
 
-    worker_id: str
+    Shifts in ``ending_late`` (on ``first_day``) end less than the minimum rest before ``threshold``; shifts in
+    ``starting_early`` (on ``later_day``) start at or before it. No worker can take one of each, so a crew
+    of ``size`` workers takes at most ``size`` of them together. For a crew of one these cuts are exactly
+    the pairwise rest rule; for a larger crew they are the Hall conditions of pairing one day's shifts with
+    the next day's (necessary, so the crew model is a relaxation of the per-person model).
+    """
+
+    first_day: int
+    later_day: int
+    threshold: int
+    ending_late: tuple[int, ...]
+    starting_early: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Crew:
+    """Workers with the same contract and the same absences, modelled together by counts.
+
+    A crew of one is a person; a larger crew's variables count how many of its workers take each shift,
+    and ``optimizer.model.assign`` hands the shifts to people after the solve.
+    """
+
+    crew_id: str
+    worker_ids: tuple[str, ...]
     contract: int
     options: tuple[ShiftOption, ...]
-    rest_conflicts: tuple[tuple[int, tuple[int, ...]], ...]
+    rest_limits: tuple[RestLimit, ...]
     weeks: tuple[WeekLimit, ...]
     max_consecutive_days: int
     symmetry_class: int
+
+    @property
+    def size(self) -> int:
+        """Number of workers in the crew."""
+        return len(self.worker_ids)
 
     def options_on(self, day: int) -> list[int]:
         """Return the indices of the options on a local day."""
@@ -108,7 +136,7 @@ class ModelInput:
     volume: np.ndarray
     aht_s: np.ndarray
     shift_types: tuple[ShiftType, ...]
-    workers: tuple[WorkerInput, ...]
+    crews: tuple[Crew, ...]
     gig: GigInput | None
     shortfall_penalty_cents: int
 
@@ -174,22 +202,52 @@ def _worker_options(
                 shift_type = _shift_type_index(types, ShiftType(start, length, break_len, break_starts))
                 paid = contract.paid_minutes(length_min)
                 options.append(
-                    ShiftOption(day, shift_type, start, end, paid, _cost_cents(paid, contract.cost_per_hour_cents))
+                    ShiftOption(
+                        day, shift_type, start, end, paid, _cost_cents(paid, contract.cost_per_hour_cents)
+                    )
                 )
     return tuple(options)
 
 
-def _rest_conflicts(options: tuple[ShiftOption, ...], rest: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
-    """For each option, the options on later days that start less than ``rest`` intervals after it ends."""
+def _rest_limits(options: tuple[ShiftOption, ...], rest: int) -> tuple[RestLimit, ...]:
+    """Return the threshold cuts of the rest rule between every pair of days where shifts can clash."""
     if not options:
         return ()
     day = np.array([o.day for o in options])
     start = np.array([o.start for o in options])
-    end = np.array([o.end for o in options])
-    clash = (day[None, :] > day[:, None]) & (start[None, :] < end[:, None] + rest)
-    return tuple(
-        (k, tuple(int(j) for j in np.flatnonzero(row))) for k, row in enumerate(clash) if row.any()
-    )
+    free_from = np.array([o.end + rest for o in options])
+    limits = []
+    seen: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+    for d1 in np.unique(day):
+        on_d1 = day == d1
+        for d2 in np.unique(day[day > d1]):
+            on_d2 = day == d2
+            if not (start[on_d2].min() < free_from[on_d1].max()):
+                continue
+            for threshold in np.unique(start[on_d2]):
+                late = tuple(int(k) for k in np.flatnonzero(on_d1 & (free_from > threshold)))
+                early = tuple(int(k) for k in np.flatnonzero(on_d2 & (start <= threshold)))
+                if late and early and (late, early) not in seen:
+                    seen.add((late, early))
+                    limits.append(RestLimit(int(d1), int(d2), int(threshold), late, early))
+    return tuple(_undominated(limits))
+
+
+def _undominated(limits: list[RestLimit]) -> list[RestLimit]:
+    """Drop cuts implied by another cut of the same day pair that covers a superset of both sides."""
+    keep = []
+    for a in limits:
+        implied = any(
+            b is not a
+            and b.first_day == a.first_day
+            and b.later_day == a.later_day
+            and set(a.ending_late) <= set(b.ending_late)
+            and set(a.starting_early) <= set(b.starting_early)
+            for b in limits
+        )
+        if not implied:
+            keep.append(a)
+    return keep
 
 
 def _week_limits(grid: Grid, contract: Contract, options: tuple[ShiftOption, ...]) -> tuple[WeekLimit, ...]:
@@ -200,20 +258,25 @@ def _week_limits(grid: Grid, contract: Contract, options: tuple[ShiftOption, ...
     the share of the 7 days on which the worker can work (absences and a partial week lower them).
     """
     workable = {o.day for o in options}
+    paid = [contract.paid_minutes(m) for m in contract.shift_lengths_min]
     limits = []
     for week, first in enumerate(range(0, grid.days, 7)):
         last = min(first + 7, grid.days) - 1
         avail = sum(1 for d in range(first, last + 1) if d in workable)
         share = avail / 7
+        min_paid = math.floor(contract.min_hours_per_week * 60 * share)
+        max_paid = math.floor(contract.max_hours_per_week * 60)
+        # Each worker needs enough shifts for its minimum hours and no more than its maximum allows; stating
+        # it per worker keeps the crew model (which only sees sums) from letting one worker cover another's.
         limits.append(
             WeekLimit(
                 week=week,
                 first_day=first,
                 last_day=last,
-                min_paid_min=math.floor(contract.min_hours_per_week * 60 * share),
-                max_paid_min=math.floor(contract.max_hours_per_week * 60),
-                min_days=math.floor(contract.min_days_per_week * share),
-                max_days=min(avail, contract.max_days_per_week),
+                min_paid_min=min_paid,
+                max_paid_min=max_paid,
+                min_days=max(math.floor(contract.min_days_per_week * share), math.ceil(min_paid / max(paid))),
+                max_days=min(avail, contract.max_days_per_week, max_paid // min(paid)),
             )
         )
     return tuple(limits)
@@ -249,8 +312,12 @@ def shortfall_penalty_cents(problem: PlanningProblem, params: SolveParams) -> in
     return max(1, round(per_hour * problem.interval_min / 60))
 
 
-def prepare(problem: PlanningProblem, params: SolveParams) -> ModelInput:
+def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = False) -> ModelInput:
     """Turn a planning problem into the integer data the CP-SAT model needs.
+
+    With ``aggregate=False`` every worker is a crew of one (the exact per-person model); with
+    ``aggregate=True`` workers with the same contract and absences form one crew modelled by counts
+    (a relaxation whose plans ``optimizer.model.assign`` turns into per-person shifts).
 
     Raises
     ------
@@ -267,27 +334,38 @@ def prepare(problem: PlanningProblem, params: SolveParams) -> ModelInput:
     types: dict[ShiftType, int] = {}
     contracts = problem.workforce.contracts
     contract_index = {c.name: i for i, c in enumerate(contracts)}
-    classes: dict[tuple[str, tuple[object, ...]], int] = {}
-    workers = []
-    issues = []
+    groups: dict[tuple[str, tuple[object, ...]], list[int]] = {}
     for i, w in enumerate(problem.workforce.workers):
-        contract = contracts[contract_index[w.contract]]
-        options = _worker_options(grid, contract, w, types)
+        key = (w.contract, tuple((o.start, o.end) for o in w.time_off))
+        groups.setdefault(key, []).append(i)
+    crews = []
+    issues = []
+    for symmetry_class, members in enumerate(groups.values()):
+        first = problem.workforce.workers[members[0]]
+        contract = contracts[contract_index[first.contract]]
+        options = _worker_options(grid, contract, first, types)
         weeks = _week_limits(grid, contract, options)
         if not options and any(wk.min_paid_min > 0 for wk in weeks):
-            issues.append(Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon"))
+            issues.extend(
+                Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon")
+                for i in members
+            )
             continue
-        key = (w.contract, tuple((o.start, o.end) for o in w.time_off))
-        workers.append(
-            WorkerInput(
-                worker_id=w.worker_id,
-                contract=contract_index[w.contract],
+        rest = _rest_limits(options, math.ceil(contract.min_rest_min / grid.interval_min))
+        ids = [problem.workforce.workers[i].worker_id for i in members]
+        batches = [ids] if aggregate else [[wid] for wid in ids]
+        crews.extend(
+            Crew(
+                crew_id=batch[0] if len(batch) == 1 else f"{first.contract}*{len(batch)}@{batch[0]}",
+                worker_ids=tuple(batch),
+                contract=contract_index[first.contract],
                 options=options,
-                rest_conflicts=_rest_conflicts(options, math.ceil(contract.min_rest_min / grid.interval_min)),
+                rest_limits=rest,
                 weeks=weeks,
                 max_consecutive_days=contract.max_consecutive_days,
-                symmetry_class=classes.setdefault(key, len(classes)),
+                symmetry_class=symmetry_class,
             )
+            for batch in batches
         )
     if issues:
         raise InputError(issues)
@@ -299,7 +377,7 @@ def prepare(problem: PlanningProblem, params: SolveParams) -> ModelInput:
         volume=staffing["volume"].to_numpy(dtype=float),
         aht_s=staffing["aht_s"].to_numpy(dtype=float),
         shift_types=tuple(types),
-        workers=tuple(workers),
+        crews=tuple(crews),
         gig=_gig_input(grid, pool) if pool is not None else None,
         shortfall_penalty_cents=shortfall_penalty_cents(problem, params),
     )

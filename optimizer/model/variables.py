@@ -14,7 +14,7 @@ class ShiftVars:
 
     Variables
     ---------
-    ``fte[{worker_id},{k}]``   bool, worker works candidate shift k.
+    ``fte[{crew_id},{k}]``     int in [0, crew size] (bool for a crew of one), crew members on candidate shift k.
     ``brk[{s},{b}]``           int, shifts of type s whose break starts at interval b.
     ``gig_start[{t}]``         int, gig micro-shifts posted to start at interval t.
     ``gig_eff[{t}]``           int, gig workers expected on shift at t after the fill rate (only when < 1).
@@ -24,12 +24,20 @@ class ShiftVars:
     def __init__(self, m: cp_model.CpModel, inp: ModelInput) -> None:
         self._inp = inp
         self._fte: list[list[cp_model.IntVar]] = [
-            [m.new_bool_var(f"fte[{w.worker_id},{k}]") for k in range(len(w.options))] for w in inp.workers
+            [
+                m.new_bool_var(f"fte[{c.crew_id},{k}]")
+                if c.size == 1
+                else m.new_int_var(0, c.size, f"fte[{c.crew_id},{k}]")
+                for k in range(len(c.options))
+            ]
+            for c in inp.crews
         ]
         by_type: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for w, xs in zip(inp.workers, self._fte, strict=True):
-            for o, x in zip(w.options, xs, strict=True):
+        type_size: dict[int, int] = defaultdict(int)
+        for c, xs in zip(inp.crews, self._fte, strict=True):
+            for o, x in zip(c.options, xs, strict=True):
                 by_type[o.shift_type].append(x)
+                type_size[o.shift_type] += c.size
         self._by_type = by_type
         self._brk: dict[tuple[int, int], cp_model.IntVar] = {}
         self._types_covering: list[list[int]] = [[] for _ in range(inp.intervals)]
@@ -40,7 +48,7 @@ class ShiftVars:
             for t in range(st.start, st.end):
                 self._types_covering[t].append(s)
             for b in st.break_starts:
-                self._brk[s, b] = m.new_int_var(0, len(by_type[s]), f"brk[{s},{b}]")
+                self._brk[s, b] = m.new_int_var(0, type_size[s], f"brk[{s},{b}]")
                 for t in range(b, b + st.break_len):
                     self._breaks_covering[t].append((s, b))
 
@@ -62,21 +70,21 @@ class ShiftVars:
         self._short = [m.new_int_var(0, int(r), f"short[{t}]") for t, r in enumerate(inp.required)]
 
     # ---- FTE shifts --------------------------------------------------------------------------------------
-    def fte(self, worker: int) -> list[cp_model.IntVar]:
-        """Return the option literals of one worker, indexed like ``inp.workers[worker].options``."""
-        return self._fte[worker]
+    def fte(self, crew: int) -> list[cp_model.IntVar]:
+        """Return the option variables of one crew, indexed like ``inp.crews[crew].options``."""
+        return self._fte[crew]
 
-    def fte_on_day(self, worker: int, day: int) -> list[cp_model.IntVar]:
-        """Return the literals of a worker's options on one local day."""
-        xs = self._fte[worker]
-        return [xs[k] for k in self._inp.workers[worker].options_on(day)]
+    def fte_on_day(self, crew: int, day: int) -> list[cp_model.IntVar]:
+        """Return the variables of a crew's options on one local day."""
+        xs = self._fte[crew]
+        return [xs[k] for k in self._inp.crews[crew].options_on(day)]
 
     def shifts_of_type(self, shift_type: int) -> list[cp_model.IntVar]:
-        """Return every worker's literal for one shift type."""
+        """Return every crew's variable for one shift type."""
         return self._by_type.get(shift_type, [])
 
     def used_shift_types(self) -> list[int]:
-        """Return the shift types some worker can take."""
+        """Return the shift types some crew can take."""
         return sorted(self._by_type)
 
     def breaks_of_type(self, shift_type: int) -> list[cp_model.IntVar]:

@@ -22,7 +22,9 @@ def _solve_fixed(built: BuiltModel, fixed: Mapping[cp_model.IntVar, int]) -> tup
 
 def assert_feasible(built: BuiltModel, fixed: Mapping[cp_model.IntVar, int]) -> cp_model.CpSolver:
     status, solver = _solve_fixed(built, fixed)
-    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), f"expected feasible, got {solver.status_name(status)}"
+    assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE), (
+        f"expected feasible, got {solver.status_name(status)}"
+    )
     return solver
 
 

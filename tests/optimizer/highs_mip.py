@@ -11,7 +11,10 @@ import highspy
 from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
 
 
-def highs_optimal_cost(inp: ModelInput) -> float:
+def highs_optimal_cost(inp: ModelInput, rest_min: int) -> float:
+    """Solve the per-person MIP (every crew must be a crew of one) and return its optimal objective [cents]."""
+    assert all(c.size == 1 for c in inp.crews)
+    rest = -(-rest_min // inp.grid.interval_min)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -19,7 +22,7 @@ def highs_optimal_cost(inp: ModelInput) -> float:
     T = inp.intervals
     on_floor = [[] for _ in range(T)]
     cost = []
-    for w in inp.workers:
+    for w in inp.crews:
         xs = [h.addBinary() for _ in w.options]
         for o, x in zip(w.options, xs, strict=True):
             cost.append(o.cost_cents * x)
@@ -44,9 +47,10 @@ def highs_optimal_cost(inp: ModelInput) -> float:
                 h.addConstr(paid <= wk.max_paid_min)
                 h.addConstr(sum(x for _, x in sel) >= wk.min_days)
                 h.addConstr(sum(x for _, x in sel) <= wk.max_days)
-        for k, clash in w.rest_conflicts:
-            for j in clash:
-                h.addConstr(xs[k] + xs[j] <= 1)
+        for k, a in enumerate(w.options):
+            for j, b in enumerate(w.options):
+                if b.day > a.day and b.start < a.end + rest:
+                    h.addConstr(xs[k] + xs[j] <= 1)
         cap = w.max_consecutive_days
         for d in range(inp.grid.days - cap):
             window = [x for o, x in zip(w.options, xs, strict=True) if d <= o.day <= d + cap]

@@ -73,8 +73,12 @@ def test_gig_cap_exceeded(solved):
     start = dt.datetime(2026, 11, 30, 9, tzinfo=result.shifts[0].start.tzinfo)
     gigs = tuple(
         PlannedShift(
-            worker_id=f"gig-x{i}", kind="gig", start=start, end=start + dt.timedelta(hours=4),
-            paid_minutes=240, cost_cents=12000,
+            worker_id=f"gig-x{i}",
+            kind="gig",
+            start=start,
+            end=start + dt.timedelta(hours=4),
+            paid_minutes=240,
+            cost_cents=12000,
         )
         for i in range(3)
     )

@@ -13,10 +13,16 @@ from optimizer.model import build_model, prepare, solve
 from tests.conftest import DETERMINISTIC, make_contract, make_problem
 from tests.optimizer.highs_mip import highs_optimal_cost
 
+REST = 11 * 60
 POOL = GigPool(cost_per_hour_cents=3000, max_concurrent=3, max_shifts_per_day=6, earliest_start=dt.time(8))
 
 
-def _solve_checked(problem, params=DETERMINISTIC):
+PER_PERSON = DETERMINISTIC.model_copy(update={"method": "per_person"})
+CREWS = DETERMINISTIC.model_copy(update={"method": "crews"})
+
+
+def _solve_checked(problem, params=PER_PERSON):
+    """Solve, run the independent check, and insist on a proven optimum."""
     result = plan(problem, params)
     assert result.solver.status == "OPTIMAL"
     assert check_plan(problem, result) == []
@@ -25,14 +31,28 @@ def _solve_checked(problem, params=DETERMINISTIC):
     return result
 
 
+def _crews_bracket_the_optimum(problem, optimum):
+    """The crew method's plan is valid, costs at least the optimum, and its bound is at most the optimum."""
+    result = plan(problem, CREWS)
+    assert result.solver.status in ("OPTIMAL", "FEASIBLE")
+    assert check_plan(problem, result) == []
+    assert result.solver.best_bound_cents <= optimum + 1e-6
+    assert result.solver.objective_cents >= optimum - 1e-6
+    return result
+
+
 def test_a_day_with_staff_and_gigs_is_optimal_checked_and_matches_highs():
     problem = make_problem(n_workers=2, gig_pool=POOL, volume=lambda ts: 30.0 if 9 <= ts.hour < 17 else 0.0)
     result = _solve_checked(problem)
     inp = prepare(problem, DETERMINISTIC)
-    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(inp))
+    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(inp, REST))
+    assert _crews_bracket_the_optimum(problem, result.solver.objective_cents).solver.status == "OPTIMAL"
     kinds = {s.kind for s in result.shifts}
     assert kinds == {"fte", "gig"}
-    assert result.kpis.total_cost_cents == result.cost_terms_cents["fte_cost"] + result.cost_terms_cents["gig_cost"]
+    assert (
+        result.kpis.total_cost_cents
+        == result.cost_terms_cents["fte_cost"] + result.cost_terms_cents["gig_cost"]
+    )
 
 
 def test_two_days_with_time_off_matches_highs():
@@ -41,7 +61,9 @@ def test_two_days_with_time_off_matches_highs():
     problem = make_problem(days=2, workers=workers, gig_pool=POOL)
     result = _solve_checked(problem)
     assert not [s for s in result.shifts if s.worker_id == "a" and s.start.day == 1]
-    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(prepare(problem, DETERMINISTIC)))
+    assert result.solver.objective_cents == pytest.approx(
+        highs_optimal_cost(prepare(problem, DETERMINISTIC), REST)
+    )
 
 
 def test_coverage_rows_meet_requirement_when_staff_suffice():
@@ -125,7 +147,9 @@ def _problem(spec, *, peak_scale=1.0, gig_extra=0):
 def test_property_plans_are_valid_optimal_and_match_highs(spec):
     problem = _problem(spec)
     result = _solve_checked(problem)
-    assert result.solver.objective_cents == pytest.approx(highs_optimal_cost(prepare(problem, DETERMINISTIC)))
+    optimum = highs_optimal_cost(prepare(problem, DETERMINISTIC), REST)
+    assert result.solver.objective_cents == pytest.approx(optimum)
+    _crews_bracket_the_optimum(problem, optimum)
 
 
 @given(instances)

@@ -7,4 +7,11 @@ from optimizer.model.constraints.gig_pool import add_gig_pool
 from optimizer.model.constraints.rest_and_days import add_rest_and_days
 from optimizer.model.constraints.symmetry import add_symmetry
 
-__all__ = ["add_breaks", "add_coverage", "add_fte_contract", "add_gig_pool", "add_rest_and_days", "add_symmetry"]
+__all__ = [
+    "add_breaks",
+    "add_coverage",
+    "add_fte_contract",
+    "add_gig_pool",
+    "add_rest_and_days",
+    "add_symmetry",
+]

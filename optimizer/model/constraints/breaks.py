@@ -23,7 +23,7 @@ def add_breaks(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         st = inp.shift_types[s]
         if st.break_len == 0:
             continue
-        m.add(cp_model.LinearExpr.sum(v.breaks_of_type(s)) == cp_model.LinearExpr.sum(v.shifts_of_type(s))).with_name(
-            f"breaks[{s}]"
-        )
+        m.add(
+            cp_model.LinearExpr.sum(v.breaks_of_type(s)) == cp_model.LinearExpr.sum(v.shifts_of_type(s))
+        ).with_name(f"breaks[{s}]")
     return ObjectiveTerms.empty()

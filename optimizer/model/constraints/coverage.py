@@ -28,4 +28,6 @@ def add_coverage(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Objectiv
         penalty.append(v.short(t))
     if not penalty:
         return ObjectiveTerms.empty()
-    return ObjectiveTerms.of("shortfall_penalty", inp.shortfall_penalty_cents * cp_model.LinearExpr.sum(penalty))
+    return ObjectiveTerms.of(
+        "shortfall_penalty", inp.shortfall_penalty_cents * cp_model.LinearExpr.sum(penalty)
+    )

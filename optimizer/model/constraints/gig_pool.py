@@ -12,7 +12,7 @@ from optimizer.model.variables import ShiftVars
 
 
 def add_gig_pool(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
-    """Posted gig shifts respect the pool's caps; coverage counts them at the fill rate.
+    """Keep posted gig shifts within the pool's caps and count them at the fill rate.
 
     For each interval t and local day d::
 

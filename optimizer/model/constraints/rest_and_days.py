@@ -12,33 +12,34 @@ from optimizer.model.variables import ShiftVars
 def add_rest_and_days(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
     """Shifts leave the minimum rest between them; no worker exceeds the consecutive-day cap.
 
-    For each worker w and option o with later options C(o) starting within ``min_rest`` of o's end::
+    For each crew c of n workers and each rest cut (``RestLimit``: shifts L on one day ending less than the
+    rest before a threshold, shifts E on a later day starting at or before it)::
 
-        fte[w, o] + sum_{c in C(o)} fte[w, c] <= 1
+        sum_{o in L} fte[c, o] + sum_{o in E} fte[c, o] <= n
 
-    (valid as one clique because a worker takes at most one shift a day). For each window of
-    ``max_consecutive_days + 1`` days: sum of working days <= max_consecutive_days.
-    Names: ``rest[{worker_id},{o}]``, ``consecutive[{worker_id},{d}]``. Objective: none.
+    and for each window of ``max_consecutive_days + 1`` days: sum of shifts in the window
+    <= n * max_consecutive_days. Both are exact for a crew of one and necessary for larger crews.
+    Names: ``rest[{crew_id},{d1},{d2},{threshold}]``, ``consecutive[{crew_id},{d}]``. Objective: none.
     """
-    for i, w in enumerate(inp.workers):
+    for i, c in enumerate(inp.crews):
         xs = v.fte(i)
         if not xs:
             continue
-        for k, clash in w.rest_conflicts:
-            later_days = {w.options[j].day for j in clash}
-            if len(later_days) == 1:
-                m.add_at_most_one([xs[k], *(xs[j] for j in clash)]).with_name(f"rest[{w.worker_id},{k}]")
+        n = c.size
+        for cut in c.rest_limits:
+            group = [xs[k] for k in (*cut.ending_late, *cut.starting_early)]
+            name = f"rest[{c.crew_id},{cut.first_day},{cut.later_day},{cut.threshold}]"
+            if n == 1:
+                m.add_at_most_one(group).with_name(name)
             else:
-                for day in sorted(later_days):
-                    group = [xs[j] for j in clash if w.options[j].day == day]
-                    m.add_at_most_one([xs[k], *group]).with_name(f"rest[{w.worker_id},{k},{day}]")
-        cap = w.max_consecutive_days
+                m.add(cp_model.LinearExpr.sum(group) <= n).with_name(name)
+        cap = c.max_consecutive_days
         days = inp.grid.days
         if days <= cap:
             continue
         worked = [cp_model.LinearExpr.sum(v.fte_on_day(i, d)) for d in range(days)]
         for d in range(days - cap):
-            m.add(cp_model.LinearExpr.sum(worked[d : d + cap + 1]) <= cap).with_name(
-                f"consecutive[{w.worker_id},{d}]"
+            m.add(cp_model.LinearExpr.sum(worked[d : d + cap + 1]) <= n * cap).with_name(
+                f"consecutive[{c.crew_id},{d}]"
             )
     return ObjectiveTerms.empty()

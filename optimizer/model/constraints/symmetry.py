@@ -12,22 +12,24 @@ from optimizer.model.variables import ShiftVars
 
 
 def add_symmetry(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
-    """Order interchangeable workers by paid time, so the search does not revisit permutations.
+    """Order interchangeable one-worker crews by paid time, so the search does not revisit permutations.
 
-    Workers in the same symmetry class (same contract, same absences) have identical options, so any plan
-    can be relabelled to satisfy, for consecutive members a, b of a class::
+    Crews of one in the same symmetry class (same contract, same absences) have identical options, so any
+    plan can be relabelled to satisfy, for consecutive members a, b of a class::
 
         sum_o paid_min[o] * fte[a, o] >= sum_o paid_min[o] * fte[b, o]
 
-    Names: ``symmetry[{worker_a},{worker_b}]``. Objective: none.
+    Larger crews have no symmetry to break: their variables are counts.
+    Names: ``symmetry[{crew_a},{crew_b}]``. Objective: none.
     """
     members: dict[int, list[int]] = defaultdict(list)
-    for i, w in enumerate(inp.workers):
-        members[w.symmetry_class].append(i)
+    for i, c in enumerate(inp.crews):
+        if c.size == 1:
+            members[c.symmetry_class].append(i)
     for group in members.values():
         for a, b in zip(group, group[1:], strict=False):
-            wa, wb = inp.workers[a], inp.workers[b]
-            paid_a = cp_model.LinearExpr.weighted_sum(v.fte(a), [o.paid_min for o in wa.options])
-            paid_b = cp_model.LinearExpr.weighted_sum(v.fte(b), [o.paid_min for o in wb.options])
-            m.add(paid_a >= paid_b).with_name(f"symmetry[{wa.worker_id},{wb.worker_id}]")
+            ca, cb = inp.crews[a], inp.crews[b]
+            paid_a = cp_model.LinearExpr.weighted_sum(v.fte(a), [o.paid_min for o in ca.options])
+            paid_b = cp_model.LinearExpr.weighted_sum(v.fte(b), [o.paid_min for o in cb.options])
+            m.add(paid_a >= paid_b).with_name(f"symmetry[{ca.crew_id},{cb.crew_id}]")
     return ObjectiveTerms.empty()

@@ -30,11 +30,12 @@ def built(inp: ModelInput, *families: Family) -> BuiltModel:
 
 def option(inp: ModelInput, worker: int, day: int, hour: int, length_h: int = 8) -> int:
     """Return the index of a worker's option starting at local `hour` on `day` with `length_h` hours."""
-    for k, o in enumerate(inp.workers[worker].options):
+    for k, o in enumerate(inp.crews[worker].options):
         ts = inp.grid.timestamp(o.start)
         if o.day == day and ts.hour == hour and o.end - o.start == length_h * 60 // inp.grid.interval_min:
             return k
-    raise AssertionError(f"no option day {day} {hour}:00 {length_h}h")
+    msg = f"no option day {day} {hour}:00 {length_h}h"
+    raise AssertionError(msg)
 
 
 __all__ = ["GigPool", "built", "make_contract", "option", "prepared"]

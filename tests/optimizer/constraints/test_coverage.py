@@ -20,7 +20,7 @@ def test_a_shift_over_the_demand_covers_it():
 def test_no_shift_and_no_shortfall_is_infeasible():
     inp = prepared(_req_9_to_17(), contracts=[NO_BREAK], n_workers=1)
     b = built(inp, add_coverage)
-    fixed = {x: 0 for x in b.vars.fte(0)} | {b.vars.short(t): 0 for t in range(24)}
+    fixed = dict.fromkeys(b.vars.fte(0), 0) | {b.vars.short(t): 0 for t in range(24)}
     assert_infeasible(b, fixed)
 
 
@@ -37,7 +37,9 @@ def test_shortfall_term_is_penalty_times_short_agent_intervals():
     inp = prepared(_req_9_to_17(2), contracts=[NO_BREAK], n_workers=1)
     b = built(inp, add_coverage)
     k = option(inp, 0, 0, 9)
-    solver = assert_feasible(b, {b.vars.fte(0)[k]: 1} | {b.vars.short(t): int(inp.required[t] > 0) for t in range(24)})
+    solver = assert_feasible(
+        b, {b.vars.fte(0)[k]: 1} | {b.vars.short(t): int(inp.required[t] > 0) for t in range(24)}
+    )
     assert solver.value(b.objective.terms["shortfall_penalty"]) == 8 * inp.shortfall_penalty_cents
     assert inp.shortfall_penalty_cents == 10_000
 
@@ -46,7 +48,7 @@ def test_a_worker_on_break_does_not_cover():
     inp = prepared(_req_9_to_17(), n_workers=1)
     b = built(inp, add_coverage, add_breaks)
     k = option(inp, 0, 0, 9)
-    s = inp.workers[0].options[k].shift_type
+    s = inp.crews[0].options[k].shift_type
     brk_at_12 = next(bs for bs in inp.shift_types[s].break_starts if inp.grid.timestamp(bs).hour == 12)
     fixed = {x: int(j == k) for j, x in enumerate(b.vars.fte(0))} | {b.vars.break_count(s, brk_at_12): 1}
     assert_infeasible(b, fixed | {b.vars.short(12): 0})

@@ -6,7 +6,9 @@ from tests.optimizer.cpsat_asserts import assert_feasible, assert_infeasible
 
 
 def test_minimum_rest_between_days():
-    c = make_contract(min_rest_min=13 * 60, earliest_start=dt.time(6), latest_start=dt.time(12), break_rule=None)
+    c = make_contract(
+        min_rest_min=13 * 60, earliest_start=dt.time(6), latest_start=dt.time(12), break_rule=None
+    )
     inp = prepared(days=2, contracts=[c], n_workers=1)
     b = built(inp, add_rest_and_days)
     x = b.vars.fte(0)

@@ -9,7 +9,7 @@ def test_identical_workers_are_ordered_by_paid_time():
     b = built(inp, add_symmetry)
     k = option(inp, 0, 0, 9)
     assert_feasible(b, {b.vars.fte(0)[k]: 1})
-    assert_infeasible(b, {b.vars.fte(1)[k]: 1} | {x: 0 for x in b.vars.fte(0)})
+    assert_infeasible(b, {b.vars.fte(1)[k]: 1} | dict.fromkeys(b.vars.fte(0), 0))
 
 
 def test_workers_with_different_absences_are_not_ordered():
@@ -19,4 +19,4 @@ def test_workers_with_different_absences_are_not_ordered():
     inp = prepared(contracts=[c], workers=workers)
     b = built(inp, add_symmetry)
     k = option(inp, 1, 0, 12)
-    assert_feasible(b, {b.vars.fte(1)[k]: 1} | {x: 0 for x in b.vars.fte(0)})
+    assert_feasible(b, {b.vars.fte(1)[k]: 1} | dict.fromkeys(b.vars.fte(0), 0))
