@@ -11,7 +11,7 @@ from importlib import metadata
 
 from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, SolveParams, SolverReport
 from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
-from optimizer.model.assign import assign, complete, personal_input
+from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.extract import fte_shifts, gig_shifts
 from optimizer.model.inputs import ModelInput, demand_frame, prepare
@@ -84,7 +84,7 @@ def _solve_model(
         return crews, crew_built, crew_outcome, None
     assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - COMPLETION_RESERVE_S)
     inp = personal_input(crews, assignment)
-    built = complete(inp)
+    built = build_model(inp)
     rest = max(1.0, deadline - time.monotonic())
     outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
     return inp, built, outcome, crew_outcome.best_bound_cents

@@ -3,7 +3,7 @@
 The crew model (``prepare(..., aggregate=True)``) decides how many of a crew's identical workers take each
 shift; it is a relaxation of the per-person model, so its bound is a valid bound for the plan. ``assign``
 turns the counts into per-person weeks with a small CP-SAT model per crew that keeps every personal rule
-hard and matches the counts as closely as it can (exactly, in every case measured so far). ``complete``
+hard and matches the counts as closely as it can (exactly, in every case measured so far). ``personal_input``
 then fixes everyone's shifts and re-optimises what is left: break slots, gig micro-shifts and shortfall.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams
-from optimizer.model.build import FAMILIES, BuiltModel, Family, build_model
+from optimizer.model.build import BuiltModel, Family, build_model
 from optimizer.model.constraints import add_fte_contract, add_rest_and_days, add_symmetry
 from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.solve import SolveOutcome
@@ -99,11 +99,17 @@ def assign(
 
 
 def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
-    """Return the per-person model input whose only options are the assigned shifts."""
+    """Return the per-person model input whose only options are the assigned shifts, each locked.
+
+    Solving it (all families, ``add_locks`` keeping every shift) re-optimises only break slots, gig
+    micro-shifts and shortfall.
+    """
     crews = []
+    locked = []
     for crew in inp.crews:
         for wid in crew.worker_ids:
             taken = assignment.picks.get(wid, ())
+            locked.extend((len(crews), k) for k in range(len(taken)))
             crews.append(
                 dataclasses.replace(
                     crew,
@@ -114,13 +120,4 @@ def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
                     symmetry_class=-1 - len(crews),
                 )
             )
-    return dataclasses.replace(inp, crews=tuple(crews))
-
-
-def complete(inp: ModelInput, families: tuple[Family, ...] = FAMILIES) -> BuiltModel:
-    """Build the per-person model with every assigned shift fixed, leaving breaks, gigs and shortfall free."""
-    built = build_model(inp, families=families)
-    for i in range(len(inp.crews)):
-        for x in built.vars.fte(i):
-            built.cp_model.add(x == 1)
-    return built
+    return dataclasses.replace(inp, crews=tuple(crews), locked=tuple(locked))

@@ -13,6 +13,7 @@ from optimizer.model.constraints import (
     add_coverage,
     add_fte_contract,
     add_gig_pool,
+    add_locks,
     add_rest_and_days,
     add_symmetry,
 )
@@ -28,6 +29,7 @@ FAMILIES: tuple[Family, ...] = (
     add_rest_and_days,
     add_breaks,
     add_gig_pool,
+    add_locks,
     add_symmetry,
 )
 """What the model contains, in build order."""

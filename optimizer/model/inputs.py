@@ -125,6 +125,10 @@ class GigInput:
     max_concurrent: int
     max_per_day: int | None
     fill_permille: int
+    posted: tuple[tuple[int, int], ...] = ()
+    """Gig shifts already posted, as (start interval, count): a re-plan keeps them."""
+    first_new_start: int = 0
+    """No gig shift may be newly posted to start before this interval (re-plan: now + lead time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,8 @@ class ModelInput:
     crews: tuple[Crew, ...]
     gig: GigInput | None
     shortfall_penalty_cents: int
+    locked: tuple[tuple[int, int], ...] = ()
+    """FTE shifts that must be worked, as (crew index, option index): published or already assigned."""
 
     @property
     def intervals(self) -> int:

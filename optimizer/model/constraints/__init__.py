@@ -4,6 +4,7 @@ from optimizer.model.constraints.breaks import add_breaks
 from optimizer.model.constraints.coverage import add_coverage
 from optimizer.model.constraints.fte_contract import add_fte_contract
 from optimizer.model.constraints.gig_pool import add_gig_pool
+from optimizer.model.constraints.locks import add_locks
 from optimizer.model.constraints.rest_and_days import add_rest_and_days
 from optimizer.model.constraints.symmetry import add_symmetry
 
@@ -12,6 +13,7 @@ __all__ = [
     "add_coverage",
     "add_fte_contract",
     "add_gig_pool",
+    "add_locks",
     "add_rest_and_days",
     "add_symmetry",
 ]
