@@ -23,7 +23,11 @@ from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.solve import SolveOutcome
 
 PERSONAL_FAMILIES: tuple[Family, ...] = (add_fte_contract, add_rest_and_days, add_symmetry)
-"""The rules that bind one worker, used to split a crew's counts into people."""
+"""The rules that bind each part of a crew; they are exact for parts of one worker."""
+
+LEAF_SIZE = 40
+"""Crews up to this size are split into people in one step; larger ones are halved first (measured: a
+300-worker crew split directly missed 668 shifts in 15 s; halving first matched every shift)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -35,19 +39,34 @@ class Assignment:
     """Shifts of the crew solution no person could take (0 when the counts split exactly)."""
 
 
-def _split(crew: Crew) -> tuple[Crew, ...]:
-    return tuple(dataclasses.replace(crew, crew_id=wid, worker_ids=(wid,)) for wid in crew.worker_ids)
+def _parts(crew: Crew) -> tuple[Crew, ...]:
+    """Split a crew into its people, or into two halves when it is larger than ``LEAF_SIZE``."""
+    if crew.size <= LEAF_SIZE:
+        groups = [[wid] for wid in crew.worker_ids]
+    else:
+        half = (crew.size + 1) // 2
+        groups = [list(crew.worker_ids[:half]), list(crew.worker_ids[half:])]
+    return tuple(
+        dataclasses.replace(crew, crew_id=f"{crew.crew_id}/{i}" if len(g) > 1 else g[0], worker_ids=tuple(g))
+        for i, g in enumerate(groups)
+    )
 
 
-def _assign_crew(
+def _split_counts(
     inp: ModelInput, crew: Crew, counts: list[int], params: SolveParams, time_limit_s: float
-) -> tuple[dict[str, tuple[int, ...]], int]:
-    people = dataclasses.replace(inp, crews=_split(crew), required=np.zeros_like(inp.required), gig=None)
-    built = build_model(people, families=PERSONAL_FAMILIES)
+) -> tuple[tuple[Crew, ...], list[list[int]], int]:
+    """Share a crew's shift counts among its parts so that each part keeps the crew rules at its own size.
+
+    Every part's rules are hard; the parts' counts add up to the crew's as closely as possible (the sum of
+    misses is minimised and returned).
+    """
+    parts = _parts(crew)
+    model_input = dataclasses.replace(inp, crews=parts, required=np.zeros_like(inp.required), gig=None, locked=())
+    built = build_model(model_input, families=PERSONAL_FAMILIES)
     m = built.cp_model
     misses = []
     for k, count in enumerate(counts):
-        taken = cp_model.LinearExpr.sum([built.vars.fte(i)[k] for i in range(crew.size)])
+        taken = cp_model.LinearExpr.sum([built.vars.fte(i)[k] for i in range(len(parts))])
         miss = m.new_int_var(0, max(count, crew.size), f"miss[{k}]")
         extra = m.new_int_var(0, crew.size, f"extra[{k}]")
         m.add(taken + miss - extra == count).with_name(f"count[{crew.crew_id},{k}]")
@@ -57,14 +76,28 @@ def _assign_crew(
     solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
     solver.parameters.num_workers = params.num_workers
     solver.parameters.random_seed = params.random_seed
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return dict.fromkeys(crew.worker_ids, ()), sum(counts)
-    picks = {
-        wid: tuple(k for k, x in enumerate(built.vars.fte(i)) if solver.value(x))
-        for i, wid in enumerate(crew.worker_ids)
-    }
-    return picks, round(solver.objective_value)
+    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return parts, [[0] * len(counts) for _ in parts], sum(counts)
+    shares = [[int(solver.value(x)) for x in built.vars.fte(i)] for i in range(len(parts))]
+    return parts, shares, round(solver.objective_value)
+
+
+def _assign_crew(
+    inp: ModelInput, crew: Crew, counts: list[int], params: SolveParams, deadline: float
+) -> tuple[dict[str, tuple[int, ...]], int]:
+    """Hand a crew's counts to its people, halving large crews first; return picks and unmatched shifts."""
+    if crew.size == 1:
+        return {crew.worker_ids[0]: tuple(k for k, n in enumerate(counts) if n)}, 0
+    # Time is shared by the people still to place: a split's share covers the crew it splits.
+    share = (deadline - time.monotonic()) * min(1.0, crew.size / max(1, 2 * crew.size - 1))
+    parts, shares, missed = _split_counts(inp, crew, counts, params, share)
+    picks: dict[str, tuple[int, ...]] = {}
+    for part, part_counts in zip(parts, shares, strict=True):
+        part_deadline = time.monotonic() + (deadline - time.monotonic()) * part.size / crew.size
+        sub, sub_missed = _assign_crew(inp, part, part_counts, params, part_deadline)
+        picks.update(sub)
+        missed += sub_missed
+    return picks, missed
 
 
 def assign(
@@ -83,16 +116,15 @@ def assign(
     """
     picks: dict[str, tuple[int, ...]] = {}
     unmatched = 0
-    big = [c for c in inp.crews if c.size > 1]
-    people_left = sum(c.size for c in big)
+    people_left = sum(c.size for c in inp.crews if c.size > 1)
     for i, crew in enumerate(inp.crews):
         counts = [int(outcome.solver.value(x)) for x in built.vars.fte(i)]
-        if crew.size == 1:
-            picks[crew.worker_ids[0]] = tuple(k for k, n in enumerate(counts) if n)
-            continue
-        share = (deadline - time.monotonic()) * crew.size / max(1, people_left)
-        people_left -= crew.size
-        crew_picks, missed = _assign_crew(inp, crew, counts, params, share)
+        if crew.size > 1:
+            crew_deadline = time.monotonic() + (deadline - time.monotonic()) * crew.size / max(1, people_left)
+            people_left -= crew.size
+        else:
+            crew_deadline = deadline
+        crew_picks, missed = _assign_crew(inp, crew, counts, params, crew_deadline)
         picks.update(crew_picks)
         unmatched += missed
     return Assignment(picks=picks, unmatched_shifts=unmatched)

@@ -1,6 +1,7 @@
 """Whole-model solves on small instances: independent check, HiGHS cross-check, and properties."""
 
 import datetime as dt
+import importlib
 
 import numpy as np
 import pytest
@@ -172,3 +173,19 @@ def test_coverage_rows_carry_the_prepared_requirement():
     result = _solve_checked(problem)
     assert [r.required for r in result.coverage] == [int(r) for r in inp.required]
     assert int(np.max(inp.required)) > 0
+
+
+def test_large_crews_are_halved_then_assigned_without_losing_a_shift(monkeypatch):
+    monkeypatch.setattr(importlib.import_module("optimizer.model.assign"), "LEAF_SIZE", 2)
+    contract = make_contract(min_hours_per_week=14, max_days_per_week=2, break_rule=None)
+    problem = make_problem(
+        days=3, n_workers=7, contracts=[contract], gig_pool=POOL, volume=lambda ts: 25.0 if 8 <= ts.hour < 20 else 0.0
+    )
+    optimum = _solve_checked(problem).solver.objective_cents
+    result = _crews_bracket_the_optimum(problem, optimum)
+    per_worker = {}
+    for s in result.shifts:
+        if s.kind == "fte":
+            per_worker[s.worker_id] = per_worker.get(s.worker_id, 0) + 1
+    assert set(per_worker) == {f"w{i:02d}" for i in range(7)}
+    assert all(1 <= n <= 2 for n in per_worker.values())  # 14 h a week prorated to 3 days: 6 h, one 8-h shift

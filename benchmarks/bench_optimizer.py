@@ -1,0 +1,150 @@
+"""Optimiser benchmarks (issue 5): status, cost, bound, gap and seconds per case; medians over repeats.
+
+Cases (all on the bundled contracts, demand shaped like the bundled history's last week):
+
+1. ``week15_60``     1 week at 15 min, 60 FTEs + gig pool, per-interval requirement.   target: gap <= 0.1% in <= 5 s
+2. ``week15_500``    1 week at 15 min, 500 FTEs on mixed contracts with breaks.         target: gap <= 1% in <= 30 s
+3. ``month15_3000``  4 weeks at 15 min, 3,000 FTEs.                                     target: gap <= 2% in <= 120 s, < 8 GiB
+4. ``week15_60_per_person``  case 1 with the per-person model (to compare with crews).
+
+Run ``python benchmarks/bench_optimizer.py [--cases a,b] [--repeats N] [--json]``. Demand is scaled with the
+head count so the workforce can roughly cover it; the gig pool absorbs the peaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer import check_plan, plan
+from optimizer.domain import DemandInterval, GigPool, PlanningProblem, ServiceTarget, SolveParams, Worker, Workforce
+from optimizer.grid import build_grid
+from scenarios.spec import load_example
+
+START = dt.date(2026, 11, 30)
+HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "bundled" / "history.csv"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    days: int
+    interval_min: int
+    ftes: int
+    time_limit_s: float
+    method: str = "auto"
+
+
+CASES = {
+    c.name: c
+    for c in (
+        Case("week15_60", 7, 15, 60, 5.0),
+        Case("week15_500", 7, 15, 500, 30.0),
+        Case("month15_3000", 28, 15, 3000, 120.0),
+        Case("week15_60_per_person", 7, 15, 60, 5.0, "per_person"),
+    )
+}
+
+
+def weekly_profile() -> dict[tuple[int, int], tuple[float, float]]:
+    """Return (weekday, local clock minute) -> (volume per 30 min, aht_s) of the history's last week."""
+    h = pd.read_csv(HISTORY)
+    idx = pd.to_datetime(h["interval_start"], utc=True).dt.tz_convert("Europe/Stockholm")
+    last = h.assign(ts=idx).iloc[-336:]
+    return {
+        (ts.weekday(), ts.hour * 60 + ts.minute): (float(v), float(a) if a == a else 340.0)
+        for ts, v, a in zip(last["ts"], last["volume"], last["aht_s"], strict=True)
+    }
+
+
+def make_problem(case: Case) -> PlanningProblem:
+    config, _ = load_example()
+    scale = case.ftes / 60
+    profile = weekly_profile()
+    grid = build_grid(config.timezone, START, case.days, case.interval_min)
+    share = case.interval_min / 30
+    demand = []
+    for ts in grid.starts:
+        clock = ts.hour * 60 + ts.minute
+        volume, aht = profile[(ts.weekday(), clock - clock % 30)]
+        demand.append(DemandInterval(interval_start=ts.to_pydatetime(), volume=volume * share * scale, aht_s=aht))
+    counts = {"ft40": round(0.6 * case.ftes), "pt30": round(0.23 * case.ftes)}
+    counts["flex20"] = case.ftes - sum(counts.values())
+    workers = [
+        Worker(worker_id=f"{name}-{n:05d}", contract=name) for name, count in counts.items() for n in range(count)
+    ]
+    pool = config.gig_pool
+    assert pool is not None
+    gig = GigPool.model_validate(
+        {
+            **pool.model_dump(),
+            "max_concurrent": round(pool.max_concurrent * scale),
+            "max_shifts_per_day": round((pool.max_shifts_per_day or 0) * scale),
+        }
+    )
+    return PlanningProblem(
+        timezone=config.timezone,
+        start_date=START,
+        days=case.days,
+        interval_min=case.interval_min,  # type: ignore[arg-type]
+        demand=tuple(demand),
+        service_target=ServiceTarget.model_validate(config.service_target.model_dump()),
+        workforce=Workforce(contracts=config.contracts, workers=tuple(workers), gig_pool=gig),
+    )
+
+
+def run(case: Case, repeats: int) -> dict[str, object]:
+    problem = make_problem(case)
+    params = SolveParams(time_limit_s=case.time_limit_s, num_workers=2, random_seed=0, method=case.method)
+    seconds, results = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = plan(problem, params)
+        seconds.append(time.perf_counter() - t0)
+        results.append(result)
+    last = results[-1]
+    violations = check_plan(problem, last) if case.ftes <= 500 else []
+    return {
+        "case": case.name,
+        "status": last.solver.status,
+        "cost_cents": last.solver.objective_cents,
+        "bound_cents": last.solver.best_bound_cents,
+        "gap_pct": None if last.solver.gap_ratio is None else round(100 * last.solver.gap_ratio, 4),
+        "median_s": round(statistics.median(seconds), 2),
+        "runs_s": [round(s, 2) for s in seconds],
+        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "understaffed_intervals": last.kpis.understaffed_intervals,
+        "service_level": round(last.kpis.service_level, 4),
+        "check_violations": len(violations) if case.ftes <= 500 else "not run (size)",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default="week15_60,week15_500,week15_60_per_person")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    for name in args.cases.split(","):
+        row = run(CASES[name], args.repeats)
+        if args.json:
+            print(json.dumps(row))
+        else:
+            print(
+                f"{row['case']:<22} {row['status']:<9} cost {row['cost_cents']} bound {row['bound_cents']} "
+                f"gap {row['gap_pct']}%  median {row['median_s']} s {row['runs_s']}  rss {row['max_rss_mib']} MiB  "
+                f"SL {row['service_level']}  short-intervals {row['understaffed_intervals']}  "
+                f"check {row['check_violations']}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Re-plan after a peak: add cover to a published plan with as little change as possible.
+
+``replan`` keeps every published FTE shift exactly (with its break) and every posted gig shift, and adds gig
+micro-shifts that start at or after ``now`` plus the lead time. With ``ReplanOptions.allow_extensions`` it may
+also extend FTE shifts at one end, paying the added minutes at the overtime rate; with
+``allow_voluntary_time_off`` it may release FTE shifts that have not started (unpaid, so their cost is saved).
+Nothing that starts before ``now`` changes.
+
+The model is the shiftmix CP-SAT model on a per-person input whose only options are the published shifts
+(``optimizer.replan_model``), warm-started from the published plan. The result carries the new plan (the
+format of ``optimizer.plan``), the changes, and a before/after table per local day on the new demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import partial
+
+import pandas as pd
+
+from optimizer.domain import (
+    CoverageRow,
+    DemandInterval,
+    Plan,
+    PlannedShift,
+    PlanningProblem,
+    SolveParams,
+    SolverReport,
+)
+from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
+from optimizer.model import FAMILIES, build_model, software_version, solve
+from optimizer.model.build import BuiltModel, Family
+from optimizer.model.extract import fte_shifts
+from optimizer.model.inputs import ModelInput, demand_frame
+from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
+from optimizer.replan_changes import day_comparison, plan_changes
+from optimizer.replan_demand import with_demand
+from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.replan_model import ReplanInput, add_published_hints, add_published_shifts, replan_input
+from optimizer.staffing import human_demand
+
+_GIG_ID = re.compile(r"^gig-(\d+)$")
+
+DEFAULT_OPTIONS = ReplanOptions()
+"""Add gig cover only: no extensions, no voluntary time off, the gig pool's lead time, warm start on."""
+
+__all__ = ["DEFAULT_OPTIONS", "replan"]
+
+
+def replan_digest(
+    problem: PlanningProblem, params: SolveParams, published: Plan, now: dt.datetime, options: ReplanOptions
+) -> str:
+    """Return the SHA-256 of the canonical re-plan inputs: problem, parameters, published plan, now, options."""
+    canonical = json.dumps(
+        {
+            "problem": problem.model_dump(mode="json"),
+            "params": params.model_dump(mode="json"),
+            "published": published.inputs_digest,
+            "published_shifts": [s.model_dump(mode="json") for s in published.shifts],
+            "now": now.isoformat(),
+            "options": options.model_dump(mode="json"),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _gig_shifts(rinp: ReplanInput, built: BuiltModel, outcome: SolveOutcome) -> list[PlannedShift]:
+    """Return the gig shifts of the solution: published ones with their ids, new ones numbered after them."""
+    gig = rinp.inp.gig
+    if gig is None:
+        return []
+    grid = rinp.inp.grid
+    by_start: dict[pd.Timestamp, list[PlannedShift]] = defaultdict(list)
+    for s in rinp.published_gigs:
+        by_start[pd.Timestamp(s.start)].append(s)
+    used = {s.worker_id for s in rinp.published_gigs}
+    numbers = [int(m.group(1)) for wid in used if (m := _GIG_ID.match(wid))]
+    counter = max(numbers, default=0)
+    out = []
+    for t, var in sorted(built.vars.gig_starts().items()):
+        start = grid.timestamp(t)
+        kept = by_start.get(start, [])
+        out.extend(kept)
+        for _ in range(int(outcome.solver.value(var)) - len(kept)):
+            counter += 1
+            while f"gig-{counter:04d}" in used:
+                counter += 1
+            out.append(
+                PlannedShift(
+                    worker_id=f"gig-{counter:04d}",
+                    kind="gig",
+                    start=start.to_pydatetime(),
+                    end=grid.timestamp(t + gig.length).to_pydatetime(),
+                    paid_minutes=gig.paid_min,
+                    cost_cents=gig.cost_cents,
+                )
+            )
+    return out
+
+
+def _coverage(problem: PlanningProblem, inp: ModelInput, shifts: Sequence[PlannedShift]) -> tuple[CoverageRow, ...]:
+    pool = problem.workforce.gig_pool
+    scheduled = scheduled_agents(inp.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool else 1.0)
+    demand = human_demand(demand_frame(problem), problem.automation)
+    return coverage_rows(demand, inp.required, scheduled, problem.service_target, problem.interval_min)
+
+
+def _plan(
+    problem: PlanningProblem,
+    params: SolveParams,
+    digest: str,
+    inp: ModelInput,
+    shifts: tuple[PlannedShift, ...],
+    outcome: SolveOutcome,
+    started: float,
+) -> Plan:
+    """Assemble the re-plan as ``optimizer.plan`` does: costs and KPIs evaluated from the shifts themselves."""
+    coverage = _coverage(problem, inp, shifts) if outcome.has_solution else ()
+    terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents) if outcome.has_solution else {}
+    objective = sum(terms.values()) if terms else None
+    bound = outcome.best_bound_cents
+    status = outcome.status
+    if objective is not None and bound is not None:
+        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
+    gap = None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
+    return Plan(
+        inputs_digest=digest,
+        software_version=software_version(),
+        timezone=problem.timezone,
+        interval_min=problem.interval_min,
+        solver=SolverReport(
+            status=status,
+            objective_cents=objective,
+            best_bound_cents=bound,
+            gap_ratio=gap,
+            wall_time_s=time.monotonic() - started,
+            params=params,
+            solver_version=SOLVER_VERSION,
+        ),
+        cost_terms_cents=terms,
+        kpis=plan_kpis(shifts, coverage, problem.interval_min),
+        shifts=shifts,
+        coverage=coverage,
+    )
+
+
+def replan(
+    problem: PlanningProblem,
+    published: Plan,
+    new_demand: Sequence[DemandInterval] | pd.DataFrame,
+    *,
+    now: dt.datetime,
+    params: SolveParams,
+    options: ReplanOptions = DEFAULT_OPTIONS,
+) -> ReplanResult:
+    """Re-plan a published plan on new demand, changing as little as the options allow.
+
+    Parameters
+    ----------
+    problem : PlanningProblem
+        The problem the published plan solved.
+    published : Plan
+        The published plan (``optimizer.plan``'s output, or a previous re-plan).
+    new_demand : sequence of DemandInterval or pandas.DataFrame
+        New demand for some or all intervals of the horizon (a demand frame: ``interval_start`` index,
+        ``volume``, ``aht_s``); intervals it does not cover keep the problem's demand.
+    now : datetime.datetime
+        The moment of the re-plan, timezone-aware and inside the horizon. Nothing starting before it changes;
+        new gigs and extension parts start at or after ``now`` plus the lead time.
+    params : SolveParams
+        Solver knobs (time limit [s], workers, seed, shortfall penalty).
+    options : ReplanOptions, default DEFAULT_OPTIONS
+        Extensions, overtime rate, voluntary time off, lead time [min] and warm start; the default adds gigs
+        only.
+
+    Returns
+    -------
+    ReplanResult
+        The new problem (new demand) and plan, the published plan's KPIs on the new demand, the changes,
+        and the before/after table per local day.
+
+    Raises
+    ------
+    InputError
+        When ``now`` is naive or outside the horizon, the published plan does not fit the problem, or the new
+        demand has rows off the horizon's grid.
+    DataError
+        When the new demand breaks the demand-frame contract.
+    """
+    started = time.monotonic()
+    new_problem = with_demand(problem, new_demand)
+    rinp = replan_input(new_problem, published, now=now, params=params, options=options)
+    families: tuple[Family, ...] = FAMILIES
+    if rinp.kept:
+        families = (*FAMILIES, partial(add_published_shifts, kept=rinp.kept))
+    built = build_model(rinp.inp, families)
+    if options.warm_start:
+        add_published_hints(built, rinp)
+    outcome = solve(built, params)
+    shifts: tuple[PlannedShift, ...] = ()
+    if outcome.has_solution:
+        shifts = tuple(fte_shifts(rinp.inp, built, outcome) + _gig_shifts(rinp, built, outcome))
+    digest = replan_digest(new_problem, params, published, now, options)
+    new_plan = _plan(new_problem, params, digest, rinp.inp, shifts, outcome, started)
+    before_coverage = _coverage(new_problem, rinp.inp, published.shifts)
+    grid = rinp.inp.grid
+    return ReplanResult(
+        problem=new_problem,
+        plan=new_plan,
+        before=plan_kpis(published.shifts, before_coverage, new_problem.interval_min),
+        changes=plan_changes(published.shifts, shifts) if outcome.has_solution else (),
+        days=day_comparison(
+            new_problem.timezone,
+            new_problem.interval_min,
+            (published.shifts, before_coverage),
+            (shifts, new_plan.coverage),
+        )
+        if outcome.has_solution
+        else (),
+        now=now,
+        first_new_start=grid.timestamp(rinp.first_new).to_pydatetime() if rinp.first_new < grid.size else None,
+    )

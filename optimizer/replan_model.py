@@ -1,0 +1,348 @@
+"""The re-plan's model input: published FTE shifts (and their extension variants) as the only options.
+
+``replan_input`` turns a published plan into a per-person ``ModelInput`` over the new demand. Each worker
+with published shifts is a crew of one whose options are exactly its published shifts, each with its published
+break, plus, when extensions are allowed, variants that add whole intervals at one end. Without extensions or
+voluntary time off every published shift is simply locked (``add_locks``); otherwise
+``add_published_shifts`` makes each published shift be worked in exactly one variant (or at most one, when it
+may be released). Posted gigs are kept (``GigInput.posted``) and new gigs start no earlier than
+``GigInput.first_new_start``. All timestamp work happens here, before CP-SAT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
+from optimizer.errors import InputError
+from optimizer.model.build import BuiltModel
+from optimizer.model.inputs import FILL_RATE_SCALE, Crew, ModelInput, RestLimit, ShiftOption, ShiftType, prepare
+from optimizer.model.objective import ObjectiveTerms
+from optimizer.model.variables import ShiftVars
+from optimizer.replan_domain import ReplanOptions
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Variant:
+    """How one option works a published shift: as published, or extended at one end."""
+
+    shift: int
+    """Index of the published shift in ``ReplanInput.published``."""
+    before: int
+    """Intervals added before the published start."""
+    after: int
+    """Intervals added after the published end."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeptShift:
+    """The options of one crew that work the same published shift, and whether it may be released."""
+
+    crew: int
+    options: tuple[int, ...]
+    releasable: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReplanInput:
+    """The model input of a re-plan and how its options map back to the published plan."""
+
+    inp: ModelInput
+    published: tuple[PlannedShift, ...]
+    """Published FTE shifts, indexed by ``Variant.shift``."""
+    variants: tuple[tuple[Variant, ...], ...]
+    """Per crew, per option: which published shift it works and how."""
+    kept: tuple[KeptShift, ...]
+    """Groups for ``add_published_shifts``; empty when plain locks suffice."""
+    published_gigs: tuple[PlannedShift, ...]
+    first_new: int
+    """First interval at or after now + lead time: new gigs and extension parts start here or later."""
+    first_open: int
+    """First interval at or after now: shifts starting here or later may be released."""
+
+
+def add_published_shifts(
+    m: cp_model.CpModel, v: ShiftVars, inp: ModelInput, *, kept: Sequence[KeptShift]
+) -> ObjectiveTerms:
+    """Work every published FTE shift in exactly one of its variants, or release it where allowed.
+
+    For each published shift p of crew c with variant options O_p::
+
+        sum_{o in O_p} fte[c, o] == 1        (kept: as published or extended)
+        sum_{o in O_p} fte[c, o] <= 1        (releasable: voluntary time off)
+
+    Bind ``kept`` with ``functools.partial`` to get the family signature ``(m, v, inp)``.
+    Names: ``published[{crew_id},{day}]``. Objective: none (an extension's overtime is in its option's cost,
+    hence in ``fte_cost``; a released shift simply costs nothing).
+    """
+    for group in kept:
+        crew = inp.crews[group.crew]
+        xs = [v.fte(group.crew)[k] for k in group.options]
+        name = f"published[{crew.crew_id},{crew.options[group.options[0]].day}]"
+        if group.releasable:
+            m.add_at_most_one(xs).with_name(name)
+        else:
+            m.add_exactly_one(xs).with_name(name)
+    return ObjectiveTerms.empty()
+
+
+def _index_of(grid_ns: np.ndarray, step_ns: int) -> dict[int, int]:
+    lookup = {int(t): i for i, t in enumerate(grid_ns)}
+    lookup[int(grid_ns[-1]) + step_ns] = len(grid_ns)
+    return lookup
+
+
+def _ns(ts: dt.datetime) -> int:
+    return int(pd.Timestamp(ts).as_unit("ns").value)
+
+
+def _extension_variants(
+    shift: int,
+    start: int,
+    end: int,
+    has_break: bool,
+    contract: Contract,
+    worker: Worker,
+    grid_ns: np.ndarray,
+    step_ns: int,
+    first_new: int,
+    max_ext: int,
+) -> list[Variant]:
+    """Return the extensions of one shift that keep the break rule, the time off and the lead time."""
+    rule = contract.break_rule
+    size = len(grid_ns)
+    out = []
+    for k in range(1, max_ext + 1):
+        for before, after in ((k, 0), (0, k)):
+            lo, hi = (start - before, start) if before else (end, end + after)
+            if lo < first_new or hi > size:
+                continue
+            length_min = (end - start + k) * step_ns // 60_000_000_000
+            if not has_break and rule is not None and not rule.paid and length_min >= rule.applies_from_shift_min:
+                # An extension must not create a break obligation the published shift did not have.
+                continue
+            lo_ns = int(grid_ns[lo])
+            hi_ns = int(grid_ns[hi]) if hi < size else int(grid_ns[-1]) + step_ns
+            if any(_ns(off.start) < hi_ns and lo_ns < _ns(off.end) for off in worker.time_off):
+                continue
+            out.append(Variant(shift, before, after))
+    return out
+
+
+def _rest_cuts(options: Sequence[ShiftOption], variants: Sequence[Variant], rest: int) -> tuple[RestLimit, ...]:
+    """Return one cut per pair of options on different days that leave too little rest, unless both are as published.
+
+    Published pairs are kept as they are even if they clash: the re-plan does not repair the published plan.
+    """
+    cuts = []
+    for a, (oa, va) in enumerate(zip(options, variants, strict=True)):
+        for b, (ob, vb) in enumerate(zip(options, variants, strict=True)):
+            if ob.day <= oa.day or ob.start - oa.end >= rest:
+                continue
+            if va.before == va.after == vb.before == vb.after == 0:
+                continue
+            cuts.append(RestLimit(oa.day, ob.day, ob.start, (a,), (b,)))
+    return tuple(cuts)
+
+
+def _first_at_or_after(grid_ns: np.ndarray, instant_ns: int) -> int:
+    return int(np.searchsorted(grid_ns, instant_ns, side="left"))
+
+
+def replan_input(
+    problem: PlanningProblem,
+    published: Plan,
+    *,
+    now: dt.datetime,
+    params: SolveParams,
+    options: ReplanOptions,
+) -> ReplanInput:
+    """Build the per-person model input of a re-plan of ``published`` on ``problem`` (with its new demand).
+
+    Raises
+    ------
+    InputError
+        When the published plan does not fit the problem (``published.timezone``, ``published.interval_min``,
+        ``published.shifts[i]``: unknown worker, off the grid, a gig without a pool or outside its start
+        grid), ``now`` is naive or outside the horizon, or ``options.max_extension_min`` is off the grid.
+    """
+    if published.timezone != problem.timezone:
+        raise InputError.single("published.timezone", f"{published.timezone!r} is not {problem.timezone!r}")
+    if published.interval_min != problem.interval_min:
+        raise InputError.single(
+            "published.interval_min", f"{published.interval_min} is not the problem's {problem.interval_min}"
+        )
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError.single("now", "must have a UTC offset (e.g. 2026-12-01T10:00+01:00)")
+    if options.max_extension_min % problem.interval_min:
+        raise InputError.single(
+            "options.max_extension_min",
+            f"{options.max_extension_min} is not a multiple of interval_min {problem.interval_min}",
+        )
+    # Preparing without workers gives the grid, requirement, gig grid and penalty without generating every
+    # candidate shift of every worker, which the re-plan never uses.
+    bare = problem.model_copy(update={"workforce": problem.workforce.model_copy(update={"workers": ()})})
+    base = prepare(bare, params)
+    grid = base.grid
+    grid_ns = grid.starts.as_unit("ns").asi8
+    step_ns = problem.interval_min * 60 * 10**9
+    now_ns = _ns(now)
+    if not grid_ns[0] <= now_ns < grid_ns[-1] + step_ns:
+        horizon = f"{grid.starts[0].isoformat()} .. {grid.timestamp(grid.size).isoformat()}"
+        raise InputError.single("now", f"{now.isoformat()} is outside the horizon {horizon}")
+    pool = problem.workforce.gig_pool
+    lead_min = options.lead_time_min if options.lead_time_min is not None else (pool.lead_time_min if pool else 0)
+    first_new = _first_at_or_after(grid_ns, now_ns + lead_min * 60 * 10**9)
+    first_open = _first_at_or_after(grid_ns, now_ns)
+    at = _index_of(grid_ns, step_ns)
+
+    workers = {w.worker_id: w for w in problem.workforce.workers}
+    contracts = {c.name: i for i, c in enumerate(problem.workforce.contracts)}
+    fte: list[PlannedShift] = []
+    gigs: list[PlannedShift] = []
+    by_worker: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(published.shifts):
+        where = f"published.shifts[{i}]"
+        span = (at.get(_ns(s.start)), at.get(_ns(s.end)))
+        if span[0] is None or span[1] is None or span[1] <= span[0]:
+            raise InputError.single(where, f"{s.start.isoformat()} .. {s.end.isoformat()} is off the horizon's grid")
+        if s.kind == "gig":
+            gigs.append(s)
+            continue
+        if s.worker_id not in workers:
+            raise InputError.single(where, f"worker {s.worker_id!r} is not in the workforce")
+        if any(at.get(_ns(b.start)) is None or at.get(_ns(b.end)) is None for b in s.breaks):
+            raise InputError.single(where, "a break is off the horizon's grid")
+        by_worker[s.worker_id].append(len(fte))
+        fte.append(s)
+
+    types: dict[ShiftType, int] = {}
+    max_ext = options.max_extension_min // problem.interval_min if options.allow_extensions else 0
+    crews: list[Crew] = []
+    variants: list[tuple[Variant, ...]] = []
+    kept: list[KeptShift] = []
+    locked: list[tuple[int, int]] = []
+    for wid, indices in by_worker.items():
+        worker = workers[wid]
+        contract = problem.workforce.contract_of(worker)
+        rate = contract.cost_per_hour_cents * options.overtime_rate_ratio
+        crew_options: list[ShiftOption] = []
+        crew_variants: list[Variant] = []
+        for p in sorted(indices, key=lambda j: fte[j].start):
+            s = fte[p]
+            start, end = at[_ns(s.start)], at[_ns(s.end)]
+            brk = s.breaks[0] if s.breaks else None
+            b_start = at[_ns(brk.start)] if brk else 0
+            b_len = at[_ns(brk.end)] - b_start if brk else 0
+            group = [Variant(p, 0, 0)]
+            group += _extension_variants(
+                p, start, end, brk is not None, contract, worker, grid_ns, step_ns, first_new, max_ext
+            )
+            first_option = len(crew_options)
+            for var in group:
+                lo, hi = start - var.before, end + var.after
+                st = ShiftType(lo, hi - lo, b_len, (b_start,) if b_len else ())
+                extra_min = (var.before + var.after) * problem.interval_min
+                crew_options.append(
+                    ShiftOption(
+                        day=int(grid.day_of[start]),
+                        shift_type=types.setdefault(st, len(types)),
+                        start=lo,
+                        end=hi,
+                        paid_min=s.paid_minutes + extra_min,
+                        cost_cents=s.cost_cents + round(extra_min * rate / 60),
+                    )
+                )
+                crew_variants.append(var)
+            releasable = options.allow_voluntary_time_off and start >= first_open
+            if len(group) == 1 and not releasable:
+                locked.append((len(crews), first_option))
+            else:
+                kept.append(KeptShift(len(crews), tuple(range(first_option, len(crew_options))), releasable))
+        rest = -(-contract.min_rest_min // problem.interval_min)
+        crews.append(
+            Crew(
+                crew_id=wid,
+                worker_ids=(wid,),
+                contract=contracts[contract.name],
+                options=tuple(crew_options),
+                rest_limits=_rest_cuts(crew_options, crew_variants, rest),
+                weeks=(),
+                max_consecutive_days=grid.days,
+                symmetry_class=-1 - len(crews),
+            )
+        )
+        variants.append(tuple(crew_variants))
+
+    gig = base.gig
+    if gigs and gig is None:
+        raise InputError.single("published.shifts", "has gig shifts but the problem has no gig pool")
+    if gig is not None:
+        allowed = set(gig.starts)
+        posted: dict[int, int] = defaultdict(int)
+        for s in gigs:
+            t = at[_ns(s.start)]
+            if t not in allowed or at[_ns(s.end)] - t != gig.length:
+                i = published.shifts.index(s)
+                raise InputError.single(
+                    f"published.shifts[{i}]", f"gig {s.worker_id} does not fit the gig pool's start grid and length"
+                )
+            posted[t] += 1
+        gig = dataclasses.replace(gig, posted=tuple(sorted(posted.items())), first_new_start=first_new)
+    inp = dataclasses.replace(base, shift_types=tuple(types), crews=tuple(crews), gig=gig, locked=tuple(locked))
+    return ReplanInput(
+        inp=inp,
+        published=tuple(fte),
+        variants=tuple(variants),
+        kept=tuple(kept),
+        published_gigs=tuple(gigs),
+        first_new=first_new,
+        first_open=first_open,
+    )
+
+
+def add_published_hints(built: BuiltModel, rinp: ReplanInput) -> None:
+    """Hint every variable with the published plan: shifts as published, posted gigs, the shortfall they leave.
+
+    The hint is a complete feasible solution, so CP-SAT starts from the published plan and only searches for
+    improvements.
+    """
+    inp, v, m = rinp.inp, built.vars, built.cp_model
+    on_floor = np.zeros(inp.intervals, dtype=np.int64)
+    type_count: dict[int, int] = defaultdict(int)
+    for i, crew in enumerate(inp.crews):
+        for k, (o, var) in enumerate(zip(crew.options, rinp.variants[i], strict=True)):
+            published = var.before == var.after == 0
+            m.add_hint(v.fte(i)[k], int(published))
+            if published:
+                st = inp.shift_types[o.shift_type]
+                type_count[o.shift_type] += 1
+                on_floor[st.start : st.end] += 1
+                for b in st.break_starts:
+                    on_floor[b : b + st.break_len] -= 1
+    for s in v.used_shift_types():
+        st = inp.shift_types[s]
+        for b in st.break_starts:
+            m.add_hint(v.break_count(s, b), type_count[s] if b == st.break_starts[0] else 0)
+    gig = inp.gig
+    if gig is not None:
+        posted = dict(gig.posted)
+        covering = np.zeros(inp.intervals, dtype=np.int64)
+        for t, var in v.gig_starts().items():
+            m.add_hint(var, posted.get(t, 0))
+            covering[t : t + gig.length] += posted.get(t, 0)
+        effective = covering * gig.fill_permille // FILL_RATE_SCALE
+        for t in range(inp.intervals):
+            eff = v.gig_effective_var(t)
+            if eff is not None:
+                m.add_hint(eff, int(effective[t]))
+        on_floor += effective
+    for t in range(inp.intervals):
+        m.add_hint(v.short(t), max(0, int(inp.required[t]) - int(on_floor[t])))
