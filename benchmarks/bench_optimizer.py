@@ -4,7 +4,7 @@ Cases (all on the bundled contracts, demand shaped like the bundled history's la
 
 1. ``week15_60``     1 week at 15 min, 60 FTEs + gig pool, per-interval requirement.   target: gap <= 0.1% in <= 5 s
 2. ``week15_500``    1 week at 15 min, 500 FTEs on mixed contracts with breaks.         target: gap <= 1% in <= 30 s
-3. ``month15_3000``  4 weeks at 15 min, 3,000 FTEs.                                     target: gap <= 2% in <= 120 s, < 8 GiB
+3. ``month15_3000``  4 weeks at 15 min, 3,000 FTEs.                          target: gap <= 2% in <= 120 s, < 8 GiB
 4. ``week15_60_per_person``  case 1 with the per-person model (to compare with crews).
 
 Run ``python benchmarks/bench_optimizer.py [--cases a,b] [--repeats N] [--json]``. Demand is scaled with the
