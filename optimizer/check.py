@@ -18,7 +18,8 @@ import pandas as pd
 
 from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
 from optimizer.model.inputs import shortfall_penalty_cents
-from optimizer.staffing import human_demand, staffing_requirements
+from optimizer.service_goal import interval_requirement, service_goal
+from optimizer.staffing import human_demand
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +213,9 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
         {"volume": [d.volume for d in problem.demand], "aht_s": [d.aht_s for d in problem.demand]},
         index=pd.DatetimeIndex(starts).tz_convert(problem.timezone).rename("interval_start"),
     )
-    required = staffing_requirements(
-        human_demand(demand, problem.automation), problem.service_target, interval_min=problem.interval_min
-    )["required"].to_numpy()
+    people = human_demand(demand, problem.automation)
+    required = interval_requirement(people, problem.service_target, interval_min=problem.interval_min)
+    required = required["required"].to_numpy()
     if len(plan.coverage) != len(starts):
         out.append(
             Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals")
@@ -230,17 +231,31 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
                         f"recomputed {int(required[i])} and {int(scheduled[i])}",
                     )
                 )
-    out.extend(_check_objective(problem, plan, required, scheduled, params or plan.solver.params))
+    params = params or plan.solver.params
+    goal = service_goal(
+        people,
+        problem.service_target,
+        interval_min=problem.interval_min,
+        max_scheduled=int(scheduled.max(initial=0)),
+        shortfall_penalty_cents=shortfall_penalty_cents(problem, params),
+    )
+    missed = goal.missed_cents(scheduled) if goal is not None else 0
+    out.extend(_check_objective(problem, plan, required, scheduled, params, missed))
     return out
 
 
 def _check_objective(
-    problem: PlanningProblem, plan: Plan, required: np.ndarray, scheduled: np.ndarray, params: SolveParams
+    problem: PlanningProblem,
+    plan: Plan,
+    required: np.ndarray,
+    scheduled: np.ndarray,
+    params: SolveParams,
+    missed_service_cents: int,
 ) -> list[Violation]:
     penalty = shortfall_penalty_cents(problem, params)
     short = int(np.maximum(required - scheduled, 0).sum())
     shift_cost = sum(s.cost_cents for s in plan.shifts)
-    total = shift_cost + penalty * short
+    total = shift_cost + penalty * short + missed_service_cents
     out = []
     if sum(plan.cost_terms_cents.values()) != total:
         out.append(

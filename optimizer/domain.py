@@ -72,6 +72,23 @@ class ServiceTarget(_Domain):
         description="Mean customer patience [s]; when set, staffing uses Erlang A (abandonment) instead of Erlang C.",
     )
     concurrency: int = Field(1, ge=1, le=10, description="Contacts one agent handles at once (chat), 1 for voice.")
+    scope: Literal["interval", "horizon"] = Field(
+        "interval",
+        description=(
+            "'interval': every interval meets the service level; 'horizon': the volume-weighted service level "
+            "over the whole horizon meets it, with every interval at least `interval_floor`."
+        ),
+    )
+    interval_floor: float = Field(
+        0.5, gt=0.0, lt=1.0, description="Least service level of any interval when `scope` is 'horizon' (0-1)."
+    )
+
+    @model_validator(mode="after")
+    def _floor_below_target(self) -> Self:
+        if self.scope == "horizon" and self.interval_floor > self.service_level:
+            msg = "interval_floor must not exceed service_level"
+            raise ValueError(msg)
+        return self
 
 
 class Automation(_Domain):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, ServiceTarget
+from optimizer.service_goal import ServiceGoal
 from optimizer.staffing import service_at
 
 
@@ -104,14 +105,21 @@ def plan_kpis(
 
 
 def cost_terms(
-    shifts: tuple[PlannedShift, ...], coverage: tuple[CoverageRow, ...], penalty_cents: int
+    shifts: tuple[PlannedShift, ...],
+    coverage: tuple[CoverageRow, ...],
+    penalty_cents: int,
+    service: ServiceGoal | None = None,
 ) -> dict[str, int]:
     """Return the plan's cost split into the objective's named terms, evaluated from the plan itself [cents].
 
-    ``shortfall_penalty`` is ``penalty_cents`` per agent-interval of ``required - scheduled`` above zero.
+    ``shortfall_penalty`` is ``penalty_cents`` per agent-interval of ``required - scheduled`` above zero;
+    ``missed_service_penalty`` (horizon scope only) prices the contacts the horizon goal misses.
     """
-    return {
+    terms = {
         "fte_cost": sum(s.cost_cents for s in shifts if s.kind == "fte"),
         "gig_cost": sum(s.cost_cents for s in shifts if s.kind == "gig"),
         "shortfall_penalty": penalty_cents * sum(max(0, r.required - r.scheduled) for r in coverage),
     }
+    if service is not None:
+        terms["missed_service_penalty"] = service.missed_cents(np.array([r.scheduled for r in coverage]))
+    return terms

@@ -13,13 +13,17 @@ from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, S
 from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
 from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
+from optimizer.model.constraints.service_goal import hint_service_goal
 from optimizer.model.extract import fte_shifts, gig_shifts
 from optimizer.model.inputs import ModelInput, demand_frame, prepare
-from optimizer.model.solve import SOLVER_VERSION, Progress, SolveOutcome, solve
+from optimizer.model.solve import SOLVER_VERSION, Progress, SolveOutcome, add_hint_from, solve
 from optimizer.staffing import human_demand
 
 CREW_SHARE = 0.6
 """Share of the time limit the crew model may use; assignment and completion get the rest."""
+
+WARM_SHARE = 0.2
+"""Share of the time limit a horizon-goal solve spends on its per-interval warm start."""
 
 COMPLETION_RESERVE_S = 1.0
 """Time kept back from the assignment for the completion solve [s]."""
@@ -57,6 +61,33 @@ def inputs_digest(problem: PlanningProblem, params: SolveParams) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _warm_start_from_interval_target(
+    problem: PlanningProblem,
+    params: SolveParams,
+    crews_input: ModelInput,
+    built: BuiltModel,
+    stop_event: threading.Event | None,
+) -> None:
+    """Hint a horizon-goal crew model with the plan that meets the level in every interval.
+
+    That plan is feasible for the horizon goal (it meets the level everywhere, so over the horizon too), and
+    CP-SAT finds none as good on its own: measured on the bundled week at 15 minutes, its first solution came
+    after 14 s at 35x the cost.
+    """
+    target = problem.service_target.model_copy(update={"scope": "interval"})
+    per_interval = prepare(problem.model_copy(update={"service_target": target}), params, aggregate=True)
+    source = build_model(per_interval)
+    limit = max(0.1, WARM_SHARE * params.time_limit_s)
+    outcome = solve(source, params.model_copy(update={"time_limit_s": limit}), stop_event=stop_event)
+    if outcome.has_solution:
+        add_hint_from(built, source, outcome)
+        staffed = [
+            outcome.solver.value(source.vars.fte_on_floor(t) + source.vars.gig_effective(t))
+            for t in range(per_interval.intervals)
+        ]
+        hint_service_goal(built.cp_model, crews_input, staffed)
+
+
 def _solve_model(
     problem: PlanningProblem,
     params: SolveParams,
@@ -78,7 +109,10 @@ def _solve_model(
         outcome = solve(built, params, on_progress=on_progress, stop_event=stop_event)
         return inp, built, outcome, outcome.best_bound_cents
     crew_built = build_model(crews)
-    crew_params = params.model_copy(update={"time_limit_s": max(0.1, CREW_SHARE * params.time_limit_s)})
+    if crews.service is not None:
+        _warm_start_from_interval_target(problem, params, crews, crew_built, stop_event)
+    crew_limit = max(0.1, CREW_SHARE * params.time_limit_s - (time.monotonic() - started))
+    crew_params = params.model_copy(update={"time_limit_s": crew_limit})
     crew_outcome = solve(crew_built, crew_params, on_progress=on_progress, stop_event=stop_event)
     if not crew_outcome.has_solution:
         return crews, crew_built, crew_outcome, None
@@ -138,7 +172,7 @@ def plan(
         coverage = coverage_rows(
             demand, inp.required, scheduled, problem.service_target, problem.interval_min
         )
-        terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents)
+        terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service)
     # The plan's own cost, evaluated from its shifts; CP-SAT's objective can only be higher (a feasible, not
     # optimal, solution may carry slack shortfall or spare break counters).
     objective = sum(terms.values()) if terms else None

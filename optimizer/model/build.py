@@ -15,6 +15,7 @@ from optimizer.model.constraints import (
     add_gig_pool,
     add_locks,
     add_rest_and_days,
+    add_service_goal,
     add_symmetry,
 )
 from optimizer.model.inputs import ModelInput
@@ -25,6 +26,7 @@ Family = Callable[[cp_model.CpModel, ShiftVars, ModelInput], ObjectiveTerms]
 
 FAMILIES: tuple[Family, ...] = (
     add_coverage,
+    add_service_goal,
     add_fte_contract,
     add_rest_and_days,
     add_breaks,

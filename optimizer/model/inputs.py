@@ -16,7 +16,8 @@ import pandas as pd
 from optimizer.domain import Contract, GigPool, PlanningProblem, SolveParams, Worker
 from optimizer.errors import InputError, Issue
 from optimizer.grid import Grid, align_demand, build_grid
-from optimizer.staffing import human_demand, staffing_requirements
+from optimizer.service_goal import ServiceGoal, interval_requirement, service_goal
+from optimizer.staffing import human_demand
 
 SHORTFALL_PENALTY_FACTOR = 10
 """Default shortfall penalty as a multiple of the dearest hourly rate (explicit, so plans can explain it)."""
@@ -145,6 +146,8 @@ class ModelInput:
     shortfall_penalty_cents: int
     locked: tuple[tuple[int, int], ...] = ()
     """FTE shifts that must be worked, as (crew index, option index): published or already assigned."""
+    service: ServiceGoal | None = None
+    """The horizon-wide service goal, when the target's scope is the horizon."""
 
     @property
     def intervals(self) -> int:
@@ -333,9 +336,8 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     grid = build_grid(problem.timezone, problem.start_date, problem.days, problem.interval_min)
     demand = demand_frame(problem)
     align_demand(grid, pd.DatetimeIndex(demand.index))
-    staffing = staffing_requirements(
-        human_demand(demand, problem.automation), problem.service_target, interval_min=problem.interval_min
-    )
+    people_demand = human_demand(demand, problem.automation)
+    staffing = interval_requirement(people_demand, problem.service_target, interval_min=problem.interval_min)
 
     types: dict[ShiftType, int] = {}
     contracts = problem.workforce.contracts
@@ -377,6 +379,15 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         raise InputError(issues)
 
     pool = problem.workforce.gig_pool
+    penalty = shortfall_penalty_cents(problem, params)
+    most = len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0)
+    service = service_goal(
+        people_demand,
+        problem.service_target,
+        interval_min=problem.interval_min,
+        max_scheduled=most,
+        shortfall_penalty_cents=penalty,
+    )
     return ModelInput(
         grid=grid,
         required=staffing["required"].to_numpy(dtype=np.int64),
@@ -385,5 +396,6 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         shift_types=tuple(types),
         crews=tuple(crews),
         gig=_gig_input(grid, pool) if pool is not None else None,
-        shortfall_penalty_cents=shortfall_penalty_cents(problem, params),
+        shortfall_penalty_cents=penalty,
+        service=service,
     )

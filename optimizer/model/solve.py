@@ -64,6 +64,20 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
         )
 
 
+def add_hint_from(target: BuiltModel, source: BuiltModel, outcome: SolveOutcome) -> int:
+    """Hint ``target``'s shift decisions with the values they have in ``source``'s solution; return how many.
+
+    Decisions are matched by name, so the two models must share crews, options and gig starts.
+    """
+    values = {name: outcome.solver.value(var) for name, var in source.vars.decisions().items()}
+    hinted = 0
+    for name, var in target.vars.decisions().items():
+        if name in values:
+            target.cp_model.add_hint(var, values[name])
+            hinted += 1
+    return hinted
+
+
 def configure(solver: cp_model.CpSolver, params: SolveParams) -> None:
     """Apply solve parameters to a CP-SAT solver."""
     solver.parameters.max_time_in_seconds = params.time_limit_s

@@ -121,6 +121,13 @@ class ShiftVars:
         """Return the fill-rate variable of t, or None where coverage counts posted gigs directly."""
         return self._gig_eff.get(t)
 
+    def decisions(self) -> dict[str, cp_model.IntVar]:
+        """Return the shift decisions by name: FTE options, break counters and gig starts."""
+        out = {x.name: x for xs in self._fte for x in xs}
+        out.update((x.name, x) for x in self._brk.values())
+        out.update((x.name, x) for x in self._gig_start.values())
+        return out
+
     # ---- shortfall ----------------------------------------------------------------------------------------
     def short(self, t: int) -> cp_model.IntVar:
         """Return the shortfall variable of interval t."""

@@ -6,6 +6,7 @@ from optimizer.model.constraints.fte_contract import add_fte_contract
 from optimizer.model.constraints.gig_pool import add_gig_pool
 from optimizer.model.constraints.locks import add_locks
 from optimizer.model.constraints.rest_and_days import add_rest_and_days
+from optimizer.model.constraints.service_goal import add_service_goal
 from optimizer.model.constraints.symmetry import add_symmetry
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "add_gig_pool",
     "add_locks",
     "add_rest_and_days",
+    "add_service_goal",
     "add_symmetry",
 ]
