@@ -1,0 +1,99 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` builds a new app each call (tests build their own; ``shiftmix serve`` builds one from
+the environment). Nothing happens at import time: the job store is created, stale jobs are recovered and the
+job runner starts in the app's lifespan, and shutdown stops the runner and closes the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api.errors import BodySizeLimit, install_error_handlers
+from api.jobs import JobRunner
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import DEV_ORG, Services, forecasts, health, schedules, staffing
+from api.settings import Settings
+from api.storage import Principal, Storage
+from optimizer.model import software_version
+
+API_DESCRIPTION = """\
+Forecast contacts, turn them into staffing needs (Erlang C / A), and plan FTE shifts and 4-hour gig
+micro-shifts that meet the service target at the lowest cost.
+
+Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>` (create one with
+`shiftmix keys create --org NAME`). Every error is `application/problem+json` (RFC 9457) with
+`errors: [{field, problem}]`.
+"""
+
+
+REQUEST_THREADS = 8
+"""Threads that run synchronous route handlers (database reads, plan serialisation)."""
+
+
+def operation_id(route: APIRoute) -> str:
+    """Return a route's stable OpenAPI operation id: its function name (``get_schedule``)."""
+    return route.name
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the shiftmix REST API.
+
+    Parameters
+    ----------
+    settings : Settings
+        Database, auth mode, limits and worker count (see :mod:`api.settings`).
+
+    Returns
+    -------
+    FastAPI
+        The app; its lifespan creates the tables, marks jobs a dead server left running as failed, queues
+        jobs left queued again, and starts the solver worker pool.
+    """
+    storage = Storage(settings.database_url, schema=settings.db_schema)
+    runner = JobRunner(storage, settings)
+    services = Services(
+        settings=settings, storage=storage, runner=runner, metrics=Metrics(storage, runner.running_jobs)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        storage.create_all()
+        if settings.dev:
+            services.dev_principal = Principal(
+                org_id=storage.ensure_org(DEV_ORG), org_name=DEV_ORG, api_key_id=None
+            )
+        # fewer request threads than Starlette's 40: CPU-bound handlers then queue instead of all holding
+        # the GIL at once, which keeps the event loop (and /healthz) responsive under many pollers
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+            storage.close()
+
+    app = FastAPI(
+        title="shiftmix",
+        version=software_version(),
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    for module in (schedules, staffing, forecasts, health):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Build the app from ``SHIFTMIX_*`` variables (for ``uvicorn --factory api.app:app_from_env``)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,100 @@
+"""Routers of the REST API and the dependencies they share (services, caller, job lookup).
+
+Routes are thin: validate (pydantic and these dependencies), call one library function, map the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiProblem
+from api.jobs import JobRunner
+from api.metrics import Metrics
+from api.settings import Settings
+from api.storage import JobRecord, Principal, Storage
+
+DEV_ORG = "dev"
+"""Organisation every request acts for when ``settings.dev`` disables API keys."""
+
+
+@dataclass
+class Services:
+    """What the routes need, built by ``create_app`` and kept on ``app.state.services``."""
+
+    settings: Settings
+    storage: Storage
+    runner: JobRunner
+    metrics: Metrics
+    dev_principal: Principal | None = field(default=None)
+
+
+def get_services(request: Request) -> Services:
+    """Return the app's services."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="API key as a bearer token.")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key.")
+
+
+def get_principal(
+    services: ServicesDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """Return the organisation calling, from ``Authorization: Bearer <key>`` or ``X-API-Key``.
+
+    Raises
+    ------
+    ApiProblem
+        401 when no key is sent, or the key is unknown or revoked (unless the server runs in dev mode).
+    """
+    if services.settings.dev and services.dev_principal is not None:
+        return services.dev_principal
+    token = bearer.credentials if bearer is not None else api_key
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not token:
+        raise ApiProblem(
+            401,
+            "Unauthorized",
+            "send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+            slug="unauthorized",
+            headers=challenge,
+        )
+    principal = services.storage.principal_for_key(token)
+    if principal is None:
+        raise ApiProblem(
+            401, "Unauthorized", "the API key is unknown or revoked", slug="unauthorized", headers=challenge
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def valid_job_id(
+    job_id: Annotated[str, Path(min_length=1, max_length=64, description="Job id from POST /v1/schedules.")],
+    principal: PrincipalDep,
+    services: ServicesDep,
+) -> JobRecord:
+    """Return the caller's job with this id.
+
+    Raises
+    ------
+    ApiProblem
+        404 when the caller's organisation has no such job (another organisation's job looks the same).
+    """
+    record = services.storage.get_job(job_id, principal.org_id)
+    if record is None:
+        raise ApiProblem(404, "Not found", f"no schedule job {job_id!r}", slug="job-not-found")
+    return record
+
+
+JobDep = Annotated[JobRecord, Depends(valid_job_id)]

@@ -1,0 +1,30 @@
+"""``/v1/forecasts``: contact history → forecast demand frame (synchronous)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.errors import PROBLEM_JSON, ensure_at_most, prefixed_errors
+from api.routes import PrincipalDep, ServicesDep
+from api.schemas import ForecastRequest, ForecastResponse, ProblemDetails
+from forecasting import forecast, load_history
+
+_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
+
+router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
+
+
+@router.post("", response_model=ForecastResponse, responses={401: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM})
+def create_forecast(
+    body: ForecastRequest, services: ServicesDep, _principal: PrincipalDep
+) -> ForecastResponse:
+    """Forecast volume and AHT for ``horizon_days`` whole local days after the history."""
+    ensure_at_most(len(body.history), services.settings.max_demand_rows, "history")
+    with prefixed_errors("history"):
+        history = load_history(body.history_frame(), timezone=body.timezone)
+    frame = forecast(
+        history, body.horizon_days, model=body.model, country=body.country, quantiles=body.quantiles
+    )
+    return ForecastResponse.from_frame(frame)

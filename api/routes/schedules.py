@@ -1,0 +1,154 @@
+"""``/v1/schedules``: submit a planning problem as a job, poll it, fetch its plan and CSVs, cancel, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.errors import PROBLEM_JSON, ApiProblem
+from api.jobs import SOLVED, submit_schedule, validate_schedule
+from api.routes import JobDep, PrincipalDep, ServicesDep
+from api.schemas import (
+    JobAccepted,
+    JobInfo,
+    JobPage,
+    PlanResponse,
+    ProblemDetails,
+    ScheduleRequest,
+    ValidationReport,
+)
+from api.storage import JobRecord, Storage
+from optimizer.domain import Plan
+from optimizer.export import coverage_frame, schedule_frame
+
+_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM}
+_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM}
+
+router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={
+        200: {"model": ValidationReport, "description": "validate_only: the request is valid"},
+        409: _PROBLEM,
+        413: _PROBLEM,
+        **_ERRORS,
+    },
+)
+def submit(
+    body: ScheduleRequest,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    validate_only: Annotated[
+        bool, Query(description="Check the request fully, but do not store or solve it.")
+    ] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=255, description="Repeat a submit safely: the same key returns the same job."),
+    ] = None,
+) -> JobAccepted | JSONResponse:
+    """Store a planning problem and queue it for solving; poll ``status_url`` for the plan."""
+    if validate_only:
+        digest, params = validate_schedule(body.problem, body.params, services.settings)
+        report = ValidationReport(inputs_digest=digest, params=params)
+        return JSONResponse(report.model_dump(mode="json"), status_code=200)
+    record, _ = submit_schedule(
+        services.storage,
+        services.runner,
+        services.settings,
+        principal,
+        body.model_dump_json(),
+        body.problem,
+        body.params,
+        idempotency_key,
+    )
+    status_url = str(request.url_for("get_schedule", job_id=record.job_id))
+    response.headers["Location"] = status_url
+    return JobAccepted(job_id=record.job_id, status_url=status_url, status=record.status)
+
+
+@router.get("", response_model=JobPage, responses={401: _PROBLEM, 422: _PROBLEM})
+def list_schedules(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JobPage:
+    """List the organisation's jobs, newest first."""
+    records, total = services.storage.list_jobs(principal.org_id, limit=limit, offset=offset)
+    return JobPage(items=[JobInfo.from_record(r) for r in records], total=total, limit=limit, offset=offset)
+
+
+def _stored_plan(storage: Storage, job: JobRecord) -> Plan | None:
+    text = storage.result_json(job.job_id) if job.has_result else None
+    return None if text is None else Plan.model_validate_json(text)
+
+
+@router.get("/{job_id}", response_model=PlanResponse, responses=_JOB_ERRORS)
+def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
+    """Return a job's state, its progress (best objective and bound so far) and, once done, its plan."""
+    return PlanResponse(job=JobInfo.from_record(job), plan=_stored_plan(services.storage, job))
+
+
+def _solved_plan(storage: Storage, job: JobRecord) -> Plan:
+    plan = _stored_plan(storage, job)
+    if plan is None or plan.solver.status not in SOLVED:
+        why = job.error or f"the job is {job.status}"
+        raise ApiProblem(409, "No plan yet", f"job {job.job_id} has no plan to export: {why}", slug="no-plan")
+    return plan
+
+
+def _csv(frame_text: str, filename: str) -> Response:
+    return Response(
+        frame_text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/{job_id}/schedule.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS},
+)
+def get_schedule_csv(job: JobDep, services: ServicesDep) -> Response:
+    """Return the plan's shifts as the schedule CSV (409 until the job has a plan)."""
+    return _csv(schedule_frame(_solved_plan(services.storage, job)).to_csv(index=False), "schedule.csv")
+
+
+@router.get(
+    "/{job_id}/coverage.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS},
+)
+def get_coverage_csv(job: JobDep, services: ServicesDep) -> Response:
+    """Return the plan's coverage per interval as the coverage CSV (409 until the job has a plan)."""
+    return _csv(coverage_frame(_solved_plan(services.storage, job)).to_csv(index=False), "coverage.csv")
+
+
+@router.post(
+    "/{job_id}/cancel", status_code=202, response_model=JobInfo, responses={409: _PROBLEM, **_JOB_ERRORS}
+)
+def cancel_schedule(job: JobDep, services: ServicesDep, principal: PrincipalDep) -> JobInfo:
+    """Cancel a job: a queued one at once; a running one stops and keeps the best plan found so far."""
+    if not job.is_active:
+        raise ApiProblem(
+            409, "Job finished", f"job {job.job_id} is already {job.status}", slug="job-finished"
+        )
+    updated = services.storage.request_cancel(principal, job.job_id)
+    return JobInfo.from_record(updated or job)
+
+
+@router.delete("/{job_id}", status_code=204, response_class=Response, responses=_JOB_ERRORS)
+def delete_schedule(job: JobDep, services: ServicesDep, principal: PrincipalDep) -> Response:
+    """Delete a job with its request and plan; a running solve is stopped."""
+    services.storage.delete_job(principal, job.job_id)
+    return Response(status_code=204)

@@ -1,0 +1,352 @@
+"""Wire format of the REST API: envelopes that import and wrap the domain types, never copies of them.
+
+JSON keys are snake_case and match the CSV columns of DESIGN.md. Every request schema carries a working
+OpenAPI example built from a tiny valid problem (one day of 60-minute intervals, three workers), so the
+examples cannot drift from the domain types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from api.storage import JobRecord, JobStatus
+from optimizer.domain import (
+    Automation,
+    BreakRule,
+    Contract,
+    DemandInterval,
+    GigPool,
+    IntervalMinutes,
+    Plan,
+    PlanningProblem,
+    ServiceTarget,
+    SolveParams,
+    Worker,
+    Workforce,
+)
+from optimizer.grid import build_grid
+
+EXAMPLE_TIMEZONE = "Europe/Stockholm"
+EXAMPLE_DATE = dt.date(2026, 3, 2)
+"""A Monday without a DST change, so the example day has 24 hourly intervals."""
+
+ForecasterChoice = Literal["auto", "seasonal_naive", "ets", "regression"]
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- examples ----------------------------------------------------------------------------------------------
+
+
+def _office_volume(hour: int) -> float:
+    return 24.0 if 9 <= hour < 17 else 0.0
+
+
+def example_demand(days: int = 1, start_date: dt.date = EXAMPLE_DATE) -> tuple[DemandInterval, ...]:
+    """Return hourly demand rows: 24 contacts an hour 09:00-17:00 local, none otherwise, AHT 300 s."""
+    grid = build_grid(EXAMPLE_TIMEZONE, start_date, days, 60)
+    return tuple(
+        DemandInterval(interval_start=ts.to_pydatetime(), volume=_office_volume(ts.hour), aht_s=300.0)
+        for ts in grid.starts
+    )
+
+
+def example_problem() -> PlanningProblem:
+    """Return the tiny valid problem behind the OpenAPI examples (1 day, 60-min intervals, 3 workers)."""
+    contract = Contract(
+        name="full_time",
+        min_hours_per_week=0,
+        max_hours_per_week=40,
+        shift_lengths_min=(480,),
+        earliest_start=dt.time(8),
+        latest_start=dt.time(10),
+        break_rule=BreakRule(length_min=60, earliest_after_start_min=180, latest_before_end_min=180),
+        cost_per_hour_cents=2500,
+    )
+    return PlanningProblem(
+        timezone=EXAMPLE_TIMEZONE,
+        start_date=EXAMPLE_DATE,
+        days=1,
+        interval_min=60,
+        demand=example_demand(),
+        service_target=ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0),
+        workforce=Workforce(
+            contracts=(contract,),
+            workers=tuple(Worker(worker_id=f"agent-{i}", contract="full_time") for i in range(1, 4)),
+            gig_pool=GigPool(cost_per_hour_cents=3500, max_concurrent=4),
+        ),
+    )
+
+
+def _schedule_example(schema: dict[str, Any]) -> None:
+    params = SolveParams(time_limit_s=10, num_workers=1)
+    schema["examples"] = [
+        {"problem": example_problem().model_dump(mode="json"), "params": params.model_dump(mode="json")}
+    ]
+
+
+def _staffing_example(schema: dict[str, Any]) -> None:
+    schema["examples"] = [
+        {
+            "interval_min": 60,
+            "demand": [d.model_dump(mode="json") for d in example_demand()],
+            "service_target": ServiceTarget().model_dump(mode="json"),
+        }
+    ]
+
+
+def _forecast_example(schema: dict[str, Any]) -> None:
+    week = example_demand(days=7, start_date=EXAMPLE_DATE - dt.timedelta(days=7))
+    schema["examples"] = [
+        {
+            "history": [d.model_dump(mode="json") for d in week],
+            "timezone": EXAMPLE_TIMEZONE,
+            "horizon_days": 1,
+            "model": "seasonal_naive",
+        }
+    ]
+
+
+# ---- schedules ---------------------------------------------------------------------------------------------
+
+
+class ScheduleRequest(_Schema):
+    """A planning problem and the solver knobs to solve it with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_schedule_example)
+
+    problem: PlanningProblem
+    params: SolveParams = Field(
+        default_factory=SolveParams, description="Solver knobs; time_limit_s is capped at the server's limit."
+    )
+
+
+class JobAccepted(_Schema):
+    """A stored, queued job and where to poll it."""
+
+    job_id: str
+    status_url: str = Field(description="URL of GET /v1/schedules/{job_id}.")
+    status: JobStatus
+
+
+class ValidationReport(_Schema):
+    """The outcome of ``validate_only``: the request would be accepted."""
+
+    valid: Literal[True] = True
+    inputs_digest: str = Field(description="SHA-256 of the problem and the effective solve parameters.")
+    params: SolveParams = Field(description="The parameters a solve would use (time limit capped).")
+
+
+class JobProgress(_Schema):
+    """The best plan found so far by a running (or finished) job."""
+
+    best_objective_cents: int | None = Field(description="Objective of the best plan so far [cents].")
+    best_bound_cents: int | None = Field(description="Proven lower bound on the objective [cents].")
+    wall_time_s: float | None = Field(description="Solver time when they were found [s].")
+
+
+class JobInfo(_Schema):
+    """A schedule job's state."""
+
+    job_id: str
+    status: JobStatus
+    cancel_requested: bool
+    inputs_digest: str
+    params: SolveParams = Field(description="Effective solve parameters (time limit capped).")
+    progress: JobProgress
+    error: str | None = Field(description="Why the job failed; null otherwise.")
+    submitted_at: AwareDatetime
+    started_at: AwareDatetime | None
+    finished_at: AwareDatetime | None
+    idempotency_key: str | None
+
+    @classmethod
+    def from_record(cls, record: JobRecord) -> JobInfo:
+        """Map a stored job to its wire form."""
+        return cls(
+            job_id=record.job_id,
+            status=record.status,
+            cancel_requested=record.cancel_requested,
+            inputs_digest=record.inputs_digest,
+            params=SolveParams.model_validate_json(record.params_json),
+            progress=JobProgress(
+                best_objective_cents=record.best_objective_cents,
+                best_bound_cents=record.best_bound_cents,
+                wall_time_s=record.progress_wall_time_s,
+            ),
+            error=record.error,
+            submitted_at=record.submitted_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            idempotency_key=record.idempotency_key,
+        )
+
+
+class PlanResponse(_Schema):
+    """A job and, once it has one, its plan (also kept for a cancelled job: the best found)."""
+
+    job: JobInfo
+    plan: Plan | None
+
+
+class JobPage(_Schema):
+    """One page of the organisation's jobs, newest first."""
+
+    items: list[JobInfo]
+    total: int
+    limit: int
+    offset: int
+
+
+# ---- staffing ----------------------------------------------------------------------------------------------
+
+
+class StaffingRequest(_Schema):
+    """Demand per interval and a service target, to turn into agents per interval."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_staffing_example)
+
+    interval_min: IntervalMinutes = Field(description="Interval length [min]: 15, 30 or 60.")
+    demand: tuple[DemandInterval, ...] = Field(min_length=1, description="Demand rows, in order.")
+    service_target: ServiceTarget = Field(default_factory=ServiceTarget)
+    automation: Automation = Field(default_factory=Automation)
+
+    def demand_frame(self) -> pd.DataFrame:
+        """Return the rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``)."""
+        index = pd.DatetimeIndex([d.interval_start for d in self.demand], name="interval_start")
+        return pd.DataFrame(
+            {"volume": [d.volume for d in self.demand], "aht_s": [d.aht_s for d in self.demand]},
+            index=index.as_unit("ns"),
+        )
+
+
+class StaffingRow(_Schema):
+    """Staffing need in one interval."""
+
+    interval_start: AwareDatetime
+    volume: float = Field(description="Contacts reaching people (after bot containment).")
+    aht_s: float = Field(description="Their average handle time [s].")
+    agents: int = Field(description="Fewest agents on the floor meeting the target.")
+    required: int = Field(description="People to schedule (on shift, not on break), including shrinkage.")
+
+
+class StaffingResponse(_Schema):
+    """Agents and people to schedule per interval."""
+
+    rows: list[StaffingRow]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> StaffingResponse:
+        """Map a ``staffing_requirements`` frame to its wire form."""
+        return cls(
+            rows=[
+                StaffingRow(
+                    interval_start=ts.to_pydatetime(),
+                    volume=float(r.volume),
+                    aht_s=float(r.aht_s),
+                    agents=int(r.agents),
+                    required=int(r.required),
+                )
+                for ts, r in zip(frame.index, frame.itertuples(index=False), strict=True)
+            ]
+        )
+
+
+# ---- forecasts ---------------------------------------------------------------------------------------------
+
+
+class HistoryRow(_Schema):
+    """Contacts offered in one past interval (a history CSV row)."""
+
+    interval_start: AwareDatetime = Field(description="Start of the interval, with its UTC offset.")
+    volume: float = Field(description="Contacts offered [contacts].")
+    aht_s: float | None = Field(None, description="Average handle time [s]; null where volume is 0.")
+
+
+class ForecastRequest(_Schema):
+    """Contact history and how far ahead to forecast."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_forecast_example)
+
+    history: tuple[HistoryRow, ...] = Field(min_length=1, description="History rows, one per interval.")
+    timezone: str | None = Field(None, description="Site IANA time zone; inferred from offsets when null.")
+    horizon_days: int = Field(7, ge=1, le=35, description="Whole local days to forecast after the history.")
+    model: ForecasterChoice = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
+    country: str | None = Field(None, description="ISO country code of the holiday calendar.")
+    quantiles: tuple[float, ...] = Field((), description="Volume quantiles in (0, 1) to add.")
+
+    def history_frame(self) -> pd.DataFrame:
+        """Return the rows as history-CSV-shaped columns for ``forecasting.load_history``."""
+        return pd.DataFrame(
+            {
+                "interval_start": [r.interval_start.isoformat() for r in self.history],
+                "volume": [r.volume for r in self.history],
+                "aht_s": [math.nan if r.aht_s is None else r.aht_s for r in self.history],
+            }
+        )
+
+
+class ForecastRow(_Schema):
+    """Forecast demand in one interval (a demand-frame row)."""
+
+    interval_start: AwareDatetime
+    volume: float = Field(description="Expected contacts offered [contacts].")
+    aht_s: float = Field(description="Expected average handle time [s].")
+    volume_quantiles: dict[str, float] = Field(
+        default_factory=dict, description="Volume quantiles keyed by column name, e.g. volume_p80 [contacts]."
+    )
+
+
+class ForecastResponse(_Schema):
+    """The forecast demand frame, ready to be a schedule request's ``problem.demand``."""
+
+    rows: list[ForecastRow]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> ForecastResponse:
+        """Map a forecast demand frame to its wire form."""
+        quantile_columns = [c for c in frame.columns if c.startswith("volume_p")]
+        return cls(
+            rows=[
+                ForecastRow(
+                    interval_start=ts.to_pydatetime(),
+                    volume=float(row["volume"]),
+                    aht_s=float(row["aht_s"]),
+                    volume_quantiles={c: float(row[c]) for c in quantile_columns},
+                )
+                for ts, row in frame.iterrows()
+            ]
+        )
+
+
+# ---- errors and health -------------------------------------------------------------------------------------
+
+
+class FieldProblem(_Schema):
+    """One problem with one field of the request."""
+
+    field: str = Field(description="Path in pydantic loc style, e.g. problem.workforce.workers[3].contract.")
+    problem: str
+
+
+class ProblemDetails(_Schema):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = Field("about:blank", description="URI identifying the problem type.")
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class Health(_Schema):
+    """Liveness or readiness."""
+
+    status: Literal["ok"] = "ok"

@@ -1,0 +1,168 @@
+"""Fixtures of the REST API tests: one app per test module over a temporary SQLite file, and API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.schemas import example_problem
+from api.settings import Settings
+from api.storage import Storage
+from optimizer.domain import (
+    BreakRule,
+    Contract,
+    DemandInterval,
+    GigPool,
+    PlanningProblem,
+    ServiceTarget,
+    SolveParams,
+    TimeOff,
+    Worker,
+    Workforce,
+)
+from optimizer.grid import build_grid
+
+TINY_PARAMS = SolveParams(time_limit_s=5, num_workers=1, random_seed=7)
+HARD_PARAMS = SolveParams(time_limit_s=60, num_workers=1, random_seed=7)
+FINAL = ("succeeded", "failed", "cancelled")
+MAX_BODY_BYTES = 120_000
+MAX_DEMAND_ROWS = 200
+
+
+def api_settings(directory: Path, **overrides: Any) -> Settings:
+    """Settings of a test app: a fresh SQLite file, API keys on, small limits."""
+    base: dict[str, Any] = {
+        "database_url": f"sqlite:///{directory / 'shiftmix.sqlite3'}",
+        "dev": False,
+        "workers": 2,
+        "max_time_limit_s": 90.0,
+        "watchdog_margin_s": 30.0,
+        "max_body_bytes": MAX_BODY_BYTES,
+        "max_demand_rows": MAX_DEMAND_ROWS,
+    }
+    base.update(overrides)
+    return Settings(**base)
+
+
+def schedule_body(problem: PlanningProblem | None = None, params: SolveParams = TINY_PARAMS) -> dict[str, Any]:
+    """A schedule request body (JSON-ready); the tiny example problem by default."""
+    return {
+        "problem": (problem or example_problem()).model_dump(mode="json"),
+        "params": params.model_dump(mode="json"),
+    }
+
+
+def hard_problem() -> PlanningProblem:
+    """A week, 40 workers each with their own absence, a weekly minimum: plans in seconds, never proved optimal.
+
+    Distinct absences keep workers from being solved as crews of identical people. Used where a test must act
+    on a solve that is running and already has a plan (cancel, kill).
+    """
+    zone = ZoneInfo("Europe/Stockholm")
+    start = dt.date(2026, 3, 2)
+    grid = build_grid("Europe/Stockholm", start, 7, 60)
+    demand = tuple(
+        DemandInterval(
+            interval_start=ts.to_pydatetime(),
+            volume=(30 + 17 * math.sin(i * 0.37) + 11 * math.cos(i * 1.3)) if 7 <= ts.hour < 21 else 0.0,
+            aht_s=300.0,
+        )
+        for i, ts in enumerate(grid.starts)
+    )
+    full = Contract(
+        name="ft",
+        min_hours_per_week=30,
+        max_hours_per_week=40,
+        shift_lengths_min=(360, 480),
+        earliest_start=dt.time(6),
+        latest_start=dt.time(14),
+        break_rule=BreakRule(length_min=60, earliest_after_start_min=120, latest_before_end_min=120),
+        cost_per_hour_cents=2500,
+    )
+    part = Contract(
+        name="pt",
+        min_hours_per_week=0,
+        max_hours_per_week=24,
+        shift_lengths_min=(240, 360),
+        earliest_start=dt.time(7),
+        latest_start=dt.time(16),
+        break_rule=None,
+        cost_per_hour_cents=2300,
+    )
+    workers = tuple(
+        Worker(
+            worker_id=f"w{i:02d}",
+            contract="ft" if i % 2 else "pt",
+            time_off=(
+                TimeOff(
+                    start=dt.datetime(2026, 3, 2 + i % 7, 6 + i % 11, tzinfo=zone),
+                    end=dt.datetime(2026, 3, 2 + i % 7, 8 + i % 11, tzinfo=zone),
+                ),
+            ),
+        )
+        for i in range(40)
+    )
+    return PlanningProblem(
+        timezone="Europe/Stockholm",
+        start_date=start,
+        days=7,
+        interval_min=60,
+        demand=demand,
+        service_target=ServiceTarget(),
+        workforce=Workforce(
+            contracts=(full, part), workers=workers, gig_pool=GigPool(cost_per_hour_cents=3300, max_concurrent=10)
+        ),
+    )
+
+
+def wait_for(
+    client: TestClient,
+    job_id: str,
+    headers: dict[str, str],
+    done: tuple[str, ...] = FINAL,
+    *,
+    timeout_s: float = 60.0,
+    until: str | None = None,
+) -> dict[str, Any]:
+    """Poll a job until its status is in ``done``, or with ``until="progress"`` until it has a plan so far."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = client.get(f"/v1/schedules/{job_id}", headers=headers).json()
+        job = body["job"]
+        if job["status"] in done or (until == "progress" and job["progress"]["best_objective_cents"] is not None):
+            return body
+        if time.monotonic() > deadline:
+            pytest.fail(f"job {job_id} still {job['status']} after {timeout_s} s")
+        time.sleep(0.05)
+
+
+def storage_of(client: TestClient) -> Storage:
+    """The app's job store (tests use it to create keys and look behind the API)."""
+    storage: Storage = client.app.state.services.storage  # type: ignore[attr-defined]
+    return storage
+
+
+def key_headers(client: TestClient, org: str) -> dict[str, str]:
+    """Create an API key for ``org`` and return the headers that send it as a bearer token."""
+    return {"Authorization": f"Bearer {storage_of(client).create_api_key(org)}"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    app = create_app(api_settings(tmp_path_factory.mktemp("api")))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def auth(client: TestClient) -> dict[str, str]:
+    return key_headers(client, "org-a")

@@ -1,0 +1,203 @@
+"""The server stays honest when processes die (killed or overrunning workers, restarts); real uvicorn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.jobs import STALE_RUNNING_ERROR
+from api.schemas import ScheduleRequest, example_problem
+from api.settings import Settings
+from api.storage import Storage
+from optimizer.domain import SolveParams
+from tests.api.conftest import (
+    HARD_PARAMS,
+    TINY_PARAMS,
+    api_settings,
+    hard_problem,
+    key_headers,
+    schedule_body,
+    storage_of,
+    wait_for,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _running_pid(client: TestClient, job_id: str, headers: dict[str, str]) -> int:
+    wait_for(client, job_id, headers, done=("running",))
+    record = storage_of(client).get_job(job_id)
+    assert record is not None
+    assert record.worker_pid is not None
+    return record.worker_pid
+
+
+def test_a_killed_worker_leaves_its_job_failed(client: TestClient, auth: dict[str, str]) -> None:
+    job_id = client.post("/v1/schedules", json=schedule_body(hard_problem(), HARD_PARAMS), headers=auth).json()[
+        "job_id"
+    ]
+    os.kill(_running_pid(client, job_id, auth), signal.SIGKILL)
+    done = wait_for(client, job_id, auth, timeout_s=20)
+    assert done["job"]["status"] == "failed"
+    assert done["job"]["error"] == "the solver worker process was killed by signal 9"
+    assert done["plan"] is None
+    follow_up = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
+    assert wait_for(client, follow_up, auth)["job"]["status"] == "succeeded"
+
+
+def test_the_watchdog_kills_a_worker_that_overruns(tmp_path: Path) -> None:
+    # a 1 s solve of the week-long problem plus building it takes well over 1 s + 0.05 s
+    with TestClient(create_app(api_settings(tmp_path, watchdog_margin_s=0.05))) as client:
+        headers = key_headers(client, "org-watchdog")
+        body = schedule_body(hard_problem(), SolveParams(time_limit_s=1, num_workers=1))
+        job_id = client.post("/v1/schedules", json=body, headers=headers).json()["job_id"]
+        done = wait_for(client, job_id, headers, timeout_s=20)
+    assert done["job"]["status"] == "failed"
+    assert done["job"]["error"] == "the solver worker overran its time limit by 0.05 s and was stopped"
+
+
+def test_restart_fails_jobs_left_running_and_runs_queued_ones(tmp_path: Path) -> None:
+    settings = api_settings(tmp_path)
+    before = Storage(settings.database_url)
+    before.create_all()
+    principal = before.principal_for_key(before.create_api_key("org-restart"))
+    assert principal is not None
+    request = ScheduleRequest(problem=example_problem(), params=TINY_PARAMS)
+
+    def store() -> str:
+        record, _ = before.create_job(
+            principal,
+            request_json=request.model_dump_json(),
+            inputs_digest="0" * 64,
+            params_json=TINY_PARAMS.model_dump_json(),
+            solver_version="test",
+        )
+        return record.job_id
+
+    orphan, waiting = store(), store()
+    assert before.claim(orphan, worker_pid=999_999_999)
+    before.close()
+
+    with TestClient(create_app(settings)) as client:
+        headers = key_headers(client, "org-restart")
+        failed = client.get(f"/v1/schedules/{orphan}", headers=headers).json()["job"]
+        assert (failed["status"], failed["error"]) == ("failed", STALE_RUNNING_ERROR)
+        assert wait_for(client, waiting, headers)["job"]["status"] == "succeeded"
+
+
+def test_shutdown_marks_running_jobs_failed(tmp_path: Path) -> None:
+    with TestClient(create_app(api_settings(tmp_path))) as client:
+        headers = key_headers(client, "org-shutdown")
+        body = schedule_body(hard_problem(), HARD_PARAMS)
+        job_id = client.post("/v1/schedules", json=body, headers=headers).json()["job_id"]
+        pid = _running_pid(client, job_id, headers)
+        store = storage_of(client)
+    record = Storage(store.database_url).get_job(job_id)
+    assert record is not None
+    assert (record.status, record.error) == (
+        "failed",
+        "the server shut down while the job was running; submit it again",
+    )
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_real_uvicorn_server_serves_health_and_a_solve(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SHIFTMIX_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
+        "SHIFTMIX_DEV": "1",
+        "SHIFTMIX_WORKERS": "1",
+    }
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli.serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                assert time.monotonic() < deadline, "server did not come up in 60 s"
+                time.sleep(0.1)
+            assert http.get("/readyz").json() == {"status": "ok"}
+            accepted = http.post("/v1/schedules", json=schedule_body())
+            assert accepted.status_code == 202
+            status_url = accepted.json()["status_url"]
+            assert status_url.startswith(base)
+            deadline = time.monotonic() + 60
+            while (job := http.get(status_url).json())["job"]["status"] not in ("succeeded", "failed"):
+                assert time.monotonic() < deadline, job
+                time.sleep(0.1)
+            assert job["job"]["status"] == "succeeded"
+            assert job["plan"]["solver"]["status"] in ("OPTIMAL", "FEASIBLE")
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+    assert server.returncode == 0, (tmp_path / "server.log").read_text()
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "SHIFTMIX_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/db",
+            "SHIFTMIX_DEV": "1",
+            "SHIFTMIX_MAX_TIME_LIMIT_S": "45.5",
+            "SHIFTMIX_WORKERS": "3",
+            "SHIFTMIX_MAX_BODY_BYTES": "1000",
+        }
+    )
+    assert (settings.database_url, settings.dev, settings.max_time_limit_s) == (
+        "postgresql+psycopg://u@127.0.0.1/db",
+        True,
+        45.5,
+    )
+    assert (settings.workers, settings.max_body_bytes) == (3, 1000)
+    assert Settings.from_env({}) == Settings()
+    assert Settings.from_env({}).database_url == "sqlite:///shiftmix.sqlite3"
+    with pytest.raises(ValueError, match="SHIFTMIX_WORKERS"):
+        Settings.from_env({"SHIFTMIX_WORKERS": "many"})
+    with pytest.raises(ValueError, match="SHIFTMIX_MAX_TIME_LIMIT_S"):
+        Settings.from_env({"SHIFTMIX_MAX_TIME_LIMIT_S": "-1"})
