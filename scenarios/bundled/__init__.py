@@ -1,0 +1,1 @@
+"""Bundled example data: the Stockholm history, the example plan config and scenario files."""
