@@ -20,8 +20,10 @@ contacts), shortfall is agent-hours below the requirement [h].
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -82,32 +84,40 @@ def plan_changes(published: Sequence[PlannedShift], replanned: Sequence[PlannedS
         if s.kind == "gig" and s.worker_id not in old_gigs
     ]
 
-    def by_start(c: PlanChange) -> object:
-        return c.start or c.old_start
+    return tuple(sorted(removed, key=_when) + sorted(extended, key=_when) + sorted(added, key=_when))
 
-    return tuple(sorted(removed, key=by_start) + sorted(extended, key=by_start) + sorted(added, key=by_start))
+
+def _when(change: PlanChange) -> float:
+    """Return the POSIX time a change happens at: its new start, or the published start when removed [s]."""
+    stamp = change.start if change.start is not None else change.old_start
+    return stamp.timestamp() if stamp is not None else 0.0
+
+
+@dataclass(slots=True)
+class _Day:
+    volume: float = 0.0
+    weighted_service: float = 0.0
+    short_h: float = 0.0
+    cost_cents: int = 0
+
+    @property
+    def service_level(self) -> float:
+        return self.weighted_service / self.volume if self.volume > 0 else 1.0
 
 
 def _day_numbers(
     timezone: str, interval_min: int, shifts: Sequence[PlannedShift], coverage: Sequence[CoverageRow]
-) -> pd.DataFrame:
+) -> dict[dt.date, _Day]:
     zone = ZoneInfo(timezone)
-    cov = pd.DataFrame(
-        {
-            "date": [r.interval_start.astimezone(zone).date() for r in coverage],
-            "volume": [r.volume for r in coverage],
-            "weighted": [r.volume * r.service_level for r in coverage],
-            "short": [max(0, r.required - r.scheduled) * interval_min / 60 for r in coverage],
-        }
-    )
-    per_day = cov.groupby("date").sum()
-    cost: dict[object, int] = defaultdict(int)
+    days: dict[dt.date, _Day] = defaultdict(_Day)
+    for r in coverage:
+        day = days[r.interval_start.astimezone(zone).date()]
+        day.volume += r.volume
+        day.weighted_service += r.volume * r.service_level
+        day.short_h += max(0, r.required - r.scheduled) * interval_min / 60
     for s in shifts:
-        cost[s.start.astimezone(zone).date()] += s.cost_cents
-    per_day["cost"] = [cost.get(d, 0) for d in per_day.index]
-    volume = per_day["volume"]
-    per_day["service_level"] = (per_day["weighted"] / volume.where(volume > 0)).fillna(1.0)
-    return per_day
+        days[s.start.astimezone(zone).date()].cost_cents += s.cost_cents
+    return days
 
 
 def day_comparison(
@@ -116,7 +126,7 @@ def day_comparison(
     before: tuple[Sequence[PlannedShift], Sequence[CoverageRow]],
     after: tuple[Sequence[PlannedShift], Sequence[CoverageRow]],
 ) -> tuple[DayComparison, ...]:
-    """Return the before/after cost, service level and shortfall of every local day.
+    """Return the before/after cost, service level and shortfall of every local day of the coverage.
 
     Parameters
     ----------
@@ -129,18 +139,19 @@ def day_comparison(
     """
     b = _day_numbers(timezone, interval_min, *before)
     a = _day_numbers(timezone, interval_min, *after)
+    dates = sorted({r.interval_start.astimezone(ZoneInfo(timezone)).date() for r in after[1]})
     return tuple(
         DayComparison(
             date=day,
-            volume=float(a.at[day, "volume"]),
-            cost_before_cents=int(b.at[day, "cost"]),
-            cost_after_cents=int(a.at[day, "cost"]),
-            service_level_before=float(b.at[day, "service_level"]),
-            service_level_after=float(a.at[day, "service_level"]),
-            shortfall_agent_hours_before=float(b.at[day, "short"]),
-            shortfall_agent_hours_after=float(a.at[day, "short"]),
+            volume=a[day].volume,
+            cost_before_cents=b[day].cost_cents,
+            cost_after_cents=a[day].cost_cents,
+            service_level_before=b[day].service_level,
+            service_level_after=a[day].service_level,
+            shortfall_agent_hours_before=b[day].short_h,
+            shortfall_agent_hours_after=a[day].short_h,
         )
-        for day in a.index
+        for day in dates
     )
 
 

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from optimizer.demand import INDEX_NAME, validate_demand_frame
 from optimizer.domain import DemandInterval, PlanningProblem
-from optimizer.errors import InputError, Issue
+from optimizer.errors import DataError, InputError, Issue
 from optimizer.model.inputs import demand_frame
 from optimizer.replan_domain import DemandUplift
 
@@ -122,7 +122,8 @@ def read_demand_csv(path: str | Path, *, field: str = "forecast") -> pd.DataFram
         When the file is missing or unreadable, has no ``interval_start`` column, or a timestamp has no UTC
         offset or is not ISO 8601 (the first bad row is named).
     DataError
-        When the frame breaks the demand-frame contract (``optimizer.demand.validate_demand_frame``).
+        When the frame breaks the demand-frame contract (``optimizer.demand.validate_demand_frame``; fields
+        prefixed with ``field``).
     """
     path = Path(path)
     try:
@@ -145,7 +146,10 @@ def read_demand_csv(path: str | Path, *, field: str = "forecast") -> pd.DataFram
         stamps.append(value.astimezone(dt.UTC))
     index = pd.DatetimeIndex(stamps).as_unit("ns").rename(INDEX_NAME)
     frame = raw.drop(columns=INDEX_NAME).set_index(index)
-    return validate_demand_frame(frame)
+    try:
+        return validate_demand_frame(frame)
+    except DataError as exc:
+        raise DataError([Issue(f"{field}.{i.field}", i.problem) for i in exc.issues]) from None
 
 
 def _as_frame(new_demand: Sequence[DemandInterval] | pd.DataFrame) -> pd.DataFrame:
@@ -171,11 +175,15 @@ def with_demand(
     Raises
     ------
     DataError
-        When the frame breaks the demand-frame contract or its spacing is not the problem's interval.
+        When the frame breaks the demand-frame contract or its spacing is not the problem's interval
+        (fields prefixed with ``field``).
     InputError
         When a row is not an interval of the horizon (``field.interval_start[...]``).
     """
-    frame = validate_demand_frame(_as_frame(new_demand), interval_min=problem.interval_min)
+    try:
+        frame = validate_demand_frame(_as_frame(new_demand), interval_min=problem.interval_min)
+    except DataError as exc:
+        raise DataError([Issue(f"{field}.{i.field}", i.problem) for i in exc.issues]) from None
     old = demand_frame(problem)
     index = pd.DatetimeIndex(frame.index).tz_convert(problem.timezone).as_unit("ns")
     position = pd.DatetimeIndex(old.index).get_indexer(index)

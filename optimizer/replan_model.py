@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
 from optimizer.errors import InputError
+from optimizer.kpis import scheduled_agents
 from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import FILL_RATE_SCALE, Crew, ModelInput, RestLimit, ShiftOption, ShiftType, prepare
 from optimizer.model.objective import ObjectiveTerms
@@ -103,33 +104,42 @@ def _ns(ts: dt.datetime) -> int:
     return int(pd.Timestamp(ts).as_unit("ns").value)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Room:
+    """Where extensions may go on the grid."""
+
+    grid_ns: np.ndarray
+    step_ns: int
+    first_new: int
+    """Extension parts start at or after this interval (now + lead time)."""
+    max_ext: int
+    """Longest extension [intervals]."""
+    useful: np.ndarray
+    """Per interval: whether one more agent there can lower the shortfall."""
+
+
 def _extension_variants(
-    shift: int,
-    start: int,
-    end: int,
-    has_break: bool,
-    contract: Contract,
-    worker: Worker,
-    grid_ns: np.ndarray,
-    step_ns: int,
-    first_new: int,
-    max_ext: int,
+    shift: int, start: int, end: int, has_break: bool, contract: Contract, worker: Worker, room: _Room
 ) -> list[Variant]:
-    """Return the extensions of one shift that keep the break rule, the time off and the lead time."""
+    """Return the extensions of one shift that keep the break rule, the time off and the lead time.
+
+    An extension whose outermost added interval is not ``useful`` is dominated by a shorter one (or by none):
+    it costs more and covers nothing more that is needed, so it is left out.
+    """
     rule = contract.break_rule
-    size = len(grid_ns)
+    size = len(room.grid_ns)
     out = []
-    for k in range(1, max_ext + 1):
+    for k in range(1, room.max_ext + 1):
         for before, after in ((k, 0), (0, k)):
             lo, hi = (start - before, start) if before else (end, end + after)
-            if lo < first_new or hi > size:
+            if lo < room.first_new or hi > size or not room.useful[lo if before else hi - 1]:
                 continue
-            length_min = (end - start + k) * step_ns // 60_000_000_000
+            length_min = (end - start + k) * room.step_ns // 60_000_000_000
             if not has_break and rule is not None and not rule.paid and length_min >= rule.applies_from_shift_min:
                 # An extension must not create a break obligation the published shift did not have.
                 continue
-            lo_ns = int(grid_ns[lo])
-            hi_ns = int(grid_ns[hi]) if hi < size else int(grid_ns[-1]) + step_ns
+            lo_ns = int(room.grid_ns[lo])
+            hi_ns = int(room.grid_ns[hi]) if hi < size else int(room.grid_ns[-1]) + room.step_ns
             if any(_ns(off.start) < hi_ns and lo_ns < _ns(off.end) for off in worker.time_off):
                 continue
             out.append(Variant(shift, before, after))
@@ -150,6 +160,19 @@ def _rest_cuts(options: Sequence[ShiftOption], variants: Sequence[Variant], rest
                 continue
             cuts.append(RestLimit(oa.day, ob.day, ob.start, (a,), (b,)))
     return tuple(cuts)
+
+
+def _short_of(problem: PlanningProblem, base: ModelInput, shifts: Sequence[PlannedShift], *, every: bool) -> np.ndarray:
+    """Return where the published shifts leave the new requirement short (everywhere when ``every``).
+
+    Without voluntary time off every published shift stays, so an interval covered by them alone gains
+    nothing from an extension; with it, a released shift may leave any interval short.
+    """
+    if every:
+        return np.ones(base.intervals, dtype=bool)
+    pool = problem.workforce.gig_pool
+    scheduled = scheduled_agents(base.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool else 1.0)
+    return np.asarray(base.required > scheduled)
 
 
 def _first_at_or_after(grid_ns: np.ndarray, instant_ns: int) -> int:
@@ -224,7 +247,13 @@ def replan_input(
         fte.append(s)
 
     types: dict[ShiftType, int] = {}
-    max_ext = options.max_extension_min // problem.interval_min if options.allow_extensions else 0
+    room = _Room(
+        grid_ns=grid_ns,
+        step_ns=step_ns,
+        first_new=first_new,
+        max_ext=options.max_extension_min // problem.interval_min if options.allow_extensions else 0,
+        useful=_short_of(problem, base, published.shifts, every=options.allow_voluntary_time_off),
+    )
     crews: list[Crew] = []
     variants: list[tuple[Variant, ...]] = []
     kept: list[KeptShift] = []
@@ -242,9 +271,8 @@ def replan_input(
             b_start = at[_ns(brk.start)] if brk else 0
             b_len = at[_ns(brk.end)] - b_start if brk else 0
             group = [Variant(p, 0, 0)]
-            group += _extension_variants(
-                p, start, end, brk is not None, contract, worker, grid_ns, step_ns, first_new, max_ext
-            )
+            if room.max_ext:
+                group += _extension_variants(p, start, end, brk is not None, contract, worker, room)
             first_option = len(crew_options)
             for var in group:
                 lo, hi = start - var.before, end + var.after
@@ -318,8 +346,8 @@ def add_published_hints(built: BuiltModel, rinp: ReplanInput) -> None:
     on_floor = np.zeros(inp.intervals, dtype=np.int64)
     type_count: dict[int, int] = defaultdict(int)
     for i, crew in enumerate(inp.crews):
-        for k, (o, var) in enumerate(zip(crew.options, rinp.variants[i], strict=True)):
-            published = var.before == var.after == 0
+        for k, (o, variant) in enumerate(zip(crew.options, rinp.variants[i], strict=True)):
+            published = variant.before == variant.after == 0
             m.add_hint(v.fte(i)[k], int(published))
             if published:
                 st = inp.shift_types[o.shift_type]
