@@ -22,6 +22,8 @@ from optimizer.domain import (
 from optimizer.errors import DataError, InputError, ModelError, ShiftmixError
 from optimizer.export import coverage_frame, schedule_frame
 from optimizer.model import plan
+from optimizer.replan import replan
+from optimizer.replan_domain import ReplanOptions, ReplanResult
 
 __all__ = [
     "Automation",
@@ -34,6 +36,8 @@ __all__ = [
     "ModelError",
     "Plan",
     "PlanningProblem",
+    "ReplanOptions",
+    "ReplanResult",
     "ServiceTarget",
     "ShiftmixError",
     "SolveParams",
@@ -44,5 +48,6 @@ __all__ = [
     "check_plan",
     "coverage_frame",
     "plan",
+    "replan",
     "schedule_frame",
 ]
