@@ -25,25 +25,21 @@ from functools import partial
 import pandas as pd
 
 from optimizer.domain import (
-    CoverageRow,
     DemandInterval,
     Plan,
     PlannedShift,
     PlanningProblem,
     SolveParams,
-    SolverReport,
 )
-from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
+from optimizer.kpis import plan_kpis
 from optimizer.model import FAMILIES, build_model, software_version, solve
 from optimizer.model.build import BuiltModel, Family
-from optimizer.model.extract import fte_shifts
-from optimizer.model.inputs import ModelInput, demand_frame
-from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
+from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
+from optimizer.model.solve import SolveOutcome
 from optimizer.replan_changes import day_comparison, plan_changes
 from optimizer.replan_demand import with_demand
 from optimizer.replan_domain import ReplanOptions, ReplanResult
 from optimizer.replan_model import ReplanInput, add_published_hints, add_published_shifts, replan_input
-from optimizer.staffing import human_demand
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
 
@@ -106,52 +102,6 @@ def _gig_shifts(rinp: ReplanInput, built: BuiltModel, outcome: SolveOutcome) -> 
     return out
 
 
-def _coverage(problem: PlanningProblem, inp: ModelInput, shifts: Sequence[PlannedShift]) -> tuple[CoverageRow, ...]:
-    pool = problem.workforce.gig_pool
-    scheduled = scheduled_agents(inp.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool else 1.0)
-    demand = human_demand(demand_frame(problem), problem.automation)
-    return coverage_rows(demand, inp.required, scheduled, problem.service_target, problem.interval_min)
-
-
-def _plan(
-    problem: PlanningProblem,
-    params: SolveParams,
-    digest: str,
-    inp: ModelInput,
-    shifts: tuple[PlannedShift, ...],
-    outcome: SolveOutcome,
-    started: float,
-) -> Plan:
-    """Assemble the re-plan as ``optimizer.plan`` does: costs and KPIs evaluated from the shifts themselves."""
-    coverage = _coverage(problem, inp, shifts) if outcome.has_solution else ()
-    terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents) if outcome.has_solution else {}
-    objective = sum(terms.values()) if terms else None
-    bound = outcome.best_bound_cents
-    status = outcome.status
-    if objective is not None and bound is not None:
-        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
-    gap = None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
-    return Plan(
-        inputs_digest=digest,
-        software_version=software_version(),
-        timezone=problem.timezone,
-        interval_min=problem.interval_min,
-        solver=SolverReport(
-            status=status,
-            objective_cents=objective,
-            best_bound_cents=bound,
-            gap_ratio=gap,
-            wall_time_s=time.monotonic() - started,
-            params=params,
-            solver_version=SOLVER_VERSION,
-        ),
-        cost_terms_cents=terms,
-        kpis=plan_kpis(shifts, coverage, problem.interval_min),
-        shifts=shifts,
-        coverage=coverage,
-    )
-
-
 def replan(
     problem: PlanningProblem,
     published: Plan,
@@ -209,8 +159,18 @@ def replan(
     if outcome.has_solution:
         shifts = tuple(fte_shifts(rinp.inp, built, outcome) + _gig_shifts(rinp, built, outcome))
     digest = replan_digest(new_problem, params, published, now, options)
-    new_plan = _plan(new_problem, params, digest, rinp.inp, shifts, outcome, started)
-    before_coverage = _coverage(new_problem, rinp.inp, published.shifts)
+    new_plan = assemble_plan(
+        new_problem,
+        params,
+        rinp.inp,
+        shifts,
+        outcome,
+        bound=outcome.best_bound_cents,
+        digest=digest,
+        software_version=software_version(),
+        wall_time_s=time.monotonic() - started,
+    )
+    before_coverage = plan_coverage(new_problem, rinp.inp, published.shifts)
     grid = rinp.inp.grid
     return ReplanResult(
         problem=new_problem,

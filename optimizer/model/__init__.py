@@ -9,15 +9,13 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 
-from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, SolveParams, SolverReport
-from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
+from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveParams
 from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
-from optimizer.model.extract import fte_shifts, gig_shifts
-from optimizer.model.inputs import ModelInput, demand_frame, prepare
-from optimizer.model.solve import SOLVER_VERSION, Progress, SolveOutcome, add_hint_from, solve
-from optimizer.staffing import human_demand
+from optimizer.model.extract import assemble_plan, fte_shifts, gig_shifts
+from optimizer.model.inputs import ModelInput, prepare
+from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, solve
 
 CREW_SHARE = 0.6
 """Share of the time limit the crew model may use; assignment and completion get the rest."""
@@ -160,44 +158,16 @@ def plan(
     started = time.monotonic()
     inp, built, outcome, bound = _solve_model(problem, params, on_progress, stop_event, started)
     shifts: tuple[PlannedShift, ...] = ()
-    coverage: tuple[CoverageRow, ...] = ()
-    terms: dict[str, int] = {}
     if outcome.has_solution:
         shifts = tuple(fte_shifts(inp, built, outcome) + gig_shifts(inp, built, outcome))
-        pool = problem.workforce.gig_pool
-        scheduled = scheduled_agents(
-            inp.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool is not None else 1.0
-        )
-        demand = human_demand(demand_frame(problem), problem.automation)
-        coverage = coverage_rows(
-            demand, inp.required, scheduled, problem.service_target, problem.interval_min
-        )
-        terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service)
-    # The plan's own cost, evaluated from its shifts; CP-SAT's objective can only be higher (a feasible, not
-    # optimal, solution may carry slack shortfall or spare break counters).
-    objective = sum(terms.values()) if terms else None
-    status = outcome.status
-    if objective is not None and bound is not None:
-        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
-    gap = (
-        None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
-    )
-    return Plan(
-        inputs_digest=inputs_digest(problem, params),
+    return assemble_plan(
+        problem,
+        params,
+        inp,
+        shifts,
+        outcome,
+        bound=bound,
+        digest=inputs_digest(problem, params),
         software_version=software_version(),
-        timezone=problem.timezone,
-        interval_min=problem.interval_min,
-        solver=SolverReport(
-            status=status,
-            objective_cents=objective,
-            best_bound_cents=bound,
-            gap_ratio=gap,
-            wall_time_s=time.monotonic() - started,
-            params=params,
-            solver_version=SOLVER_VERSION,
-        ),
-        cost_terms_cents=terms,
-        kpis=plan_kpis(shifts, coverage, problem.interval_min),
-        shifts=shifts,
-        coverage=coverage,
+        wall_time_s=time.monotonic() - started,
     )

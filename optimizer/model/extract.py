@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
-from optimizer.domain import PlannedShift, ShiftBreak
+from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, ShiftBreak, SolveParams, SolverReport
 from optimizer.errors import ModelError
+from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
 from optimizer.model.build import BuiltModel
-from optimizer.model.inputs import ModelInput
-from optimizer.model.solve import SolveOutcome
+from optimizer.model.inputs import ModelInput, demand_frame
+from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
+from optimizer.staffing import human_demand
 
 
 def _at(inp: ModelInput, t: int) -> dt.datetime:
@@ -74,3 +77,59 @@ def gig_shifts(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> lis
                 )
             )
     return shifts
+
+
+def plan_coverage(problem: PlanningProblem, inp: ModelInput, shifts: Sequence[PlannedShift]) -> tuple[CoverageRow, ...]:
+    """Return the coverage rows of shifts on the problem's demand, counted from the shifts themselves."""
+    pool = problem.workforce.gig_pool
+    scheduled = scheduled_agents(
+        inp.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool is not None else 1.0
+    )
+    demand = human_demand(demand_frame(problem), problem.automation)
+    return coverage_rows(demand, inp.required, scheduled, problem.service_target, problem.interval_min)
+
+
+def assemble_plan(
+    problem: PlanningProblem,
+    params: SolveParams,
+    inp: ModelInput,
+    shifts: tuple[PlannedShift, ...],
+    outcome: SolveOutcome,
+    *,
+    bound: int | None,
+    digest: str,
+    software_version: str,
+    wall_time_s: float,
+) -> Plan:
+    """Put a plan together: coverage, cost terms and KPIs evaluated from its shifts, and the solver report.
+
+    The objective is the plan's own cost; CP-SAT's can only be higher (a feasible, not optimal, solution
+    may carry slack shortfall or spare break counters). The status is OPTIMAL only when that cost meets
+    the bound.
+    """
+    coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()
+    terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service) if outcome.has_solution else {}
+    objective = sum(terms.values()) if terms else None
+    status = outcome.status
+    if objective is not None and bound is not None:
+        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
+    gap = None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
+    return Plan(
+        inputs_digest=digest,
+        software_version=software_version,
+        timezone=problem.timezone,
+        interval_min=problem.interval_min,
+        solver=SolverReport(
+            status=status,
+            objective_cents=objective,
+            best_bound_cents=bound,
+            gap_ratio=gap,
+            wall_time_s=wall_time_s,
+            params=params,
+            solver_version=SOLVER_VERSION,
+        ),
+        cost_terms_cents=terms,
+        kpis=plan_kpis(shifts, coverage, problem.interval_min),
+        shifts=shifts,
+        coverage=coverage,
+    )
