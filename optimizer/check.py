@@ -43,20 +43,25 @@ def _minutes(a: dt.datetime, b: dt.datetime) -> float:
 
 
 def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min: int) -> list[Violation]:
+    """Check one FTE shift against its contract; an approved re-plan extension is checked as overtime."""
     out = []
     where = f"{s.worker_id} {s.start.isoformat()}"
-    length = _minutes(s.start, s.end)
+    extra = s.extended_before_min + s.extended_after_min
+    base_start = s.start + dt.timedelta(minutes=s.extended_before_min)
+    base_end = s.end - dt.timedelta(minutes=s.extended_after_min)
+    length = _minutes(base_start, base_end)
     if length not in c.shift_lengths_min:
         out.append(
             Violation("shift_length", where, f"{length:g} min is not one of {list(c.shift_lengths_min)}")
         )
-    clock = _local(s.start, zone).time()
+    clock = _local(base_start, zone).time()
     if not (c.earliest_start <= clock <= c.latest_start):
         out.append(
             Violation("start_window", where, f"starts {clock} outside {c.earliest_start}-{c.latest_start}")
         )
-    if (clock.hour * 60 + clock.minute) % interval_min:
-        out.append(Violation("start_grid", where, f"starts {clock}, off the {interval_min}-minute grid"))
+    actual = _local(s.start, zone).time()
+    if (actual.hour * 60 + actual.minute) % interval_min:
+        out.append(Violation("start_grid", where, f"starts {actual}, off the {interval_min}-minute grid"))
     rule = c.break_rule
     needs_break = rule is not None and length >= rule.applies_from_shift_min
     if needs_break and rule is not None:
@@ -65,20 +70,22 @@ def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min:
         for b in s.breaks:
             if _minutes(b.start, b.end) != rule.length_min:
                 out.append(Violation("breaks", where, f"break of {_minutes(b.start, b.end):g} min"))
-            if _minutes(s.start, b.start) < rule.earliest_after_start_min or (
-                _minutes(b.end, s.end) < rule.latest_before_end_min
+            if _minutes(base_start, b.start) < rule.earliest_after_start_min or (
+                _minutes(b.end, base_end) < rule.latest_before_end_min
             ):
                 out.append(
                     Violation("breaks", where, f"break at {b.start.isoformat()} is outside its window")
                 )
     elif s.breaks:
         out.append(Violation("breaks", where, "has a break but the shift is too short for one"))
-    paid = c.paid_minutes(int(length))
+    paid = c.paid_minutes(int(length)) + extra
     if s.paid_minutes != paid:
         out.append(Violation("paid_minutes", where, f"says {s.paid_minutes} min, contract gives {paid}"))
-    cost = round(paid * c.cost_per_hour_cents / 60)
+    cost = round(c.paid_minutes(int(length)) * c.cost_per_hour_cents / 60) + s.overtime_cost_cents
     if s.cost_cents != cost:
         out.append(Violation("cost", where, f"says {s.cost_cents} cents, contract gives {cost}"))
+    if s.overtime_cost_cents < round(extra * c.cost_per_hour_cents / 60):
+        out.append(Violation("overtime_cost", where, f"{extra} extension minutes paid below the contract rate"))
     return out
 
 
@@ -112,7 +119,8 @@ def _check_worker(
     for first in range(0, problem.days, 7):
         span = min(7, problem.days - first)
         in_week = [s for s, d in zip(shifts, days, strict=True) if first <= d < first + span]
-        paid = sum(s.paid_minutes for s in in_week)
+        # extension minutes approved in a re-plan are overtime, outside the contract's weekly hours
+        paid = sum(s.paid_minutes - s.extended_before_min - s.extended_after_min for s in in_week)
         where = f"{worker.worker_id} week {first // 7}"
         if paid > math.floor(c.max_hours_per_week * 60):
             out.append(Violation("max_hours", where, f"{paid / 60:g} h"))

@@ -468,7 +468,14 @@ class PlannedShift(_Domain):
     end: AwareDatetime = Field(description="Shift end, exclusive (timezone-aware).")
     breaks: tuple[ShiftBreak, ...] = Field((), description="Breaks inside the shift.")
     paid_minutes: int = Field(ge=0, description="Paid time of the shift [min].")
-    cost_cents: int = Field(ge=0, description="Cost of the shift [cents].")
+    cost_cents: int = Field(ge=0, description="Cost of the shift [cents], overtime included.")
+    extended_before_min: int = Field(
+        0, ge=0, description="Minutes a re-plan added before the published start, paid as overtime [min]."
+    )
+    extended_after_min: int = Field(
+        0, ge=0, description="Minutes a re-plan added after the published end, paid as overtime [min]."
+    )
+    overtime_cost_cents: int = Field(0, ge=0, description="Cost of the extension minutes [cents].")
 
 
 class CoverageRow(_Domain):

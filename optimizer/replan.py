@@ -102,6 +102,36 @@ def _gig_shifts(rinp: ReplanInput, built: BuiltModel, outcome: SolveOutcome) -> 
     return out
 
 
+def _mark_extensions(rinp: ReplanInput, shifts: list[PlannedShift]) -> list[PlannedShift]:
+    """Record on each extended shift the minutes added at each end and what they cost as overtime."""
+    grid = rinp.inp.grid
+    extended = {}
+    for crew, variants in zip(rinp.inp.crews, rinp.variants, strict=True):
+        for option, variant in zip(crew.options, variants, strict=True):
+            if variant.before or variant.after:
+                key = (crew.worker_ids[0], grid.timestamp(option.start), grid.timestamp(option.end))
+                extended[key] = (option, variant)
+    out = []
+    for s in shifts:
+        hit = extended.get((s.worker_id, pd.Timestamp(s.start), pd.Timestamp(s.end)))
+        if hit is None:
+            out.append(s)
+            continue
+        option, variant = hit
+        base = rinp.published[variant.shift]
+        step = grid.interval_min
+        out.append(
+            s.model_copy(
+                update={
+                    "extended_before_min": base.extended_before_min + variant.before * step,
+                    "extended_after_min": base.extended_after_min + variant.after * step,
+                    "overtime_cost_cents": base.overtime_cost_cents + option.cost_cents - base.cost_cents,
+                }
+            )
+        )
+    return out
+
+
 def replan(
     problem: PlanningProblem,
     published: Plan,
@@ -157,7 +187,8 @@ def replan(
     outcome = solve(built, params)
     shifts: tuple[PlannedShift, ...] = ()
     if outcome.has_solution:
-        shifts = tuple(fte_shifts(rinp.inp, built, outcome) + _gig_shifts(rinp, built, outcome))
+        fte = _mark_extensions(rinp, fte_shifts(rinp.inp, built, outcome))
+        shifts = tuple(fte + _gig_shifts(rinp, built, outcome))
     digest = replan_digest(new_problem, params, published, now, options)
     new_plan = assemble_plan(
         new_problem,
