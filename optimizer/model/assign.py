@@ -25,6 +25,9 @@ from optimizer.model.solve import SolveOutcome
 PERSONAL_FAMILIES: tuple[Family, ...] = (add_fte_contract, add_rest_and_days, add_symmetry)
 """The rules that bind each part of a crew; they are exact for parts of one worker."""
 
+MIN_SPLIT_S = 0.05
+"""Least time one split model gets, even past the deadline [s]."""
+
 LEAF_SIZE = 40
 """Crews up to this size are split into people in one step; larger ones are halved first (measured: a
 300-worker crew split directly missed 668 shifts in 15 s; halving first matched every shift)."""
@@ -73,7 +76,9 @@ def _split_counts(
         misses.extend((miss, extra))
     m.minimize(cp_model.LinearExpr.sum(misses))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
+    # The plan's time limit binds: past the deadline each split still gets a moment, and what it cannot
+    # place is reported as unmatched shifts (covered by gigs or shown as shortfall), never as overtime.
+    solver.parameters.max_time_in_seconds = max(MIN_SPLIT_S, time_limit_s)
     solver.parameters.num_workers = params.num_workers
     solver.parameters.random_seed = params.random_seed
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -148,7 +153,10 @@ def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
                     crew_id=wid,
                     worker_ids=(wid,),
                     options=tuple(crew.options[k] for k in taken),
+                    # the assignment kept rest and weekly rules; with every shift locked they only matter
+                    # where it could not place all of a crew's shifts, and must not make the plan infeasible
                     rest_limits=(),
+                    weeks=(),
                     symmetry_class=-1 - len(crews),
                 )
             )
