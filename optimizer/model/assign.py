@@ -25,8 +25,10 @@ from optimizer.model.solve import SolveOutcome
 PERSONAL_FAMILIES: tuple[Family, ...] = (add_fte_contract, add_rest_and_days, add_symmetry)
 """The rules that bind each part of a crew; they are exact for parts of one worker."""
 
-MIN_SPLIT_S = 0.05
-"""Least time one split model gets, even past the deadline [s]."""
+MIN_SPLIT_S = 0.5
+"""Least time one split model gets, even past the deadline [s]. Measured on 4 weeks x 3,000 FTEs (120 s
+limit): 0.5 s ran 59 s over and ended 5.7% from the bound; 0.05 s ran 26 s over and left whole crews
+unplaced (service level 21%). Overrunning is the lesser harm until the assignment itself is faster."""
 
 LEAF_SIZE = 40
 """Crews up to this size are split into people in one step; larger ones are halved first (measured: a
@@ -76,8 +78,8 @@ def _split_counts(
         misses.extend((miss, extra))
     m.minimize(cp_model.LinearExpr.sum(misses))
     solver = cp_model.CpSolver()
-    # The plan's time limit binds: past the deadline each split still gets a moment, and what it cannot
-    # place is reported as unmatched shifts (covered by gigs or shown as shortfall), never as overtime.
+    # Past the deadline each split still gets MIN_SPLIT_S; what it cannot place is reported as unmatched
+    # shifts (covered by gigs or shown as shortfall).
     solver.parameters.max_time_in_seconds = max(MIN_SPLIT_S, time_limit_s)
     solver.parameters.num_workers = params.num_workers
     solver.parameters.random_seed = params.random_seed
