@@ -15,22 +15,29 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.errors import BodySizeLimit, install_error_handlers
-from api.jobs import JobRunner
+from api.jobs import JobRunner, JobWork
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import DEV_ORG, Services, forecasts, health, schedules, staffing
+from api.replan_jobs import solve_replan
+from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, staffing
+from api.scenario_jobs import run_scenario_job
+from api.schedule_jobs import solve_schedule
 from api.settings import Settings
-from api.storage import Principal, Storage
+from api.storage import JobKind, Principal, Storage
 from optimizer.model import software_version
 
 API_DESCRIPTION = """\
 Forecast contacts, turn them into staffing needs (Erlang C / A), and plan FTE shifts and 4-hour gig
-micro-shifts that meet the service target at the lowest cost.
+micro-shifts that meet the service target at the lowest cost. Re-plan a published plan after a peak
+(`POST /v1/schedules/{job_id}/replan`) and run what-if scenarios (`POST /v1/scenarios`) as jobs too.
 
 Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>` (create one with
 `shiftmix keys create --org NAME`). Every error is `application/problem+json` (RFC 9457) with
 `errors: [{field, problem}]`.
 """
 
+
+JOB_WORK: dict[JobKind, JobWork] = {"schedule": solve_schedule, "replan": solve_replan, "scenario": run_scenario_job}
+"""What a worker process does for each kind of job."""
 
 REQUEST_THREADS = 8
 """Threads that run synchronous route handlers (database reads, plan serialisation)."""
@@ -56,7 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         jobs left queued again, and starts the solver worker pool.
     """
     storage = Storage(settings.database_url, schema=settings.db_schema)
-    runner = JobRunner(storage, settings)
+    runner = JobRunner(storage, settings, JOB_WORK)
     services = Services(
         settings=settings, storage=storage, runner=runner, metrics=Metrics(storage, runner.running_jobs)
     )
@@ -89,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
-    for module in (schedules, staffing, forecasts, health):
+    for module in (schedules, replans, scenarios, staffing, forecasts, health):
         app.include_router(module.router)
     return app
 

@@ -1,19 +1,20 @@
-"""Schedule jobs: submission, and the runner that solves each job in its own worker process.
+"""Jobs: the runner that runs each job in its own worker process, and what every kind of job's work shares.
 
 A job's life:
 
-1. :func:`submit_schedule` checks the problem (sizes, then ``prepare()`` for horizon-dependent rules), caps
-   the time limit at the server's, and stores the request as a queued job before the runner sees its id.
+1. A route validates the request and its job module (``api.schedule_jobs``, ``api.replan_jobs``,
+   ``api.scenario_jobs``) stores it as a queued job of its ``kind`` before the runner sees its id.
 2. :class:`JobRunner` starts a worker process per job (``forkserver``, else ``spawn``; never a fork of the
    threaded server), at most ``settings.workers`` at once. The
    solver never runs in the server process, let alone on its event loop.
-3. The worker (:func:`run_job`) claims the job, calls :func:`optimizer.model.plan`, writes every improving
-   objective and bound to storage, and stores the plan. A thread in the worker polls storage, so a cancel
-   (or a delete) sets the solver's ``stop_event`` and the best plan so far is kept.
-4. A monitor thread in the server joins each worker. A worker that overruns its time limit by
-   ``settings.watchdog_margin_s`` is killed; a worker that dies leaves its job ``failed`` with the exit code,
-   never ``running``. At startup, jobs left ``running`` by a dead server are marked failed and queued jobs are
-   queued again.
+3. The worker (:func:`run_job`) claims the job and calls the work registered for its kind, which stores the
+   result. A thread in the worker polls storage (:func:`watch_for_stop`), so a cancel (or a delete) stops the
+   work: a schedule solve keeps its best plan so far; work that cannot be interrupted ends the worker
+   (:func:`abandon_on_stop`).
+4. A monitor thread in the server joins each worker. A worker that overruns its job's ``time_limit_s`` (in its
+   parameters) by ``settings.watchdog_margin_s`` is killed; a worker that dies leaves its job ``failed`` with
+   the exit code, never ``running``. At startup, jobs left ``running`` by a dead server are marked failed and
+   queued jobs are queued again.
 """
 
 from __future__ import annotations
@@ -27,14 +28,13 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.process import BaseProcess
 
 from api.settings import Settings
-from api.storage import JobRecord, JobStatus, Principal, Storage
-from optimizer.domain import Plan, PlanningProblem, SolveParams
-from optimizer.errors import InputError, Issue
-from optimizer.model import inputs_digest, plan, prepare
-from optimizer.model.solve import SOLVER_VERSION, Progress
+from api.storage import JobKind, JobRecord, Storage
+from optimizer.domain import Plan, SolveParams
+from optimizer.model.solve import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -47,37 +47,13 @@ PROGRESS_WRITE_INTERVAL_S = 0.25
 SOLVED: frozenset[str] = frozenset({"OPTIMAL", "FEASIBLE"})
 STALE_RUNNING_ERROR = "the server stopped while the job was running; submit it again"
 SHUTDOWN_ERROR = "the server shut down while the job was running; submit it again"
+CANCELLED_WHILE_RUNNING = "cancelled while running; the work done so far is not kept"
 
 
-# ---- submission (server process) ---------------------------------------------------------------------------
+JobWork = Callable[[Storage, JobRecord], None]
+"""The work of one kind of job, run in the worker on a claimed job; a module-level function (it is pickled)."""
 
-
-def check_problem_size(problem: PlanningProblem, settings: Settings) -> None:
-    """Reject problems larger than the server accepts.
-
-    Raises
-    ------
-    InputError
-        Naming ``problem.demand`` or ``problem.workforce.workers`` and the limit.
-    """
-    issues = []
-    if len(problem.demand) > settings.max_demand_rows:
-        issues.append(
-            Issue(
-                "problem.demand",
-                f"has {len(problem.demand)} rows; this server accepts at most {settings.max_demand_rows}",
-            )
-        )
-    if len(problem.workforce.workers) > settings.max_workers_per_problem:
-        issues.append(
-            Issue(
-                "problem.workforce.workers",
-                f"has {len(problem.workforce.workers)} workers; this "
-                f"server accepts at most {settings.max_workers_per_problem}",
-            )
-        )
-    if issues:
-        raise InputError(issues)
+# ---- shared by the work of every kind ----------------------------------------------------------------------
 
 
 def effective_params(params: SolveParams, settings: Settings) -> SolveParams:
@@ -87,69 +63,7 @@ def effective_params(params: SolveParams, settings: Settings) -> SolveParams:
     return params.model_copy(update={"time_limit_s": settings.max_time_limit_s})
 
 
-def validate_schedule(
-    problem: PlanningProblem, params: SolveParams, settings: Settings
-) -> tuple[str, SolveParams]:
-    """Check a problem as a solve would, without solving; return its inputs digest and effective parameters.
-
-    Raises
-    ------
-    InputError
-        For a problem over the size limits, or one that breaks a horizon-dependent rule (``prepare()``); field
-        paths are prefixed with ``problem.`` to match the request body.
-    """
-    check_problem_size(problem, settings)
-    run_params = effective_params(params, settings)
-    try:
-        prepare(problem, run_params)
-    except InputError as exc:
-        raise InputError([Issue(f"problem.{i.field}", i.problem) for i in exc.issues]) from None
-    return inputs_digest(problem, run_params), run_params
-
-
-def submit_schedule(
-    storage: Storage,
-    runner: JobRunner,
-    settings: Settings,
-    principal: Principal,
-    request_json: str,
-    problem: PlanningProblem,
-    params: SolveParams,
-    idempotency_key: str | None,
-) -> tuple[JobRecord, bool]:
-    """Validate, store and enqueue a schedule request.
-
-    Returns
-    -------
-    (JobRecord, bool)
-        The job, and whether it is new (``False`` when the organisation used ``idempotency_key`` before).
-
-    Raises
-    ------
-    InputError
-        As :func:`validate_schedule`, or when an idempotency key is reused for a different request.
-    """
-    digest, run_params = validate_schedule(problem, params, settings)
-    record, created = storage.create_job(
-        principal,
-        request_json=request_json,
-        inputs_digest=digest,
-        params_json=run_params.model_dump_json(),
-        solver_version=SOLVER_VERSION,
-        idempotency_key=idempotency_key,
-    )
-    if not created and record.inputs_digest != digest:
-        field = "header.idempotency-key"
-        raise InputError.single(field, "was already used for a different request")
-    if created:
-        runner.enqueue(record.job_id)
-    return record, created
-
-
-# ---- the worker process ------------------------------------------------------------------------------------
-
-
-class _ProgressWriter:
+class ProgressWriter:
     """Write improving solutions to storage, at most every ``PROGRESS_WRITE_INTERVAL_S``."""
 
     def __init__(self, storage: Storage, job_id: str) -> None:
@@ -158,6 +72,7 @@ class _ProgressWriter:
         self._last = 0.0
 
     def __call__(self, progress: Progress) -> None:
+        """Store ``progress`` unless the last write was too recent."""
         now = time.monotonic()
         if now - self._last < PROGRESS_WRITE_INTERVAL_S:
             return
@@ -167,64 +82,71 @@ class _ProgressWriter:
         )
 
 
-def _final_state(solved: Plan, stopped: bool) -> tuple[JobStatus, str | None]:
-    if stopped:
-        return "cancelled", None
-    if solved.solver.status in SOLVED:
-        return "succeeded", None
-    return "failed", f"no plan found (solver status {solved.solver.status})"
+def record_final_progress(storage: Storage, job_id: str, solved: Plan) -> None:
+    """Store a finished plan's objective and bound [cents] as the job's last progress."""
+    if solved.solver.objective_cents is not None and solved.solver.best_bound_cents is not None:
+        storage.record_progress(
+            job_id, solved.solver.objective_cents, solved.solver.best_bound_cents, solved.solver.wall_time_s
+        )
 
 
-def _solve_claimed(storage: Storage, job_id: str) -> None:
-    request_json = storage.request_json(job_id)
-    record = storage.get_job(job_id)
-    if request_json is None or record is None:
-        return
-    problem = PlanningProblem.model_validate(json.loads(request_json)["problem"])
-    params = SolveParams.model_validate_json(record.params_json)
-    stop = threading.Event()
+@contextlib.contextmanager
+def watch_for_stop(storage: Storage, job_id: str, on_stop: Callable[[], None]) -> Iterator[None]:
+    """Call ``on_stop`` (once, from a thread) when the job is cancelled, deleted or no longer running."""
     done = threading.Event()
 
     def poll_for_stop() -> None:
         while not done.wait(STOP_POLL_INTERVAL_S):
             if storage.stop_requested(job_id):
-                stop.set()
+                on_stop()
                 return
 
     poller = threading.Thread(target=poll_for_stop, name=f"stop-poll-{job_id}", daemon=True)
     poller.start()
     try:
-        solved = plan(problem, params, on_progress=_ProgressWriter(storage, job_id), stop_event=stop)
-    except InputError as exc:
-        storage.finish(job_id, "failed", result_json=None, error=f"invalid input: {exc}")
-        return
+        yield
     finally:
         done.set()
         poller.join()
-    if solved.solver.objective_cents is not None and solved.solver.best_bound_cents is not None:
-        storage.record_progress(
-            job_id, solved.solver.objective_cents, solved.solver.best_bound_cents, solved.solver.wall_time_s
-        )
-    status, error = _final_state(solved, stop.is_set())
-    storage.finish(job_id, status, result_json=solved.model_dump_json(), error=error)
 
 
-def run_job(database_url: str, schema: str | None, job_id: str) -> None:
-    """Solve one job; the entry point of a worker process.
+def abandon_on_stop(storage: Storage, job_id: str) -> Callable[[], None]:
+    """Return an ``on_stop`` that marks the job cancelled and ends the worker process at once.
+
+    For work without a stop hook (a re-plan, a scenario's runs): the watchdog would otherwise let it run to
+    its whole time limit. A deleted job is simply left gone. The monitor sees the worker end and, the job
+    being no longer active, changes nothing.
+    """
+
+    def stop() -> None:
+        storage.finish(job_id, "cancelled", result_json=None, error=CANCELLED_WHILE_RUNNING)
+        logging.shutdown()
+        os._exit(0)
+
+    return stop
+
+
+def run_job(database_url: str, schema: str | None, job_id: str, work: JobWork) -> None:
+    """Run one job; the entry point of a worker process.
 
     Parameters
     ----------
     database_url, schema : str
         Where the job store is (the worker opens its own connections).
     job_id : str
-        The queued job to claim and solve. Nothing happens when it is no longer queued.
+        The queued job to claim and run. Nothing happens when it is no longer queued.
+    work : JobWork
+        The work of the job's kind; it stores the job's final state and result.
     """
     storage = Storage(database_url, schema=schema)
     try:
         if not storage.claim(job_id, os.getpid()):
             return
+        record = storage.get_job(job_id)
+        if record is None:
+            return
         try:
-            _solve_claimed(storage, job_id)
+            work(storage, record)
         except Exception as exc:
             logger.exception("job %s failed in its worker", job_id)
             storage.finish(
@@ -280,11 +202,14 @@ class JobRunner:
         The job store shared with the workers.
     settings : Settings
         Worker count, watchdog margin and the database location the workers connect to.
+    work : mapping of JobKind to JobWork
+        What a worker does for each kind of job (``create_app`` registers every kind).
     """
 
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings, work: Mapping[JobKind, JobWork]) -> None:
         self._storage = storage
         self._settings = settings
+        self._work = dict(work)
         self._ctx = worker_context()
         self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(settings.workers)
@@ -352,9 +277,14 @@ class JobRunner:
             self._slots.release()
             return
         time_limit_s = float(json.loads(record.params_json)["time_limit_s"])
+        work = self._work.get(record.kind)
+        if work is None:
+            self._slots.release()
+            self._storage.fail(job_id, f"this server cannot run jobs of kind {record.kind!r}")
+            return
         proc = self._ctx.Process(
             target=run_job,
-            args=(self._storage.database_url, self._storage.schema, job_id),
+            args=(self._storage.database_url, self._storage.schema, job_id, work),
             name=f"shiftmix-job-{job_id}",
             daemon=True,
         )

@@ -38,7 +38,7 @@ class _JobCollector(Collector):
         self._live_workers = live_workers
 
     def collect(self) -> Iterator[Metric]:
-        jobs = GaugeMetricFamily("shiftmix_jobs", "Schedule jobs by state.", labels=["status"])
+        jobs = GaugeMetricFamily("shiftmix_jobs", "Jobs (schedules, re-plans, scenarios) by state.", labels=["status"])
         for status, count in self._storage.counts_by_status().items():
             jobs.add_metric([status], count)
         yield jobs

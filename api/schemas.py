@@ -14,26 +14,18 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
+from api.replan_schemas import ReplanReport
 from api.storage import JobRecord, JobStatus
 from optimizer.domain import (
     Automation,
-    BreakRule,
-    Contract,
     DemandInterval,
-    GigPool,
     IntervalMinutes,
     Plan,
     PlanningProblem,
     ServiceTarget,
     SolveParams,
-    Worker,
-    Workforce,
 )
-from optimizer.grid import build_grid
-
-EXAMPLE_TIMEZONE = "Europe/Stockholm"
-EXAMPLE_DATE = dt.date(2026, 3, 2)
-"""A Monday without a DST change, so the example day has 24 hourly intervals."""
 
 ForecasterChoice = Literal["auto", "seasonal_naive", "ets", "regression"]
 
@@ -43,46 +35,6 @@ class _Schema(BaseModel):
 
 
 # ---- examples ----------------------------------------------------------------------------------------------
-
-
-def _office_volume(hour: int) -> float:
-    return 24.0 if 9 <= hour < 17 else 0.0
-
-
-def example_demand(days: int = 1, start_date: dt.date = EXAMPLE_DATE) -> tuple[DemandInterval, ...]:
-    """Return hourly demand rows: 24 contacts an hour 09:00-17:00 local, none otherwise, AHT 300 s."""
-    grid = build_grid(EXAMPLE_TIMEZONE, start_date, days, 60)
-    return tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=_office_volume(ts.hour), aht_s=300.0)
-        for ts in grid.starts
-    )
-
-
-def example_problem() -> PlanningProblem:
-    """Return the tiny valid problem behind the OpenAPI examples (1 day, 60-min intervals, 3 workers)."""
-    contract = Contract(
-        name="full_time",
-        min_hours_per_week=0,
-        max_hours_per_week=40,
-        shift_lengths_min=(480,),
-        earliest_start=dt.time(8),
-        latest_start=dt.time(10),
-        break_rule=BreakRule(length_min=60, earliest_after_start_min=180, latest_before_end_min=180),
-        cost_per_hour_cents=2500,
-    )
-    return PlanningProblem(
-        timezone=EXAMPLE_TIMEZONE,
-        start_date=EXAMPLE_DATE,
-        days=1,
-        interval_min=60,
-        demand=example_demand(),
-        service_target=ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0),
-        workforce=Workforce(
-            contracts=(contract,),
-            workers=tuple(Worker(worker_id=f"agent-{i}", contract="full_time") for i in range(1, 4)),
-            gig_pool=GigPool(cost_per_hour_cents=3500, max_concurrent=4),
-        ),
-    )
 
 
 def _schedule_example(schema: dict[str, Any]) -> None:
@@ -153,7 +105,7 @@ class JobProgress(_Schema):
 
 
 class JobInfo(_Schema):
-    """A schedule job's state."""
+    """A schedule (or re-plan) job's state."""
 
     job_id: str
     status: JobStatus
@@ -166,6 +118,9 @@ class JobInfo(_Schema):
     started_at: AwareDatetime | None
     finished_at: AwareDatetime | None
     idempotency_key: str | None
+    replan_of: str | None = Field(
+        None, description="The published job this job re-plans (POST /v1/schedules/{id}/replan); null otherwise."
+    )
 
     @classmethod
     def from_record(cls, record: JobRecord) -> JobInfo:
@@ -186,6 +141,7 @@ class JobInfo(_Schema):
             started_at=record.started_at,
             finished_at=record.finished_at,
             idempotency_key=record.idempotency_key,
+            replan_of=record.replan_of,
         )
 
 
@@ -194,6 +150,9 @@ class PlanResponse(_Schema):
 
     job: JobInfo
     plan: Plan | None
+    replan: ReplanReport | None = Field(
+        None, description="For a re-plan job, once done: what changed and each day before and after; else null."
+    )
 
 
 class JobPage(_Schema):

@@ -29,15 +29,17 @@ from sqlalchemy.exc import IntegrityError
 from api.tables import (
     ACTIVE_STATUSES,
     JOB_STATUSES,
+    JobKind,
     JobRecord,
     JobStatus,
     Principal,
+    add_missing_columns,
     create_engine,
     define_tables,
     enable_wal,
 )
 
-__all__ = ["API_KEY_PREFIX", "JobRecord", "JobStatus", "Principal", "Storage", "hash_api_key"]
+__all__ = ["API_KEY_PREFIX", "JobKind", "JobRecord", "JobStatus", "Principal", "Storage", "hash_api_key"]
 
 API_KEY_PREFIX = "smx_"
 """Every key starts with this, so a leaked key is easy to recognise."""
@@ -75,18 +77,20 @@ class Storage:
         self.schema = schema
         self._engine = create_engine(database_url)
         self._metadata = sa.MetaData(schema=schema)
-        self._orgs, self._keys, self._jobs, self._audit = define_tables(self._metadata)
+        self._tables = define_tables(self._metadata)
+        self._orgs, self._keys, self._jobs, self._audit = self._tables
         self._summary = [c for c in self._jobs.c if c.name not in ("request_json", "result_json")]
 
     # ---- lifecycle -----------------------------------------------------------------------------------------
 
     def create_all(self) -> None:
-        """Create the schema (PostgreSQL) and the tables when missing."""
+        """Create the schema (PostgreSQL) and the tables when missing; add columns newer versions define."""
         with self._engine.connect() as conn:
             enable_wal(conn)
         with self._engine.begin() as conn:
             if self.schema is not None:
                 conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
+            add_missing_columns(conn, self._tables)
             self._metadata.create_all(conn)
 
     def drop_all(self) -> None:
@@ -172,10 +176,12 @@ class Storage:
             started_at=_aware(m["started_at"]),
             finished_at=_aware(m["finished_at"]),
             has_result=bool(m["has_result"]),
+            kind=m["kind"],
+            replan_of=m["replan_of"],
         )
 
     def _audit_event(
-        self, conn: Connection, principal: Principal, action: str, job_id: str, **details: str
+        self, conn: Connection, principal: Principal, action: str, job_id: str, **details: str | None
     ) -> None:
         conn.execute(
             self._audit.insert().values(
@@ -205,8 +211,12 @@ class Storage:
         params_json: str,
         solver_version: str,
         idempotency_key: str | None = None,
+        kind: JobKind = "schedule",
+        replan_of: str | None = None,
     ) -> tuple[JobRecord, bool]:
         """Store a submitted request as a queued job, with its audit event, in one transaction.
+
+        ``kind`` says which worker runs the job; ``replan_of`` is the published job a re-plan starts from.
 
         Returns
         -------
@@ -233,6 +243,8 @@ class Storage:
                         inputs_digest=inputs_digest,
                         params_json=params_json,
                         submitted_at=now,
+                        kind=kind,
+                        replan_of=replan_of,
                     )
                 )
                 self._audit_event(
@@ -243,6 +255,7 @@ class Storage:
                     inputs_digest=inputs_digest,
                     solver_version=solver_version,
                     params_json=params_json,
+                    replan_of=replan_of,
                 )
         except IntegrityError:
             if idempotency_key is None:
@@ -258,11 +271,15 @@ class Storage:
             raise RuntimeError(msg)
         return found, True
 
-    def get_job(self, job_id: str, org_id: int | None = None) -> JobRecord | None:
-        """Return a job, or ``None`` when it does not exist or belongs to another organisation."""
+    def get_job(
+        self, job_id: str, org_id: int | None = None, kinds: Iterable[JobKind] | None = None
+    ) -> JobRecord | None:
+        """Return a job, or ``None`` when it does not exist, belongs to another organisation or is of another kind."""
         query = self._select().where(self._jobs.c.id == job_id)
         if org_id is not None:
             query = query.where(self._jobs.c.org_id == org_id)
+        if kinds is not None:
+            query = query.where(self._jobs.c.kind.in_(tuple(kinds)))
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else self._record(row)
@@ -279,19 +296,24 @@ class Storage:
         """Return the plan JSON, once the worker stored one."""
         return self._text(self._jobs.c.result_json, job_id)
 
-    def list_jobs(self, org_id: int, *, limit: int, offset: int) -> tuple[list[JobRecord], int]:
-        """Return one page of an organisation's jobs, newest first, and the total count."""
+    def list_jobs(
+        self, org_id: int, *, limit: int, offset: int, kinds: Iterable[JobKind] | None = None
+    ) -> tuple[list[JobRecord], int]:
+        """Return one page of an organisation's jobs (of the given kinds), newest first, and the total count."""
         j = self._jobs.c
+        mine = j.org_id == org_id
+        if kinds is not None:
+            mine = sa.and_(mine, j.kind.in_(tuple(kinds)))
         page = (
             self._select()
-            .where(j.org_id == org_id)
+            .where(mine)
             .order_by(j.submitted_at.desc(), j.id)
             .limit(limit)
             .offset(offset)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(page).all()
-            total = conn.execute(sa.select(sa.func.count()).where(j.org_id == org_id)).scalar_one()
+            total = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()
         return [self._record(r) for r in rows], int(total)
 
     def audit_events(self, job_id: str) -> list[dict[str, Any]]:

@@ -2,10 +2,15 @@
 
 - ``organisations``: tenants; every API key and job belongs to one.
 - ``api_keys``: SHA-256 digests of API keys (the keys themselves are never stored), revocable.
-- ``jobs``: one row per submitted schedule: the request JSON as submitted, inputs digest, effective
-  parameters, state, progress (best objective and bound), plan JSON, error, timestamps, worker pid, and an
-  idempotency key unique per organisation.
-- ``audit_events``: who submitted, cancelled or deleted which job, with digest, solver version and parameters.
+- ``jobs``: one row per submitted job: its kind (``schedule``, ``replan`` or ``scenario``), the request JSON as
+  submitted, inputs digest, effective parameters, state, progress (best objective and bound), result JSON,
+  error, timestamps, worker pid, an idempotency key unique per organisation, and for a re-plan the id of the
+  published job it re-plans (``replan_of``).
+- ``audit_events``: who submitted, cancelled or deleted which job, with digest, solver version, parameters and
+  ``replan_of``.
+
+Columns added after a store was first created are nullable or have a server default, so
+:func:`add_missing_columns` can add them to an existing database when the app starts.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from sqlalchemy.engine import Engine
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
+
+JobKind = Literal["schedule", "replan", "scenario"]
+SCHEDULE_KINDS: tuple[JobKind, ...] = ("schedule", "replan")
+"""Kinds served under ``/v1/schedules``: both produce a plan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,8 @@ class JobRecord:
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     has_result: bool
+    kind: JobKind = "schedule"
+    replan_of: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -106,6 +117,8 @@ def define_tables(metadata: sa.MetaData) -> Tables:
         sa.Column("submitted_at", ts, nullable=False),
         sa.Column("started_at", ts),
         sa.Column("finished_at", ts),
+        sa.Column("kind", sa.String(16), nullable=False, server_default="schedule"),
+        sa.Column("replan_of", sa.String(32)),
         sa.UniqueConstraint("org_id", "idempotency_key", name="uq_jobs_org_idempotency_key"),
         sa.Index("ix_jobs_org_submitted", "org_id", "submitted_at"),
         sa.Index("ix_jobs_status", "status"),
@@ -122,6 +135,7 @@ def define_tables(metadata: sa.MetaData) -> Tables:
         sa.Column("inputs_digest", sa.String(64)),
         sa.Column("solver_version", sa.String(64)),
         sa.Column("params_json", sa.Text),
+        sa.Column("replan_of", sa.String(32)),
     )
     return Tables(organisations=orgs, api_keys=keys, jobs=jobs, audit_events=audit)
 
@@ -148,6 +162,28 @@ def create_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def add_missing_columns(conn: sa.Connection, tables: Tables) -> list[str]:
+    """Add columns this version defines but an existing database lacks; return them as ``table.column``.
+
+    Only nullable columns or columns with a server default are ever added to a table after its creation,
+    so ``ALTER TABLE … ADD COLUMN`` is enough and existing rows stay valid.
+    """
+    inspector = sa.inspect(conn)
+    added = []
+    for table in tables:
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+            name = conn.dialect.identifier_preparer.format_table(table)
+            conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {ddl}")
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def enable_wal(conn: sa.Connection) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiProblem
@@ -16,6 +16,7 @@ from api.jobs import JobRunner
 from api.metrics import Metrics
 from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
+from api.tables import SCHEDULE_KINDS
 
 DEV_ORG = "dev"
 """Organisation every request acts for when ``settings.dev`` disables API keys."""
@@ -80,21 +81,53 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def valid_job_id(
-    job_id: Annotated[str, Path(min_length=1, max_length=64, description="Job id from POST /v1/schedules.")],
+    job_id: Annotated[
+        str, Path(min_length=1, max_length=64, description="Job id from POST /v1/schedules or its /replan.")
+    ],
     principal: PrincipalDep,
     services: ServicesDep,
 ) -> JobRecord:
-    """Return the caller's job with this id.
+    """Return the caller's schedule or re-plan job with this id.
 
     Raises
     ------
     ApiProblem
         404 when the caller's organisation has no such job (another organisation's job looks the same).
     """
-    record = services.storage.get_job(job_id, principal.org_id)
+    record = services.storage.get_job(job_id, principal.org_id, kinds=SCHEDULE_KINDS)
     if record is None:
         raise ApiProblem(404, "Not found", f"no schedule job {job_id!r}", slug="job-not-found")
     return record
 
 
 JobDep = Annotated[JobRecord, Depends(valid_job_id)]
+
+
+def valid_scenario_id(
+    job_id: Annotated[str, Path(min_length=1, max_length=64, description="Job id from POST /v1/scenarios.")],
+    principal: PrincipalDep,
+    services: ServicesDep,
+) -> JobRecord:
+    """Return the caller's scenario job with this id.
+
+    Raises
+    ------
+    ApiProblem
+        404 when the caller's organisation has no such scenario job (another organisation's looks the same).
+    """
+    record = services.storage.get_job(job_id, principal.org_id, kinds=("scenario",))
+    if record is None:
+        raise ApiProblem(404, "Not found", f"no scenario job {job_id!r}", slug="job-not-found")
+    return record
+
+
+ScenarioJobDep = Annotated[JobRecord, Depends(valid_scenario_id)]
+
+
+def csv_response(frame_text: str, filename: str) -> Response:
+    """Return CSV text as a ``text/csv`` attachment called ``filename``."""
+    return Response(
+        frame_text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import PROBLEM_JSON, ApiProblem
-from api.jobs import SOLVED, submit_schedule, validate_schedule
-from api.routes import JobDep, PrincipalDep, ServicesDep
+from api.jobs import SOLVED
+from api.replan_schemas import ReplanReport
+from api.routes import JobDep, PrincipalDep, ServicesDep, csv_response
+from api.schedule_jobs import stored_plan, stored_replan, submit_schedule, validate_schedule
 from api.schemas import (
     JobAccepted,
     JobInfo,
@@ -20,6 +22,7 @@ from api.schemas import (
     ValidationReport,
 )
 from api.storage import JobRecord, Storage
+from api.tables import SCHEDULE_KINDS
 from optimizer.domain import Plan
 from optimizer.export import coverage_frame, schedule_frame
 
@@ -82,36 +85,33 @@ def list_schedules(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JobPage:
-    """List the organisation's jobs, newest first."""
-    records, total = services.storage.list_jobs(principal.org_id, limit=limit, offset=offset)
+    """List the organisation's schedule and re-plan jobs, newest first."""
+    records, total = services.storage.list_jobs(
+        principal.org_id, kinds=SCHEDULE_KINDS, limit=limit, offset=offset
+    )
     return JobPage(items=[JobInfo.from_record(r) for r in records], total=total, limit=limit, offset=offset)
-
-
-def _stored_plan(storage: Storage, job: JobRecord) -> Plan | None:
-    text = storage.result_json(job.job_id) if job.has_result else None
-    return None if text is None else Plan.model_validate_json(text)
 
 
 @router.get("/{job_id}", response_model=PlanResponse, responses=_JOB_ERRORS)
 def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
-    """Return a job's state, its progress (best objective and bound so far) and, once done, its plan."""
-    return PlanResponse(job=JobInfo.from_record(job), plan=_stored_plan(services.storage, job))
+    """Return a job's state, its progress (best objective and bound so far) and, once done, its plan.
+
+    For a re-plan job, ``replan`` also lists the changes to the published plan and each day before and after.
+    """
+    result = stored_replan(services.storage, job)
+    return PlanResponse(
+        job=JobInfo.from_record(job),
+        plan=result.plan if result is not None else stored_plan(services.storage, job),
+        replan=ReplanReport.from_result(job.replan_of, result) if result is not None and job.replan_of else None,
+    )
 
 
 def _solved_plan(storage: Storage, job: JobRecord) -> Plan:
-    plan = _stored_plan(storage, job)
+    plan = stored_plan(storage, job)
     if plan is None or plan.solver.status not in SOLVED:
         why = job.error or f"the job is {job.status}"
         raise ApiProblem(409, "No plan yet", f"job {job.job_id} has no plan to export: {why}", slug="no-plan")
     return plan
-
-
-def _csv(frame_text: str, filename: str) -> Response:
-    return Response(
-        frame_text,
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @router.get(
@@ -121,7 +121,7 @@ def _csv(frame_text: str, filename: str) -> Response:
 )
 def get_schedule_csv(job: JobDep, services: ServicesDep) -> Response:
     """Return the plan's shifts as the schedule CSV (409 until the job has a plan)."""
-    return _csv(schedule_frame(_solved_plan(services.storage, job)).to_csv(index=False), "schedule.csv")
+    return csv_response(schedule_frame(_solved_plan(services.storage, job)).to_csv(index=False), "schedule.csv")
 
 
 @router.get(
@@ -131,14 +131,17 @@ def get_schedule_csv(job: JobDep, services: ServicesDep) -> Response:
 )
 def get_coverage_csv(job: JobDep, services: ServicesDep) -> Response:
     """Return the plan's coverage per interval as the coverage CSV (409 until the job has a plan)."""
-    return _csv(coverage_frame(_solved_plan(services.storage, job)).to_csv(index=False), "coverage.csv")
+    return csv_response(coverage_frame(_solved_plan(services.storage, job)).to_csv(index=False), "coverage.csv")
 
 
 @router.post(
     "/{job_id}/cancel", status_code=202, response_model=JobInfo, responses={409: _PROBLEM, **_JOB_ERRORS}
 )
 def cancel_schedule(job: JobDep, services: ServicesDep, principal: PrincipalDep) -> JobInfo:
-    """Cancel a job: a queued one at once; a running one stops and keeps the best plan found so far."""
+    """Cancel a job: a queued one at once; a running one stops and keeps the best plan found so far.
+
+    A running re-plan cannot stop part-way: it ends without a plan.
+    """
     if not job.is_active:
         raise ApiProblem(
             409, "Job finished", f"job {job.job_id} is already {job.status}", slug="job-finished"

@@ -132,11 +132,15 @@ def wait_for(
     *,
     timeout_s: float = 60.0,
     until: str | None = None,
+    resource: str = "schedules",
 ) -> dict[str, Any]:
-    """Poll a job until its status is in ``done``, or with ``until="progress"`` until it has a plan so far."""
+    """Poll a job until its status is in ``done``, or with ``until="progress"`` until it has a plan so far.
+
+    ``resource`` is the collection the job is under: ``schedules`` (schedules and re-plans) or ``scenarios``.
+    """
     deadline = time.monotonic() + timeout_s
     while True:
-        body = client.get(f"/v1/schedules/{job_id}", headers=headers).json()
+        body = client.get(f"/v1/{resource}/{job_id}", headers=headers).json()
         job = body["job"]
         if job["status"] in done or (until == "progress" and job["progress"]["best_objective_cents"] is not None):
             return body
