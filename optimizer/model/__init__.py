@@ -59,6 +59,12 @@ def inputs_digest(problem: PlanningProblem, params: SolveParams) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[int]:
+    """Return the people on the floor per interval in a solution (FTEs not on break plus effective gigs)."""
+    v = built.vars
+    return [int(outcome.solver.value(v.fte_on_floor(t) + v.gig_effective(t))) for t in range(intervals)]
+
+
 def _warm_start_from_interval_target(
     problem: PlanningProblem,
     params: SolveParams,
@@ -79,11 +85,7 @@ def _warm_start_from_interval_target(
     outcome = solve(source, params.model_copy(update={"time_limit_s": limit}), stop_event=stop_event)
     if outcome.has_solution:
         add_hint_from(built, source, outcome)
-        staffed = [
-            outcome.solver.value(source.vars.fte_on_floor(t) + source.vars.gig_effective(t))
-            for t in range(per_interval.intervals)
-        ]
-        hint_service_goal(built.cp_model, crews_input, staffed)
+        hint_service_goal(built.cp_model, crews_input, _staffed(source, outcome, per_interval.intervals))
 
 
 def _solve_model(
@@ -121,11 +123,7 @@ def _solve_model(
     # a horizon-goal completion was measured 17% dearer than the crew plan it completes.
     add_hint_from(built, crew_built, crew_outcome)
     if crews.service is not None:
-        staffed = [
-            crew_outcome.solver.value(crew_built.vars.fte_on_floor(t) + crew_built.vars.gig_effective(t))
-            for t in range(crews.intervals)
-        ]
-        hint_service_goal(built.cp_model, inp, staffed)
+        hint_service_goal(built.cp_model, inp, _staffed(crew_built, crew_outcome, crews.intervals))
     rest = max(1.0, deadline - time.monotonic())
     outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
     return inp, built, outcome, crew_outcome.best_bound_cents
