@@ -8,6 +8,7 @@ relative to the request body (``problem.workforce.workers[3].contract``), ``quer
 raised                                                status  ``type``
 ====================================================  ======  =============================================
 ``RequestValidationError``, pydantic ``ValidationError``  422  ``urn:shiftmix:problem:invalid-input``
+a body that cannot be parsed (FastAPI's 400)            422     same, ``field`` is ``(body)``
 ``optimizer.errors.InputError`` (incl. ``DataError``)   422     same
 ``forecasting.errors.ForecastingError``                 422     same
 :class:`ApiProblem` (unknown id 404, not done 409, …)   any     its own
@@ -28,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.schemas import FieldProblem, ProblemDetails
@@ -160,14 +162,34 @@ async def _on_invalid(_request: Request, exc: Exception) -> JSONResponse:
     return invalid_input([FieldProblem(field=str(i.field), problem=str(i.problem)) for i in issues])
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Return the ``Allow`` header of a 405: every method some route serves on the request's path.
+
+    Starlette answers with the methods of the first route that matches the path only, so ``DELETE
+    /v1/schedules/{job_id}`` would be missing from a 405 on that path because ``GET`` is declared first.
+    """
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ApiProblem):
         return problem_response(exc.status, exc.title, exc.detail, type_=exc.type, headers=exc.headers)
     status = getattr(exc, "status_code", 500)
+    if status == 400:  # FastAPI could not read the body (not UTF-8, not JSON): as invalid as malformed JSON
+        return invalid_input([FieldProblem(field="(body)", problem="could not be parsed as UTF-8 JSON")])
     title = {404: "Not found", 405: "Method not allowed"}.get(status, "HTTP error")
-    return problem_response(
-        status, title, str(getattr(exc, "detail", "")), headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(status, title, str(getattr(exc, "detail", "")), headers=headers or None)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
 from api.replan_schemas import ReplanReport
@@ -32,6 +34,109 @@ ForecasterChoice = Literal["auto", "seasonal_naive", "ets", "regression"]
 
 class _Schema(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- local times of day ------------------------------------------------------------------------------------
+
+TIME_OF_DAY_KEYS = frozenset({"earliest_start", "latest_start", "start_time", "end_time"})
+"""Request keys holding a local time of day (contract and gig start windows, scenario uplift windows)."""
+
+
+def _offset_times(data: Any, loc: tuple[int | str, ...]) -> Iterator[InitErrorDetails]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in TIME_OF_DAY_KEYS and isinstance(value, str):
+                try:
+                    parsed = dt.time.fromisoformat(value)
+                except ValueError:
+                    continue  # not an ISO time: the field's own validation reports it
+                if parsed.tzinfo is not None:
+                    yield InitErrorDetails(
+                        type=PydanticCustomError(
+                            "time_offset", "must be a local time of day without a UTC offset, e.g. 08:00"
+                        ),
+                        loc=(*loc, key),
+                        input=value,
+                    )
+            else:
+                yield from _offset_times(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _offset_times(item, (*loc, i))
+
+
+EARLIEST_INSTANT = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST_INSTANT = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+"""Request timestamps must lie in ``[EARLIEST_INSTANT, LATEST_INSTANT)``: well inside pandas' nanosecond range
+(1677-2262), with room for a forecast horizon after the history."""
+
+_RANGE_PROBLEM = f"must be between {EARLIEST_INSTANT:%Y-%m-%d} and {LATEST_INSTANT:%Y-%m-%d} (UTC)"
+
+
+def instant_in_range(when: dt.datetime) -> dt.datetime:
+    """Return ``when`` if it lies between ``EARLIEST_INSTANT`` and ``LATEST_INSTANT``.
+
+    Raises
+    ------
+    ValueError
+        Otherwise: pandas cannot hold it in a frame (an ``OutOfBoundsDatetime``, a 500, past 2262).
+    """
+    if not EARLIEST_INSTANT <= when < LATEST_INSTANT:
+        raise ValueError(_RANGE_PROBLEM)
+    return when
+
+
+def rows_in_range(rows: tuple[DemandInterval, ...], loc: tuple[str, ...], *, start_date: dt.date | None = None) -> None:
+    """Check every row's ``interval_start`` (and a horizon's ``start_date``) with :func:`instant_in_range`.
+
+    Parameters
+    ----------
+    rows : tuple of DemandInterval
+        Demand rows, at ``loc`` in the request body (``("problem", "demand")``).
+    start_date : date, optional
+        First local day of the horizon, a sibling of the rows (``problem.start_date``).
+
+    Raises
+    ------
+    pydantic.ValidationError
+        One error per value out of range, at ``<loc>[i].interval_start`` or ``<loc[:-1]>.start_date``.
+    """
+    errors = [
+        InitErrorDetails(
+            type=PydanticCustomError("instant_range", _RANGE_PROBLEM),
+            loc=(*loc, i, "interval_start"),
+            input=row.interval_start.isoformat(),
+        )
+        for i, row in enumerate(rows)
+        if not EARLIEST_INSTANT <= row.interval_start < LATEST_INSTANT
+    ]
+    if start_date is not None and not EARLIEST_INSTANT.date() <= start_date < LATEST_INSTANT.date():
+        errors.append(
+            InitErrorDetails(
+                type=PydanticCustomError("instant_range", _RANGE_PROBLEM),
+                loc=(*loc[:-1], "start_date"),
+                input=start_date.isoformat(),
+            )
+        )
+    if errors:
+        raise ValidationError.from_exception_data("instants", errors)
+
+
+def local_times_only(data: Any) -> Any:
+    """Reject a time of day with a UTC offset (``08:00Z``) anywhere in a raw request body; return the body.
+
+    Start windows and uplift windows are local times of day. The domain types would accept ``08:00Z`` and
+    then fail comparing it with a naive time (a 500), or silently ignore the offset.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        One error per such time, at its path in the body (``problem.workforce.gig_pool.earliest_start``).
+    """
+    errors = list(_offset_times(data, ()))
+    if errors:
+        raise ValidationError.from_exception_data("local times of day", errors)
+    return data
 
 
 # ---- examples ----------------------------------------------------------------------------------------------
@@ -78,6 +183,16 @@ class ScheduleRequest(_Schema):
     params: SolveParams = Field(
         default_factory=SolveParams, description="Solver knobs; time_limit_s is capped at the server's limit."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_times_only(cls, data: Any) -> Any:
+        return local_times_only(data)
+
+    @model_validator(mode="after")
+    def _horizon_in_range(self) -> ScheduleRequest:
+        rows_in_range(self.problem.demand, ("problem", "demand"), start_date=self.problem.start_date)
+        return self
 
 
 class JobAccepted(_Schema):
@@ -177,9 +292,20 @@ class StaffingRequest(_Schema):
     service_target: ServiceTarget = Field(default_factory=ServiceTarget)
     automation: Automation = Field(default_factory=Automation)
 
+    @model_validator(mode="after")
+    def _demand_in_range(self) -> StaffingRequest:
+        rows_in_range(self.demand, ("demand",))
+        return self
+
     def demand_frame(self) -> pd.DataFrame:
-        """Return the rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``)."""
-        index = pd.DatetimeIndex([d.interval_start for d in self.demand], name="interval_start")
+        """Return the rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``).
+
+        Rows may carry different UTC offsets (a week over a DST change): the index holds their instants at the
+        first row's offset.
+        """
+        first = self.demand[0].interval_start.utcoffset() or dt.timedelta(0)
+        utc = pd.to_datetime([d.interval_start for d in self.demand], utc=True)
+        index = pd.DatetimeIndex(utc, name="interval_start").tz_convert(dt.timezone(first))
         return pd.DataFrame(
             {"volume": [d.volume for d in self.demand], "aht_s": [d.aht_s for d in self.demand]},
             index=index.as_unit("ns"),
@@ -227,6 +353,11 @@ class HistoryRow(_Schema):
     interval_start: AwareDatetime = Field(description="Start of the interval, with its UTC offset.")
     volume: float = Field(description="Contacts offered [contacts].")
     aht_s: float | None = Field(None, description="Average handle time [s]; null where volume is 0.")
+
+    @field_validator("interval_start")
+    @classmethod
+    def _in_range(cls, v: dt.datetime) -> dt.datetime:
+        return instant_in_range(v)
 
 
 class ForecastRequest(_Schema):

@@ -61,9 +61,19 @@ def nonneg(name: str, value: Any) -> np.ndarray:
     return checked(name, value, lambda v: v >= 0, "must be >= 0")
 
 
+MIN_DURATION_S = 1e-3
+"""Shortest handle time or patience the maths accepts [s]: below it nothing is physical, and subnormal
+divisors (~1e-308) overflowed into NaN measures (found by fuzzing the API)."""
+
+
 def positive(name: str, value: Any) -> np.ndarray:
     """Check ``value > 0``."""
     return checked(name, value, lambda v: v > 0, "must be > 0")
+
+
+def duration(name: str, value: Any) -> np.ndarray:
+    """Check that a duration [s] is at least ``MIN_DURATION_S``."""
+    return checked(name, value, lambda v: v >= MIN_DURATION_S, f"must be >= {MIN_DURATION_S:g} s")
 
 
 def agents_of(value: Any) -> np.ndarray:
@@ -81,7 +91,7 @@ def concurrency_of(value: int) -> int:
 
 def patience_of(value: float | None) -> np.ndarray | None:
     """Check that patience is None or > 0."""
-    return None if value is None else positive("patience_s", value)
+    return None if value is None else duration("patience_s", value)
 
 
 def like(result: np.ndarray, *inputs: Any) -> Any:

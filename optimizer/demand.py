@@ -101,7 +101,7 @@ def validate_demand_frame(frame: pd.DataFrame, *, interval_min: int | None = Non
                             evenly spaced by ``interval_min`` in absolute time (DST days hold 23 or 25
                             hours of intervals; never 96 quarter-hours by assumption)
         ``volume``          contacts arriving in the interval, float, finite, >= 0
-        ``aht_s``           average handle time of those contacts [s], float, finite, > 0
+        ``aht_s``           average handle time of those contacts [s], float, finite, >= 0.001
         ==================  =================================================================================
 
     Raises
@@ -122,7 +122,7 @@ def validate_demand_frame(frame: pd.DataFrame, *, interval_min: int | None = Non
         raise DataError(Issue("demand", "has no rows"))
     issues = _index_issues(frame.index, interval_min)
     volume_issues, volume = _column_issues(frame, "volume", "must be >= 0", lambda v: v >= 0)
-    aht_issues, aht = _column_issues(frame, "aht_s", "must be > 0", lambda v: v > 0)
+    aht_issues, aht = _column_issues(frame, "aht_s", "must be >= 0.001 s", lambda v: v >= 1e-3)
     issues += volume_issues + aht_issues
     if issues:
         raise DataError(issues)

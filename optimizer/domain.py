@@ -68,7 +68,7 @@ class ServiceTarget(_Domain):
     )
     patience_s: float | None = Field(
         None,
-        gt=0.0,
+        ge=1e-3,
         description="Mean customer patience [s]; when set, staffing uses Erlang A (abandonment) instead of Erlang C.",
     )
     concurrency: int = Field(1, ge=1, le=10, description="Contacts one agent handles at once (chat), 1 for voice.")
@@ -367,7 +367,7 @@ class DemandInterval(_Domain):
 
     interval_start: AwareDatetime = Field(description="Start of the interval (timezone-aware).")
     volume: float = Field(ge=0.0, description="Contacts arriving in the interval (before bot containment).")
-    aht_s: float = Field(gt=0.0, le=86_400.0, description="Average handle time of a contact [s].")
+    aht_s: float = Field(ge=1e-3, le=86_400.0, description="Average handle time of a contact [s], >= 1 ms.")
 
 
 class PlanningProblem(_Domain):

@@ -33,6 +33,7 @@ from optimizer._erlang import (
     agents_of,
     checked,
     concurrency_of,
+    duration,
     like,
     log_erlang_b_odds,
     measures,
@@ -91,7 +92,7 @@ def queue_measures(
     """
     n = agents_of(agents)
     a = nonneg("load", load)
-    aht = positive("aht_s", aht_s)
+    aht = duration("aht_s", aht_s)
     within = nonneg("within_s", within_s)
     n, a, aht = virtual_servers(n, a, aht, concurrency_of(concurrency))
     return measures(n, a, aht, within, patience_of(patience_s))
@@ -120,7 +121,7 @@ def offered_load(volume: ArrayLike, aht_s: ArrayLike, interval_min: float) -> An
         When ``volume < 0``, ``aht_s <= 0`` or ``interval_min <= 0`` (or any is not finite).
     """
     v = nonneg("volume", volume)
-    h = positive("aht_s", aht_s)
+    h = duration("aht_s", aht_s)
     m = positive("interval_min", interval_min)
     return like(v * h / (60.0 * m), volume, aht_s)
 
@@ -408,7 +409,7 @@ def agents_for_target(
     evaluations per interval, each a handful of incomplete-gamma calls.
     """
     a = nonneg("load", load)
-    aht = positive("aht_s", aht_s)
+    aht = duration("aht_s", aht_s)
     if service_level is not None:
         checked("service_level", service_level, lambda v: (v > 0) & (v < 1), "must be > 0 and < 1")
     within = nonneg("within_s", within_s)

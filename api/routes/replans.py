@@ -22,7 +22,7 @@ from optimizer.replan_changes import changes_frame, days_frame
 from optimizer.replan_domain import ReplanResult
 
 _PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM}
+_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}  # 422: job id length
 _CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS}
 
 router = APIRouter(prefix="/v1/schedules", tags=["replans"])

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic import BeforeValidator
 
 from api import scenario_jobs
 from api.errors import PROBLEM_JSON, ApiProblem
 from api.routes import PrincipalDep, ScenarioJobDep, ServicesDep, csv_response
 from api.scenario_schemas import SCENARIO_EXAMPLE, ScenarioJobInfo, ScenarioPage, ScenarioResponse
-from api.schemas import JobAccepted, ProblemDetails
+from api.schemas import JobAccepted, ProblemDetails, local_times_only
 from scenarios.scenario import Scenario
 
 _PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM}
+_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}  # 422: job id length
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 
@@ -40,7 +41,11 @@ Charts are not served over the API: run `shiftmix scenario run` for them.
     responses={401: _PROBLEM, 409: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM},
 )
 def submit_scenario(
-    body: Annotated[Scenario, Body(openapi_examples={"headcount": {"value": SCENARIO_EXAMPLE}})],
+    body: Annotated[
+        Scenario,
+        BeforeValidator(local_times_only),
+        Body(openapi_examples={"headcount": {"value": SCENARIO_EXAMPLE}}),
+    ],
     request: Request,
     response: Response,
     services: ServicesDep,

@@ -28,7 +28,7 @@ from optimizer.export import coverage_frame, schedule_frame
 
 _PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM}
-_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM}
+_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}  # 422: job id length
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
 

@@ -211,3 +211,64 @@ def test_forecast_too_short_history_is_422(client: TestClient, auth: dict[str, s
     r = client.post("/v1/forecasts", json={"history": rows, "model": "ets", "horizon_days": 1}, headers=auth)
     body = assert_problem(r, 422)
     assert fields(body) == ["history"]
+
+
+# ---- found by the schemathesis run (test_openapi_fuzz.py) --------------------------------------------------
+
+
+def test_wrong_method_lists_every_method_of_the_path(client: TestClient, auth: dict[str, str]) -> None:
+    r = client.put("/v1/schedules/0123456789abcdef", headers=auth)
+    assert_problem(r, 405)
+    assert r.headers["allow"] == "DELETE, GET"
+
+
+def test_body_that_is_not_utf8_json_is_422(client: TestClient, auth: dict[str, str]) -> None:
+    headers = {**auth, "content-type": "application/json"}
+    body = assert_problem(client.post("/v1/forecasts", content=b"\xff\xfe{", headers=headers), 422)
+    assert fields(body) == ["(body)"]
+
+
+@pytest.mark.parametrize("key", ["earliest_start", "latest_start"])
+def test_start_window_with_a_utc_offset_is_422(client: TestClient, auth: dict[str, str], key: str) -> None:
+    body = schedule_body()
+    body["problem"]["workforce"]["contracts"][0][key] = "08:00:00Z"
+    body["problem"]["workforce"]["gig_pool"] = {"cost_per_hour_cents": 3500, key: "09:00+01:00"}
+    r = client.post("/v1/schedules", params={"validate_only": True}, json=body, headers=auth)
+    assert fields(assert_problem(r, 422)) == [
+        f"problem.workforce.contracts[0].{key}",
+        f"problem.workforce.gig_pool.{key}",
+    ]
+
+
+def test_scenario_uplift_window_with_a_utc_offset_is_422(client: TestClient, auth: dict[str, str]) -> None:
+    uplift = {"factor": 1.2, "start_time": "08:00Z", "end_time": "09:00"}
+    scenario = {
+        "title": "peak",
+        "base_config": "bundled:example.yaml",
+        "variations": [{"name": "peak", "demand_uplift": [uplift]}],
+    }
+    r = client.post("/v1/scenarios", json=scenario, headers=auth)
+    assert fields(assert_problem(r, 422)) == ["variations[0].demand_uplift[0].start_time"]
+
+
+def test_timestamps_pandas_cannot_hold_are_422(client: TestClient, auth: dict[str, str]) -> None:
+    far = {"interval_start": "2263-01-01T00:00:00Z", "volume": 0.0, "aht_s": 300.0}
+    staffing = client.post("/v1/staffing", json={"interval_min": 60, "demand": [far]}, headers=auth)
+    assert fields(assert_problem(staffing, 422)) == ["demand[0].interval_start"]
+    forecast = client.post("/v1/forecasts", json={"history": [far]}, headers=auth)
+    assert "history[0].interval_start" in fields(assert_problem(forecast, 422))
+    body = schedule_body()
+    body["problem"]["start_date"] = "2263-01-01"
+    r = client.post("/v1/schedules", params={"validate_only": True}, json=body, headers=auth)
+    assert "problem.start_date" in fields(assert_problem(r, 422))
+
+
+def test_staffing_demand_over_a_dst_change_is_planned(client: TestClient, auth: dict[str, str]) -> None:
+    rows = [
+        {"interval_start": "2026-03-29T01:00:00+01:00", "volume": 10.0, "aht_s": 300.0},
+        {"interval_start": "2026-03-29T03:00:00+02:00", "volume": 10.0, "aht_s": 300.0},
+    ]
+    r = client.post("/v1/staffing", json={"interval_min": 60, "demand": rows}, headers=auth)
+    assert r.status_code == 200, r.text
+    starts = [row["interval_start"] for row in r.json()["rows"]]
+    assert starts == ["2026-03-29T01:00:00+01:00", "2026-03-29T02:00:00+01:00"]  # same instants, first offset

@@ -47,7 +47,7 @@ def test_row_problems_name_column_and_first_bad_row_and_are_all_collected():
     raw = frame(volume=np.array([5.0, -1.0, -2.0, 3.0]), aht_s=np.array([60.0, 60.0, 60.0, 0.0]))
     assert problems(lambda: validate_demand_frame(raw, interval_min=30)) == [
         ("volume[2026-01-05T08:30+01:00]", "must be >= 0, got -1 (2 bad rows, the first shown)"),
-        ("aht_s[2026-01-05T09:30+01:00]", "must be > 0, got 0"),
+        ("aht_s[2026-01-05T09:30+01:00]", "must be >= 0.001 s, got 0"),
     ]
 
 

@@ -366,3 +366,12 @@ def test_bad_arguments_name_the_parameter(call, field):
     with pytest.raises(InputError) as info:
         call()
     assert info.value.field == field
+
+
+@pytest.mark.parametrize("tiny", [5e-324, 1e-310, 1e-4])
+def test_subnormal_or_sub_millisecond_durations_are_rejected_not_nan(tiny):
+    # Found by fuzzing the API: a subnormal handle time or patience overflowed into NaN measures.
+    with pytest.raises(InputError, match="aht_s: must be >= 0.001 s"):
+        q.service_level(4, 2.0, tiny, 20.0, patience_s=300.0)
+    with pytest.raises(InputError, match="patience_s: must be >= 0.001 s"):
+        q.service_level(4, 2.0, 300.0, 20.0, patience_s=tiny)
