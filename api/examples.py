@@ -6,6 +6,8 @@ Built from the domain types, so the examples cannot drift from them; tests use t
 from __future__ import annotations
 
 import datetime as dt
+import math
+from zoneinfo import ZoneInfo
 
 from optimizer.domain import (
     BreakRule,
@@ -14,6 +16,7 @@ from optimizer.domain import (
     GigPool,
     PlanningProblem,
     ServiceTarget,
+    TimeOff,
     Worker,
     Workforce,
 )
@@ -60,5 +63,69 @@ def example_problem() -> PlanningProblem:
             contracts=(contract,),
             workers=tuple(Worker(worker_id=f"agent-{i}", contract="full_time") for i in range(1, 4)),
             gig_pool=GigPool(cost_per_hour_cents=3500, max_concurrent=4),
+        ),
+    )
+
+
+def busy_week_problem(workers: int = 40) -> PlanningProblem:
+    """Return a week whose workers each have their own absence: plans in seconds, is never proved optimal.
+
+    Distinct absences keep workers from being solved as crews of identical people, so CP-SAT keeps improving
+    for the whole time limit. Tests use it to act on a running solve that already has a plan (cancel, kill);
+    the API benchmark uses it to keep a worker busy while clients poll.
+    """
+    zone = ZoneInfo("Europe/Stockholm")
+    start = dt.date(2026, 3, 2)
+    grid = build_grid("Europe/Stockholm", start, 7, 60)
+    demand = tuple(
+        DemandInterval(
+            interval_start=ts.to_pydatetime(),
+            volume=(30 + 17 * math.sin(i * 0.37) + 11 * math.cos(i * 1.3)) if 7 <= ts.hour < 21 else 0.0,
+            aht_s=300.0,
+        )
+        for i, ts in enumerate(grid.starts)
+    )
+    full = Contract(
+        name="ft",
+        min_hours_per_week=30,
+        max_hours_per_week=40,
+        shift_lengths_min=(360, 480),
+        earliest_start=dt.time(6),
+        latest_start=dt.time(14),
+        break_rule=BreakRule(length_min=60, earliest_after_start_min=120, latest_before_end_min=120),
+        cost_per_hour_cents=2500,
+    )
+    part = Contract(
+        name="pt",
+        min_hours_per_week=0,
+        max_hours_per_week=24,
+        shift_lengths_min=(240, 360),
+        earliest_start=dt.time(7),
+        latest_start=dt.time(16),
+        break_rule=None,
+        cost_per_hour_cents=2300,
+    )
+    workers = tuple(
+        Worker(
+            worker_id=f"w{i:02d}",
+            contract="ft" if i % 2 else "pt",
+            time_off=(
+                TimeOff(
+                    start=dt.datetime(2026, 3, 2 + i % 7, 6 + i % 11, tzinfo=zone),
+                    end=dt.datetime(2026, 3, 2 + i % 7, 8 + i % 11, tzinfo=zone),
+                ),
+            ),
+        )
+        for i in range(workers)
+    )
+    return PlanningProblem(
+        timezone="Europe/Stockholm",
+        start_date=start,
+        days=7,
+        interval_min=60,
+        demand=demand,
+        service_target=ServiceTarget(),
+        workforce=Workforce(
+            contracts=(full, part), workers=workers, gig_pool=GigPool(cost_per_hour_cents=3300, max_concurrent=10)
         ),
     )

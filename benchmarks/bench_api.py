@@ -25,86 +25,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from api.examples import busy_week_problem
 from api.schemas import example_problem
 from optimizer.domain import (
-    BreakRule,
-    Contract,
-    DemandInterval,
-    GigPool,
-    PlanningProblem,
-    ServiceTarget,
     SolveParams,
-    TimeOff,
-    Worker,
-    Workforce,
 )
-from optimizer.grid import build_grid
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def week_problem(workers: int = 40) -> PlanningProblem:
-    """A week whose workers each have their own absence: CP-SAT keeps improving it for the whole time limit."""
-    zone = ZoneInfo("Europe/Stockholm")
-    start = dt.date(2026, 3, 2)
-    grid = build_grid("Europe/Stockholm", start, 7, 60)
-    demand = tuple(
-        DemandInterval(
-            interval_start=ts.to_pydatetime(),
-            volume=(30 + 17 * math.sin(i * 0.37) + 11 * math.cos(i * 1.3)) if 7 <= ts.hour < 21 else 0.0,
-            aht_s=300.0,
-        )
-        for i, ts in enumerate(grid.starts)
-    )
-    full = Contract(
-        name="ft",
-        min_hours_per_week=30,
-        max_hours_per_week=40,
-        shift_lengths_min=(360, 480),
-        earliest_start=dt.time(6),
-        latest_start=dt.time(14),
-        break_rule=BreakRule(length_min=60, earliest_after_start_min=120, latest_before_end_min=120),
-        cost_per_hour_cents=2500,
-    )
-    part = Contract(
-        name="pt",
-        min_hours_per_week=0,
-        max_hours_per_week=24,
-        shift_lengths_min=(240, 360),
-        earliest_start=dt.time(7),
-        latest_start=dt.time(16),
-        break_rule=None,
-        cost_per_hour_cents=2300,
-    )
-    return PlanningProblem(
-        timezone="Europe/Stockholm",
-        start_date=start,
-        days=7,
-        interval_min=60,
-        demand=demand,
-        service_target=ServiceTarget(),
-        workforce=Workforce(
-            contracts=(full, part),
-            workers=tuple(
-                Worker(
-                    worker_id=f"w{i:02d}",
-                    contract="ft" if i % 2 else "pt",
-                    time_off=(
-                        TimeOff(
-                            start=dt.datetime(2026, 3, 2 + i % 7, 6 + i % 11, tzinfo=zone),
-                            end=dt.datetime(2026, 3, 2 + i % 7, 8 + i % 11, tzinfo=zone),
-                        ),
-                    ),
-                )
-                for i in range(workers)
-            ),
-            gig_pool=GigPool(cost_per_hour_cents=3300, max_concurrent=10),
-        ),
-    )
 
 
 def free_port() -> int:
@@ -153,7 +83,7 @@ async def warm_up(http: httpx.AsyncClient) -> None:
 
 async def load(base: str, args: argparse.Namespace) -> dict[str, object]:
     body = {
-        "problem": week_problem().model_dump(mode="json"),
+        "problem": busy_week_problem().model_dump(mode="json"),
         "params": SolveParams(time_limit_s=args.time_limit_s, num_workers=1).model_dump(mode="json"),
     }
     limits = httpx.Limits(max_connections=args.clients + 5, max_keepalive_connections=args.clients + 5)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,18 +15,9 @@ from api.schemas import example_problem
 from api.settings import Settings
 from api.storage import Storage
 from optimizer.domain import (
-    BreakRule,
-    Contract,
-    DemandInterval,
-    GigPool,
     PlanningProblem,
-    ServiceTarget,
     SolveParams,
-    TimeOff,
-    Worker,
-    Workforce,
 )
-from optimizer.grid import build_grid
 
 TINY_PARAMS = SolveParams(time_limit_s=5, num_workers=1, random_seed=7)
 HARD_PARAMS = SolveParams(time_limit_s=60, num_workers=1, random_seed=7)
@@ -59,69 +47,6 @@ def schedule_body(problem: PlanningProblem | None = None, params: SolveParams = 
         "problem": (problem or example_problem()).model_dump(mode="json"),
         "params": params.model_dump(mode="json"),
     }
-
-
-def hard_problem() -> PlanningProblem:
-    """A week, 40 workers each with their own absence, a weekly minimum: plans in seconds, never proved optimal.
-
-    Distinct absences keep workers from being solved as crews of identical people. Used where a test must act
-    on a solve that is running and already has a plan (cancel, kill).
-    """
-    zone = ZoneInfo("Europe/Stockholm")
-    start = dt.date(2026, 3, 2)
-    grid = build_grid("Europe/Stockholm", start, 7, 60)
-    demand = tuple(
-        DemandInterval(
-            interval_start=ts.to_pydatetime(),
-            volume=(30 + 17 * math.sin(i * 0.37) + 11 * math.cos(i * 1.3)) if 7 <= ts.hour < 21 else 0.0,
-            aht_s=300.0,
-        )
-        for i, ts in enumerate(grid.starts)
-    )
-    full = Contract(
-        name="ft",
-        min_hours_per_week=30,
-        max_hours_per_week=40,
-        shift_lengths_min=(360, 480),
-        earliest_start=dt.time(6),
-        latest_start=dt.time(14),
-        break_rule=BreakRule(length_min=60, earliest_after_start_min=120, latest_before_end_min=120),
-        cost_per_hour_cents=2500,
-    )
-    part = Contract(
-        name="pt",
-        min_hours_per_week=0,
-        max_hours_per_week=24,
-        shift_lengths_min=(240, 360),
-        earliest_start=dt.time(7),
-        latest_start=dt.time(16),
-        break_rule=None,
-        cost_per_hour_cents=2300,
-    )
-    workers = tuple(
-        Worker(
-            worker_id=f"w{i:02d}",
-            contract="ft" if i % 2 else "pt",
-            time_off=(
-                TimeOff(
-                    start=dt.datetime(2026, 3, 2 + i % 7, 6 + i % 11, tzinfo=zone),
-                    end=dt.datetime(2026, 3, 2 + i % 7, 8 + i % 11, tzinfo=zone),
-                ),
-            ),
-        )
-        for i in range(40)
-    )
-    return PlanningProblem(
-        timezone="Europe/Stockholm",
-        start_date=start,
-        days=7,
-        interval_min=60,
-        demand=demand,
-        service_target=ServiceTarget(),
-        workforce=Workforce(
-            contracts=(full, part), workers=workers, gig_pool=GigPool(cost_per_hour_cents=3300, max_concurrent=10)
-        ),
-    )
 
 
 def wait_for(

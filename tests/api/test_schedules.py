@@ -7,13 +7,13 @@ import io
 
 from fastapi.testclient import TestClient
 
+from api.examples import busy_week_problem
 from api.schemas import ScheduleRequest, example_problem
 from optimizer.domain import SolveParams
 from optimizer.export import COVERAGE_COLUMNS, SCHEDULE_COLUMNS
 from tests.api.conftest import (
     HARD_PARAMS,
     TINY_PARAMS,
-    hard_problem,
     key_headers,
     schedule_body,
     storage_of,
@@ -129,7 +129,7 @@ def test_paging_lists_own_jobs_newest_first(client: TestClient) -> None:
 
 def test_cancel_stops_the_solve_and_keeps_the_best_plan(client: TestClient, auth: dict[str, str]) -> None:
     job_id = client.post(
-        "/v1/schedules", json=schedule_body(hard_problem(), HARD_PARAMS), headers=auth
+        "/v1/schedules", json=schedule_body(busy_week_problem(), HARD_PARAMS), headers=auth
     ).json()["job_id"]
     running = wait_for(client, job_id, auth, until="progress")
     assert running["job"]["status"] == "running"

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.examples import busy_week_problem
 from api.jobs import STALE_RUNNING_ERROR
 from api.schemas import ScheduleRequest, example_problem
 from api.settings import Settings
@@ -24,7 +25,6 @@ from tests.api.conftest import (
     HARD_PARAMS,
     TINY_PARAMS,
     api_settings,
-    hard_problem,
     key_headers,
     schedule_body,
     storage_of,
@@ -43,7 +43,7 @@ def _running_pid(client: TestClient, job_id: str, headers: dict[str, str]) -> in
 
 
 def test_a_killed_worker_leaves_its_job_failed(client: TestClient, auth: dict[str, str]) -> None:
-    job_id = client.post("/v1/schedules", json=schedule_body(hard_problem(), HARD_PARAMS), headers=auth).json()[
+    job_id = client.post("/v1/schedules", json=schedule_body(busy_week_problem(), HARD_PARAMS), headers=auth).json()[
         "job_id"
     ]
     os.kill(_running_pid(client, job_id, auth), signal.SIGKILL)
@@ -59,7 +59,7 @@ def test_the_watchdog_kills_a_worker_that_overruns(tmp_path: Path) -> None:
     # a 1 s solve of the week-long problem plus building it takes well over 1 s + 0.05 s
     with TestClient(create_app(api_settings(tmp_path, watchdog_margin_s=0.05))) as client:
         headers = key_headers(client, "org-watchdog")
-        body = schedule_body(hard_problem(), SolveParams(time_limit_s=1, num_workers=1))
+        body = schedule_body(busy_week_problem(), SolveParams(time_limit_s=1, num_workers=1))
         job_id = client.post("/v1/schedules", json=body, headers=headers).json()["job_id"]
         done = wait_for(client, job_id, headers, timeout_s=20)
     assert done["job"]["status"] == "failed"
@@ -98,7 +98,7 @@ def test_restart_fails_jobs_left_running_and_runs_queued_ones(tmp_path: Path) ->
 def test_shutdown_marks_running_jobs_failed(tmp_path: Path) -> None:
     with TestClient(create_app(api_settings(tmp_path))) as client:
         headers = key_headers(client, "org-shutdown")
-        body = schedule_body(hard_problem(), HARD_PARAMS)
+        body = schedule_body(busy_week_problem(), HARD_PARAMS)
         job_id = client.post("/v1/schedules", json=body, headers=headers).json()["job_id"]
         pid = _running_pid(client, job_id, headers)
         store = storage_of(client)
