@@ -51,14 +51,10 @@ def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min:
     base_end = s.end - dt.timedelta(minutes=s.extended_after_min)
     length = _minutes(base_start, base_end)
     if length not in c.shift_lengths_min:
-        out.append(
-            Violation("shift_length", where, f"{length:g} min is not one of {list(c.shift_lengths_min)}")
-        )
+        out.append(Violation("shift_length", where, f"{length:g} min is not one of {list(c.shift_lengths_min)}"))
     clock = _local(base_start, zone).time()
     if not (c.earliest_start <= clock <= c.latest_start):
-        out.append(
-            Violation("start_window", where, f"starts {clock} outside {c.earliest_start}-{c.latest_start}")
-        )
+        out.append(Violation("start_window", where, f"starts {clock} outside {c.earliest_start}-{c.latest_start}"))
     actual = _local(s.start, zone).time()
     if (actual.hour * 60 + actual.minute) % interval_min:
         out.append(Violation("start_grid", where, f"starts {actual}, off the {interval_min}-minute grid"))
@@ -73,9 +69,7 @@ def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min:
             if _minutes(base_start, b.start) < rule.earliest_after_start_min or (
                 _minutes(b.end, base_end) < rule.latest_before_end_min
             ):
-                out.append(
-                    Violation("breaks", where, f"break at {b.start.isoformat()} is outside its window")
-                )
+                out.append(Violation("breaks", where, f"break at {b.start.isoformat()} is outside its window"))
     elif s.breaks:
         out.append(Violation("breaks", where, "has a break but the shift is too short for one"))
     paid = c.paid_minutes(int(length)) + extra
@@ -107,9 +101,7 @@ def _check_worker(
     for a, b in zip(shifts, shifts[1:], strict=False):
         rest = _minutes(a.end, b.start)
         if rest < c.min_rest_min:
-            out.append(
-                Violation("rest", f"{worker.worker_id} {b.start.isoformat()}", f"only {rest:g} min rest")
-            )
+            out.append(Violation("rest", f"{worker.worker_id} {b.start.isoformat()}", f"only {rest:g} min rest"))
     worked = sorted(set(days))
     run = 1
     for prev, cur in zip(worked, worked[1:], strict=False):
@@ -145,9 +137,7 @@ def _check_gigs(problem: PlanningProblem, gigs: list[PlannedShift], zone: ZoneIn
         clock = _local(g.start, zone).time()
         per_day[_local(g.start, zone).date()] += 1
         if length != pool.shift_minutes:
-            out.append(
-                Violation("gig_length", g.worker_id, f"{length:g} min, pool says {pool.shift_minutes}")
-            )
+            out.append(Violation("gig_length", g.worker_id, f"{length:g} min, pool says {pool.shift_minutes}"))
         if not (pool.earliest_start <= clock <= pool.latest_start):
             out.append(Violation("gig_start_window", g.worker_id, f"starts {clock}"))
         cost = round(pool.shift_minutes * pool.cost_per_hour_cents / 60)
@@ -200,9 +190,13 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
             out.append(Violation("unknown_worker", s.worker_id, "not in the workforce"))
         else:
             by_worker[s.worker_id].append(s)
-    for wid, shifts in by_worker.items():
-        w = workers[wid]
-        out.extend(_check_worker(w, problem.workforce.contract_of(w), shifts, problem, zone))
+    # Every listed FTE is employed, so every one keeps the contract, shifts or not; in HR mode only those
+    # the plan gives shifts are employed.
+    for w in problem.workforce.workers:
+        if problem.headcount == "fixed" or w.worker_id in by_worker:
+            out.extend(
+                _check_worker(w, problem.workforce.contract_of(w), by_worker.get(w.worker_id, []), problem, zone)
+            )
     out.extend(_check_gigs(problem, gigs, zone))
 
     starts = [d.interval_start for d in problem.demand]
@@ -225,9 +219,7 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
     required = interval_requirement(people, problem.service_target, interval_min=problem.interval_min)
     required = required["required"].to_numpy()
     if len(plan.coverage) != len(starts):
-        out.append(
-            Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals")
-        )
+        out.append(Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals"))
     else:
         for i, row in enumerate(plan.coverage):
             if row.scheduled != scheduled[i] or row.required != required[i]:
@@ -263,7 +255,13 @@ def _check_objective(
     penalty = shortfall_penalty_cents(problem, params)
     short = int(np.maximum(required - scheduled, 0).sum())
     shift_cost = sum(s.cost_cents for s in plan.shifts)
-    total = shift_cost + penalty * short + missed_service_cents
+    employed = [
+        w
+        for w in problem.workforce.workers
+        if problem.headcount == "fixed" or any(s.kind == "fte" and s.worker_id == w.worker_id for s in plan.shifts)
+    ]
+    fixed = sum(problem.workforce.contract_of(w).fixed_cost_cents(problem.days) for w in employed)
+    total = shift_cost + fixed + penalty * short + missed_service_cents
     out = []
     if sum(plan.cost_terms_cents.values()) != total:
         out.append(
@@ -275,9 +273,7 @@ def _check_objective(
         )
     bound = plan.solver.best_bound_cents
     if bound is not None and total < bound:
-        out.append(
-            Violation("bound", "solver.best_bound_cents", f"bound {bound} exceeds the plan's cost {total}")
-        )
+        out.append(Violation("bound", "solver.best_bound_cents", f"bound {bound} exceeds the plan's cost {total}"))
     if plan.solver.objective_cents is not None and total != plan.solver.objective_cents:
         out.append(
             Violation(

@@ -141,6 +141,14 @@ class Contract(_Domain):
         default_factory=BreakRule, description="Break placed inside long shifts; null for none."
     )
     cost_per_hour_cents: int = Field(gt=0, description="Employer cost per paid hour [cents/h].")
+    fixed_cost_per_week_cents: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Employer cost of one employed FTE per full week beyond paid hours (benefits, equipment, training) "
+            "[cents/week]; prorated to the horizon."
+        ),
+    )
     min_rest_min: int = Field(
         MIN_REST_MINUTES,
         ge=0,
@@ -220,6 +228,10 @@ class Contract(_Domain):
                 msg = f"the break window does not fit inside a {length}-minute shift"
                 raise ValueError(msg)
         return self
+
+    def fixed_cost_cents(self, days: int) -> int:
+        """Return the fixed cost of one employed FTE over a horizon of ``days`` days [cents]."""
+        return round(self.fixed_cost_per_week_cents * days / 7)
 
     def paid_minutes(self, shift_length_min: int) -> int:
         """Return the paid minutes of a shift of the given length [min]."""
@@ -383,6 +395,13 @@ class PlanningProblem(_Domain):
     service_target: ServiceTarget = Field(default_factory=ServiceTarget, description="Wait-time target.")
     automation: Automation = Field(default_factory=Automation, description="Bot containment and escalation.")
     workforce: Workforce = Field(description="Contracts, staff and gig pool.")
+    headcount: Literal["fixed", "optimise"] = Field(
+        "fixed",
+        description=(
+            "'fixed': every listed FTE is employed (and works at least the contract's minimum); 'optimise' "
+            "(HR mode): listed FTEs are candidates and the plan employs the cost-optimal number of them."
+        ),
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -507,9 +526,11 @@ class SolverReport(_Domain):
 class PlanKpis(_Domain):
     """Headline numbers of a plan."""
 
-    total_cost_cents: int
-    fte_cost_cents: int
+    total_cost_cents: int = Field(description="FTE pay + FTE fixed cost + gig cost [cents].")
+    fte_cost_cents: int = Field(description="Pay for FTE hours [cents].")
+    fte_fixed_cost_cents: int = Field(0, description="Fixed cost of the employed FTEs over the horizon [cents].")
     gig_cost_cents: int
+    fte_employed: int = Field(0, description="FTEs employed: all listed ones, or in HR mode those given shifts.")
     fte_hours: float = Field(description="Paid FTE hours [h].")
     gig_hours: float = Field(description="Posted gig hours [h].")
     gig_shifts: int

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, ServiceTarget
+from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, PlanningProblem, ServiceTarget
 from optimizer.service_goal import ServiceGoal
 from optimizer.staffing import service_at
 
@@ -77,10 +78,35 @@ def coverage_rows(
     return tuple(rows)
 
 
+@dataclass(frozen=True, slots=True)
+class Employment:
+    """Which FTEs a plan employs and what that costs beyond their hours."""
+
+    employed: int
+    fixed_cost_cents: int
+    priced: bool
+    """Whether any contract has a fixed cost (the ``fte_fixed_cost`` objective term exists)."""
+
+
+def employment(problem: PlanningProblem, shifts: Iterable[PlannedShift]) -> Employment:
+    """Return the employed FTEs: every listed one, or in HR mode (``headcount="optimise"``) those with shifts."""
+    working = {s.worker_id for s in shifts if s.kind == "fte"}
+    employed = [
+        w for w in problem.workforce.workers if problem.headcount == "fixed" or w.worker_id in working
+    ]
+    fixed = sum(problem.workforce.contract_of(w).fixed_cost_cents(problem.days) for w in employed)
+    priced = any(c.fixed_cost_per_week_cents for c in problem.workforce.contracts)
+    return Employment(employed=len(employed), fixed_cost_cents=fixed, priced=priced)
+
+
 def plan_kpis(
-    shifts: tuple[PlannedShift, ...], coverage: tuple[CoverageRow, ...], interval_min: int
+    shifts: tuple[PlannedShift, ...],
+    coverage: tuple[CoverageRow, ...],
+    interval_min: int,
+    staff: Employment | None = None,
 ) -> PlanKpis:
     """Return the headline numbers: cost split, hours, gig shifts, volume-weighted service level and ASA."""
+    staff = staff or Employment(employed=0, fixed_cost_cents=0, priced=False)
     fte_cost = sum(s.cost_cents for s in shifts if s.kind == "fte")
     gig_cost = sum(s.cost_cents for s in shifts if s.kind == "gig")
     short = sum(max(0, r.required - r.scheduled) for r in coverage)
@@ -91,9 +117,11 @@ def plan_kpis(
     loaded = volume > 0
     stable = bool(np.isfinite(asa[loaded]).all())
     return PlanKpis(
-        total_cost_cents=fte_cost + gig_cost,
+        total_cost_cents=fte_cost + staff.fixed_cost_cents + gig_cost,
         fte_cost_cents=fte_cost,
+        fte_fixed_cost_cents=staff.fixed_cost_cents,
         gig_cost_cents=gig_cost,
+        fte_employed=staff.employed,
         fte_hours=sum(s.paid_minutes for s in shifts if s.kind == "fte") / 60,
         gig_hours=sum(s.paid_minutes for s in shifts if s.kind == "gig") / 60,
         gig_shifts=sum(1 for s in shifts if s.kind == "gig"),
@@ -109,6 +137,7 @@ def cost_terms(
     coverage: tuple[CoverageRow, ...],
     penalty_cents: int,
     service: ServiceGoal | None = None,
+    staff: Employment | None = None,
 ) -> dict[str, int]:
     """Return the plan's cost split into the objective's named terms, evaluated from the plan itself [cents].
 
@@ -122,4 +151,6 @@ def cost_terms(
     }
     if service is not None:
         terms["missed_service_penalty"] = service.missed_cents(np.array([r.scheduled for r in coverage]))
+    if staff is not None and staff.priced:
+        terms["fte_fixed_cost"] = staff.fixed_cost_cents
     return terms

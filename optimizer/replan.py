@@ -31,7 +31,7 @@ from optimizer.domain import (
     PlanningProblem,
     SolveParams,
 )
-from optimizer.kpis import plan_kpis
+from optimizer.kpis import employment, plan_kpis
 from optimizer.model import FAMILIES, build_model, software_version, solve
 from optimizer.model.build import BuiltModel, Family
 from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
@@ -206,7 +206,9 @@ def replan(
     return ReplanResult(
         problem=new_problem,
         plan=new_plan,
-        before=plan_kpis(published.shifts, before_coverage, new_problem.interval_min),
+        before=plan_kpis(
+            published.shifts, before_coverage, new_problem.interval_min, employment(new_problem, published.shifts)
+        ),
         changes=plan_changes(published.shifts, shifts) if outcome.has_solution else (),
         days=day_comparison(
             new_problem.timezone,

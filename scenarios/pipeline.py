@@ -113,6 +113,7 @@ def problem_from(
         service_target=config.service_target,
         automation=config.automation,
         workforce=config.workforce(),
+        headcount=config.headcount,
     )
 
 

@@ -82,6 +82,9 @@ class PlanConfig(_Spec):
         (), description="Individually listed FTEs (time off, pseudonymous ids)."
     )
     gig_pool: GigPool | None = None
+    headcount: Literal["fixed", "optimise"] = Field(
+        "fixed", description="'optimise' (HR mode): staff are candidates; the plan employs the cost-optimal number."
+    )
     solve: SolveParams = Field(default_factory=SolveParams)
 
     @model_validator(mode="after")

@@ -76,7 +76,11 @@ def _split_counts(
         extra = m.new_int_var(0, crew.size, f"extra[{k}]")
         m.add(taken + miss - extra == count).with_name(f"count[{crew.crew_id},{k}]")
         misses.extend((miss, extra))
-    m.minimize(cp_model.LinearExpr.sum(misses))
+    # HR mode: of the splits that match the counts, prefer the one employing the fewest people (the crew
+    # plan's headcount); a miss always costs more than employing everyone.
+    employed = [e for i in range(len(parts)) if isinstance(e := built.vars.employed(i), cp_model.IntVar)]
+    weight = crew.size + 1 if employed else 1
+    m.minimize(weight * cp_model.LinearExpr.sum(misses) + cp_model.LinearExpr.sum(employed))
     solver = cp_model.CpSolver()
     # Past the deadline each split still gets MIN_SPLIT_S; what it cannot place is reported as unmatched
     # shifts (covered by gigs or shown as shortfall).
@@ -86,7 +90,8 @@ def _split_counts(
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return parts, [[0] * len(counts) for _ in parts], sum(counts)
     shares = [[int(solver.value(x)) for x in built.vars.fte(i)] for i in range(len(parts))]
-    return parts, shares, round(solver.objective_value)
+    missed = sum(int(solver.value(x)) for x in misses)
+    return parts, shares, missed
 
 
 def _assign_crew(

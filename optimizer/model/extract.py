@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, ShiftBreak, SolveParams, SolverReport
 from optimizer.errors import ModelError
-from optimizer.kpis import cost_terms, coverage_rows, plan_kpis, scheduled_agents
+from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
 from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, demand_frame
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
@@ -108,7 +108,10 @@ def assemble_plan(
     the bound.
     """
     coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()
-    terms = cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service) if outcome.has_solution else {}
+    staff = employment(problem, shifts)
+    terms = (
+        cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service, staff) if outcome.has_solution else {}
+    )
     objective = sum(terms.values()) if terms else None
     status = outcome.status
     if objective is not None and bound is not None:
@@ -129,7 +132,7 @@ def assemble_plan(
             solver_version=SOLVER_VERSION,
         ),
         cost_terms_cents=terms,
-        kpis=plan_kpis(shifts, coverage, problem.interval_min),
+        kpis=plan_kpis(shifts, coverage, problem.interval_min, staff),
         shifts=shifts,
         coverage=coverage,
     )

@@ -104,6 +104,10 @@ class Crew:
     weeks: tuple[WeekLimit, ...]
     max_consecutive_days: int
     symmetry_class: int
+    optional: bool = False
+    """HR mode: how many of the crew are employed is a decision (``employed[c]``), not the crew size."""
+    fixed_cost_cents: int = 0
+    """Fixed cost of one employed member over the horizon [cents]."""
 
     @property
     def size(self) -> int:
@@ -372,6 +376,8 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
                 weeks=weeks,
                 max_consecutive_days=contract.max_consecutive_days,
                 symmetry_class=symmetry_class,
+                optional=problem.headcount == "optimise",
+                fixed_cost_cents=contract.fixed_cost_cents(problem.days),
             )
             for batch in batches
         )

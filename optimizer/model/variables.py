@@ -15,6 +15,7 @@ class ShiftVars:
     Variables
     ---------
     ``fte[{crew_id},{k}]``     int in [0, crew size] (bool for a crew of one), crew members on candidate shift k.
+    ``employed[{crew_id}]``    int in [0, crew size], crew members employed (HR mode only; else the size).
     ``brk[{s},{b}]``           int, shifts of type s whose break starts at interval b.
     ``gig_start[{t}]``         int, gig micro-shifts posted to start at interval t.
     ``gig_eff[{t}]``           int, gig workers expected on shift at t after the fill rate (only when < 1).
@@ -31,6 +32,9 @@ class ShiftVars:
                 for k in range(len(c.options))
             ]
             for c in inp.crews
+        ]
+        self._employed: list[cp_model.LinearExprT] = [
+            m.new_int_var(0, c.size, f"employed[{c.crew_id}]") if c.optional else c.size for c in inp.crews
         ]
         by_type: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         type_size: dict[int, int] = defaultdict(int)
@@ -73,6 +77,10 @@ class ShiftVars:
     def fte(self, crew: int) -> list[cp_model.IntVar]:
         """Return the option variables of one crew, indexed like ``inp.crews[crew].options``."""
         return self._fte[crew]
+
+    def employed(self, crew: int) -> cp_model.LinearExprT:
+        """Return the crew members employed: a variable in HR mode, else the crew size."""
+        return self._employed[crew]
 
     def fte_on_day(self, crew: int, day: int) -> list[cp_model.IntVar]:
         """Return the variables of a crew's options on one local day."""
@@ -124,6 +132,7 @@ class ShiftVars:
     def decisions(self) -> dict[str, cp_model.IntVar]:
         """Return the shift decisions by name: FTE options, break counters and gig starts."""
         out = {x.name: x for xs in self._fte for x in xs}
+        out.update((e.name, e) for e in self._employed if isinstance(e, cp_model.IntVar))
         out.update((x.name, x) for x in self._brk.values())
         out.update((x.name, x) for x in self._gig_start.values())
         return out

@@ -12,34 +12,34 @@ from optimizer.model.variables import ShiftVars
 def add_rest_and_days(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
     """Shifts leave the minimum rest between them; no worker exceeds the consecutive-day cap.
 
-    For each crew c of n workers and each rest cut (``RestLimit``: shifts L on one day ending less than the
-    rest before a threshold, shifts E on a later day starting at or before it)::
+    For each crew c with e_c employed members and each rest cut (``RestLimit``: shifts L on one day ending
+    less than the rest before a threshold, shifts E on a later day starting at or before it)::
 
-        sum_{o in L} fte[c, o] + sum_{o in E} fte[c, o] <= n
+        sum_{o in L} fte[c, o] + sum_{o in E} fte[c, o] <= e_c
 
     and for each window of ``max_consecutive_days + 1`` days: sum of shifts in the window
-    <= n * max_consecutive_days. Both are exact for a crew of one and necessary for larger crews.
+    <= e_c * max_consecutive_days. Both are exact for a crew of one and necessary for larger crews.
     Names: ``rest[{crew_id},{d1},{d2},{threshold}]``, ``consecutive[{crew_id},{d}]``. Objective: none.
     """
     for i, c in enumerate(inp.crews):
         xs = v.fte(i)
         if not xs:
             continue
-        n = c.size
+        e = v.employed(i)
         for cut in c.rest_limits:
             group = [xs[k] for k in (*cut.ending_late, *cut.starting_early)]
             name = f"rest[{c.crew_id},{cut.first_day},{cut.later_day},{cut.threshold}]"
-            if n == 1:
+            if c.size == 1 and not c.optional:
                 m.add_at_most_one(group).with_name(name)
             else:
-                m.add(cp_model.LinearExpr.sum(group) <= n).with_name(name)
+                m.add(cp_model.LinearExpr.sum(group) <= e).with_name(name)
         cap = c.max_consecutive_days
         days = inp.grid.days
         if days <= cap:
             continue
         worked = [cp_model.LinearExpr.sum(v.fte_on_day(i, d)) for d in range(days)]
         for d in range(days - cap):
-            m.add(cp_model.LinearExpr.sum(worked[d : d + cap + 1]) <= n * cap).with_name(
+            m.add(cp_model.LinearExpr.sum(worked[d : d + cap + 1]) <= cap * e).with_name(
                 f"consecutive[{c.crew_id},{d}]"
             )
     return ObjectiveTerms.empty()
