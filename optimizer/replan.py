@@ -39,7 +39,13 @@ from optimizer.model.solve import SolveOutcome
 from optimizer.replan_changes import day_comparison, plan_changes
 from optimizer.replan_demand import with_demand
 from optimizer.replan_domain import ReplanOptions, ReplanResult
-from optimizer.replan_model import ReplanInput, add_published_hints, add_published_shifts, replan_input
+from optimizer.replan_model import (
+    ReplanInput,
+    add_employment_cost,
+    add_published_hints,
+    add_published_shifts,
+    replan_input,
+)
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
 
@@ -180,7 +186,10 @@ def replan(
     rinp = replan_input(new_problem, published, now=now, params=params, options=options)
     families: tuple[Family, ...] = FAMILIES
     if rinp.kept:
-        families = (*FAMILIES, partial(add_published_shifts, kept=rinp.kept))
+        families = (*families, partial(add_published_shifts, kept=rinp.kept))
+    staff = employment(new_problem, published.shifts)
+    if staff.priced:
+        families = (*families, partial(add_employment_cost, cents=staff.fixed_cost_cents))
     built = build_model(rinp.inp, families)
     if options.warm_start:
         add_published_hints(built, rinp)

@@ -69,6 +69,14 @@ class ReplanInput:
     """First interval at or after now: shifts starting here or later may be released."""
 
 
+def add_employment_cost(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput, *, cents: int) -> ObjectiveTerms:
+    """Price the FTEs the published plan employs: a constant, since a re-plan hires and releases nobody.
+
+    Objective: ``fte_fixed_cost`` = cents   [cents], so the re-plan's bound and cost compare like ``plan()``'s.
+    """
+    return ObjectiveTerms.of("fte_fixed_cost", cp_model.LinearExpr.constant(cents))
+
+
 def add_published_shifts(
     m: cp_model.CpModel, v: ShiftVars, inp: ModelInput, *, kept: Sequence[KeptShift]
 ) -> ObjectiveTerms:

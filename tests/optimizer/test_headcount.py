@@ -84,3 +84,20 @@ def test_plan_config_passes_hr_mode_to_the_problem(tmp_path):
     assert doc["problem"]["headcount"] == "optimise"
     assert doc["check"] == []
     assert 0 < doc["plan"]["kpis"]["fte_employed"] <= 60
+
+
+def test_replan_prices_the_published_employment_so_bound_and_cost_compare():
+    import datetime as dt
+
+    from optimizer import replan
+    from optimizer.replan_demand import parse_uplift, uplift_demand
+
+    problem = _problem("optimise")
+    published = plan(problem, DETERMINISTIC)
+    now = dt.datetime(2026, 12, 1, 6, tzinfo=published.shifts[0].start.tzinfo)
+    demand = uplift_demand(problem, parse_uplift("+40% 2026-12-02T10:00/2026-12-02T14:00", problem.timezone))
+    result = replan(problem, published, demand, now=now, params=DETERMINISTIC)
+    assert result.plan.solver.status == "OPTIMAL"
+    assert result.plan.solver.objective_cents == result.plan.solver.best_bound_cents
+    assert result.plan.cost_terms_cents["fte_fixed_cost"] == published.cost_terms_cents["fte_fixed_cost"]
+    assert check_plan(result.problem, result.plan) == []
