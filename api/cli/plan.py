@@ -61,7 +61,8 @@ def summary(run: PlanRun) -> str:
         f"{p.timezone})",
         f"forecast     {run.forecast.model}: {sum(d.volume for d in run.problem.demand):,.0f} contacts",
         f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} "
-        f"+ gig {_money(k.gig_cost_cents)}",
+        + (f"+ FTE fixed {_money(k.fte_fixed_cost_cents)} " if k.fte_fixed_cost_cents else "")
+        + f"+ gig {_money(k.gig_cost_cents)}",
         f"hours        FTE {k.fte_hours:,.1f} h by {k.fte_employed} employed; "
         f"gig {k.gig_hours:,.1f} h in {k.gig_shifts} micro-shifts",
         f"service      {k.service_level:.1%} within {run.problem.service_target.answer_within_s:g} s "
