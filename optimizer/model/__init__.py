@@ -10,9 +10,11 @@ from collections.abc import Callable
 from importlib import metadata
 
 from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveParams
+from optimizer.errors import InputError
 from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
+from optimizer.model.explain import explain_infeasible
 from optimizer.model.extract import assemble_plan, fte_shifts, gig_shifts
 from optimizer.model.inputs import ModelInput, prepare
 from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, solve
@@ -152,18 +154,23 @@ def plan(
     Returns
     -------
     Plan
-        Shifts, coverage, cost terms, KPIs and the solver report. When no plan was found (an infeasible
-        contract mix, or the time limit hit before a first solution), shifts and coverage are empty and
-        ``solver.status`` says why.
+        Shifts, coverage, cost terms, KPIs and the solver report. When no plan was found (the time limit
+        hit before a first solution), shifts and coverage are empty and ``solver.status`` says why.
 
     Raises
     ------
     InputError
-        When the problem breaks a rule that needs the horizon to see (demand rows off the grid, …).
+        When the problem breaks a rule that needs the horizon to see (demand rows off the grid, …), or
+        when a worker's own rules cannot all hold on the horizon: one issue per such worker, naming the
+        rules and the week (coverage is soft, so this is the only way the model is infeasible).
     """
     params = params or SolveParams()
     started = time.monotonic()
     inp, built, outcome, bound = _solve_model(problem, params, on_progress, stop_event, started)
+    if outcome.status == "INFEASIBLE":
+        issues = explain_infeasible(problem, inp)
+        if issues:
+            raise InputError(issues)
     shifts: tuple[PlannedShift, ...] = ()
     if outcome.has_solution:
         shifts = tuple(fte_shifts(inp, built, outcome) + gig_shifts(inp, built, outcome))
