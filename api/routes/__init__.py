@@ -79,6 +79,9 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
+MAX_OFFSET = 1_000_000_000
+"""Largest paging offset accepted: past it the database integer overflows (found by fuzzing: a 500)."""
+
 
 def valid_job_id(
     job_id: Annotated[

@@ -9,7 +9,7 @@ from pydantic import BeforeValidator
 
 from api import scenario_jobs
 from api.errors import PROBLEM_JSON, ApiProblem
-from api.routes import PrincipalDep, ScenarioJobDep, ServicesDep, csv_response
+from api.routes import MAX_OFFSET, PrincipalDep, ScenarioJobDep, ServicesDep, csv_response
 from api.scenario_schemas import SCENARIO_EXAMPLE, ScenarioJobInfo, ScenarioPage, ScenarioResponse
 from api.schemas import JobAccepted, ProblemDetails, local_times_only
 from scenarios.scenario import Scenario
@@ -69,7 +69,7 @@ def list_scenarios(
     services: ServicesDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ScenarioPage:
     """List the organisation's scenario jobs, newest first."""
     records, total = services.storage.list_jobs(principal.org_id, kinds=("scenario",), limit=limit, offset=offset)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api.errors import PROBLEM_JSON, ApiProblem
 from api.jobs import SOLVED
 from api.replan_schemas import ReplanReport
-from api.routes import JobDep, PrincipalDep, ServicesDep, csv_response
+from api.routes import MAX_OFFSET, JobDep, PrincipalDep, ServicesDep, csv_response
 from api.schedule_jobs import stored_plan, stored_replan, submit_schedule, validate_schedule
 from api.schemas import (
     JobAccepted,
@@ -83,7 +83,7 @@ def list_schedules(
     services: ServicesDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
     """List the organisation's schedule and re-plan jobs, newest first."""
     records, total = services.storage.list_jobs(

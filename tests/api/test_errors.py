@@ -272,3 +272,11 @@ def test_staffing_demand_over_a_dst_change_is_planned(client: TestClient, auth: 
     assert r.status_code == 200, r.text
     starts = [row["interval_start"] for row in r.json()["rows"]]
     assert starts == ["2026-03-29T01:00:00+01:00", "2026-03-29T02:00:00+01:00"]  # same instants, first offset
+
+
+def test_a_paging_offset_past_the_database_integer_is_a_422_not_a_500(client, auth):
+    for path in ("/v1/schedules", "/v1/scenarios"):
+        response = client.get(path, params={"offset": 2**64}, headers=auth)
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert any("offset" in e["field"] for e in response.json()["errors"])
