@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 
 from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
-from optimizer.model.inputs import shortfall_penalty_cents
+from optimizer.model.inputs import demand_frame, shortfall_penalty_cents
 from optimizer.service_goal import interval_requirement, service_goal
 from optimizer.staffing import human_demand
 
@@ -211,11 +210,7 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
         )
     fill = round((pool.fill_rate if pool is not None else 1.0) * 1000)
     scheduled = fte + posted * fill // 1000
-    demand = pd.DataFrame(
-        {"volume": [d.volume for d in problem.demand], "aht_s": [d.aht_s for d in problem.demand]},
-        index=pd.DatetimeIndex(starts).tz_convert(problem.timezone).rename("interval_start"),
-    )
-    people = human_demand(demand, problem.automation)
+    people = human_demand(demand_frame(problem), problem.automation)
     required = interval_requirement(people, problem.service_target, interval_min=problem.interval_min)
     required = required["required"].to_numpy()
     if len(plan.coverage) != len(starts):
