@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, settings
 
+from api.cli import main
 from optimizer.domain import (
     BreakRule,
     Contract,
@@ -22,6 +24,7 @@ from optimizer.domain import (
     Workforce,
 )
 from optimizer.grid import build_grid
+from scenarios.spec import example_config_path
 
 settings.register_profile(
     "default", max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -96,6 +99,24 @@ def make_problem(
         or ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0, max_occupancy=1.0),
         workforce=Workforce(contracts=contracts, workers=tuple(workers), gig_pool=gig_pool),
     )
+
+
+def example_config() -> dict:
+    """Return the bundled example config as a dict, its history path made absolute (to write elsewhere)."""
+    cfg = yaml.safe_load(example_config_path().read_text())
+    cfg["history"] = str(example_config_path().parent / cfg["history"])
+    return cfg
+
+
+def run_bad_cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the CLI on bad input; assert exit 2 and one traceback-free error line on stderr; return it."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    assert lines[0].startswith("shiftmix: error: ")
+    return lines[0]
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ import pytest
 import yaml
 
 from api.cli import main
-from scenarios.spec import example_config_path
+from tests.conftest import example_config, run_bad_cli
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """A published 2-day plan of the bundled example (30-minute intervals), with its horizon."""
-    cfg = yaml.safe_load(example_config_path().read_text())
-    cfg["history"] = str(example_config_path().parent / cfg["history"])
+    cfg = example_config()
     cfg["days"] = 2
     cfg["forecast"]["model"] = "seasonal_naive"
     cfg["staff"] = [
@@ -127,14 +126,6 @@ def test_forecast_csv_round_trip_and_replan_of_a_replan(published, tmp_path):
     assert len(pd.read_csv(tmp_path / "again" / "changes.csv")) == 0
 
 
-def _run_bad(capsys, argv) -> str:
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert "Traceback" not in captured.err
-    assert lines[0].startswith("shiftmix: error: ")
-    return lines[0]
 
 
 def _argv(
@@ -148,7 +139,7 @@ def _argv(
 
 
 def test_missing_plan_file(tmp_path, capsys):
-    line = _run_bad(capsys, _argv(tmp_path / "nope.json", tmp_path))
+    line = run_bad_cli(capsys, _argv(tmp_path / "nope.json", tmp_path))
     assert "--plan: file" in line
     assert "does not exist" in line
 
@@ -156,9 +147,9 @@ def test_missing_plan_file(tmp_path, capsys):
 def test_malformed_plan_json(tmp_path, capsys):
     bad = tmp_path / "plan.json"
     bad.write_text("{not json")
-    assert "--plan: " in _run_bad(capsys, _argv(bad, tmp_path))
+    assert "--plan: " in run_bad_cli(capsys, _argv(bad, tmp_path))
     bad.write_text(json.dumps({"plan": {}}))
-    assert "must hold 'plan' and 'problem'" in _run_bad(capsys, _argv(bad, tmp_path))
+    assert "must hold 'plan' and 'problem'" in run_bad_cli(capsys, _argv(bad, tmp_path))
 
 
 def test_plan_json_with_a_bad_field_names_it(published, tmp_path, capsys):
@@ -166,7 +157,7 @@ def test_plan_json_with_a_bad_field_names_it(published, tmp_path, capsys):
     doc["problem"]["days"] = 0
     bad = tmp_path / "plan.json"
     bad.write_text(json.dumps(doc))
-    line = _run_bad(capsys, _argv(bad, tmp_path))
+    line = run_bad_cli(capsys, _argv(bad, tmp_path))
     assert "--plan: problem.days:" in line
 
 
@@ -179,7 +170,7 @@ def test_plan_json_with_a_bad_field_names_it(published, tmp_path, capsys):
     ],
 )
 def test_bad_now(published, tmp_path, capsys, now, expected):
-    line = _run_bad(capsys, _argv(published[0] / "plan.json", tmp_path, now=_shift(published, now)))
+    line = run_bad_cli(capsys, _argv(published[0] / "plan.json", tmp_path, now=_shift(published, now)))
     assert _shift(published, expected) in line
 
 
@@ -203,32 +194,32 @@ def _shift(published, text: str) -> str:
 )
 def test_bad_uplift(published, tmp_path, capsys, spec, expected):
     argv = _argv(published[0] / "plan.json", tmp_path, source=("--uplift", _shift(published, spec)))
-    line = _run_bad(capsys, argv)
+    line = run_bad_cli(capsys, argv)
     assert _shift(published, expected) in line
 
 
 def test_forecast_rows_off_the_horizon(published, tmp_path, capsys):
     path = tmp_path / "fc.csv"
     path.write_text("interval_start,volume,aht_s\n2030-01-01T08:00:00+01:00,5,300\n2030-01-01T08:30:00+01:00,5,300\n")
-    line = _run_bad(capsys, _argv(published[0] / "plan.json", tmp_path, source=("--forecast", str(path))))
+    line = run_bad_cli(capsys, _argv(published[0] / "plan.json", tmp_path, source=("--forecast", str(path))))
     assert "--forecast.interval_start[2030-01-01T08:00:00+01:00]: 2 row(s) are not intervals of the horizon" in line
 
 
 def test_forecast_with_the_wrong_interval(published, tmp_path, capsys):
     path = tmp_path / "fc.csv"
     path.write_text("interval_start,volume,aht_s\n2026-12-01T08:00:00+01:00,5,300\n2026-12-01T08:15:00+01:00,5,300\n")
-    line = _run_bad(capsys, _argv(published[0] / "plan.json", tmp_path, source=("--forecast", str(path))))
+    line = run_bad_cli(capsys, _argv(published[0] / "plan.json", tmp_path, source=("--forecast", str(path))))
     assert "--forecast.interval_start[" in line
     assert "must start 30 min after the previous interval" in line
 
 
 def test_extension_off_the_grid(published, tmp_path, capsys):
     argv = [*_argv(published[0] / "plan.json", tmp_path), "--allow-extensions", "--max-extension-min", "45"]
-    line = _run_bad(capsys, argv)
+    line = run_bad_cli(capsys, argv)
     assert "--max-extension-min: 45 is not a multiple of interval_min 30" in line
 
 
 def test_extensions_need_room(published, tmp_path, capsys):
     argv = [*_argv(published[0] / "plan.json", tmp_path), "--allow-extensions", "--max-extension-min", "0"]
-    line = _run_bad(capsys, argv)
+    line = run_bad_cli(capsys, argv)
     assert "--max-extension-min: max_extension_min must be > 0" in line

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import pytest
 import yaml
 
-import api.cli
 from api.cli import main
-from api.cli import scenario as scenario_cli
-from scenarios.spec import example_config_path
-
-
-@pytest.fixture(autouse=True)
-def _scenario_command(monkeypatch):
-    """Register ``scenario`` on the console script's parser if the dispatcher does not list it yet."""
-    build = api.cli.build_parser
-
-    def build_with_scenario() -> argparse.ArgumentParser:
-        parser = build()
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "scenario" not in sub.choices:
-            scenario_cli.register(sub)
-        return parser
-
-    monkeypatch.setattr(api.cli, "build_parser", build_with_scenario)
+from tests.conftest import example_config, run_bad_cli
 
 
 def _base() -> dict:
-    cfg = yaml.safe_load(example_config_path().read_text())
-    cfg["history"] = str(example_config_path().parent / cfg["history"])
+    cfg = example_config()
     cfg.update(
         days=1,
         forecast={"model": "seasonal_naive"},
@@ -49,37 +30,29 @@ def _write(tmp_path, **extra) -> str:
     return str(path)
 
 
-def _run_bad(capsys, argv) -> str:
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert "Traceback" not in captured.err
-    assert lines[0].startswith("shiftmix: error: ")
-    return lines[0]
 
 
 def test_domain_rule_in_a_variation_names_the_field(tmp_path, capsys):
     path = _write(tmp_path, variations=[{"name": "a"}, {"name": "b", "automation": {"containment": 1.5}}])
-    line = _run_bad(capsys, ["scenario", "run", path, "--out", str(tmp_path / "o")])
+    line = run_bad_cli(capsys, ["scenario", "run", path, "--out", str(tmp_path / "o")])
     assert "variations[1].automation.containment: Input should be less than 1" in line
     assert not (tmp_path / "o").exists()
 
 
 def test_unknown_variation_key_names_the_field(tmp_path, capsys):
     path = _write(tmp_path, variations=[{"name": "a", "fte_scal": 0.5}])
-    line = _run_bad(capsys, ["scenario", "run", path, "--out", str(tmp_path / "o")])
+    line = run_bad_cli(capsys, ["scenario", "run", path, "--out", str(tmp_path / "o")])
     assert "variations[0].fte_scal: Extra inputs are not permitted" in line
 
 
 def test_bad_sweep_value_names_its_position(tmp_path, capsys):
     path = _write(tmp_path, variations=[], sweep={"fte_scale": [0.5, 0]})
-    line = _run_bad(capsys, ["scenario", "run", path, "--out", str(tmp_path / "o")])
+    line = run_bad_cli(capsys, ["scenario", "run", path, "--out", str(tmp_path / "o")])
     assert "sweep.fte_scale[1]: Input should be greater than 0" in line
 
 
 def test_missing_file(tmp_path, capsys):
-    line = _run_bad(capsys, ["scenario", "run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")])
+    line = run_bad_cli(capsys, ["scenario", "run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")])
     assert "scenario: file" in line
     assert "does not exist" in line
 
@@ -87,7 +60,7 @@ def test_missing_file(tmp_path, capsys):
 def test_not_a_mapping(tmp_path, capsys):
     path = tmp_path / "list.yaml"
     path.write_text("- 1\n- 2\n")
-    line = _run_bad(capsys, ["scenario", "run", str(path), "--out", str(tmp_path / "o")])
+    line = run_bad_cli(capsys, ["scenario", "run", str(path), "--out", str(tmp_path / "o")])
     assert "must hold a mapping" in line
 
 
@@ -96,13 +69,13 @@ def test_not_a_mapping(tmp_path, capsys):
     [(["--jobs", "0"], "--jobs: must be >= 1"), (["--address", "10.0.0.1:6379"], "--address: only the ray backend")],
 )
 def test_bad_backend_flags(tmp_path, capsys, flags, fragment):
-    line = _run_bad(capsys, ["scenario", "run", _write(tmp_path), "--out", str(tmp_path / "o"), *flags])
+    line = run_bad_cli(capsys, ["scenario", "run", _write(tmp_path), "--out", str(tmp_path / "o"), *flags])
     assert fragment in line
 
 
 def test_ray_backend_without_ray_says_how_to_install(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail as if it were not installed
-    line = _run_bad(capsys, ["scenario", "run", _write(tmp_path), "--out", str(tmp_path / "o"), "--backend", "ray"])
+    line = run_bad_cli(capsys, ["scenario", "run", _write(tmp_path), "--out", str(tmp_path / "o"), "--backend", "ray"])
     assert "backend ray needs `pip install shiftmix[ray]`" in line
 
 

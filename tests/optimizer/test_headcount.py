@@ -5,7 +5,7 @@ import pytest
 from optimizer import check_plan, plan
 from optimizer.model.constraints import add_fte_contract
 from optimizer.model.inputs import prepare
-from tests.conftest import DETERMINISTIC, make_contract, make_problem
+from tests.conftest import DETERMINISTIC, example_config, make_contract, make_problem
 from tests.optimizer.constraints._instances import built, option
 from tests.optimizer.cpsat_asserts import assert_feasible, assert_infeasible
 
@@ -69,10 +69,8 @@ def test_plan_config_passes_hr_mode_to_the_problem(tmp_path):
     import yaml
 
     from api.cli import main
-    from scenarios.spec import example_config_path
 
-    cfg = yaml.safe_load(example_config_path().read_text())
-    cfg["history"] = str(example_config_path().parent / cfg["history"])
+    cfg = example_config()
     cfg["days"] = 2
     cfg["headcount"] = "optimise"
     cfg["forecast"]["model"] = "seasonal_naive"

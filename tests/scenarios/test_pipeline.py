@@ -9,13 +9,12 @@ import pytest
 import yaml
 
 from api.cli import main
-from scenarios.spec import example_config_path
+from tests.conftest import example_config
 
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
-    cfg = yaml.safe_load(example_config_path().read_text())
-    cfg["history"] = str(example_config_path().parent / cfg["history"])
+    cfg = example_config()
     cfg["days"] = 2
     cfg["forecast"]["model"] = "seasonal_naive"
     cfg["staff"] = [
