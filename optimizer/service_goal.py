@@ -38,11 +38,15 @@ class ServiceGoal:
         Units to answer over the horizon: ceil(service_level x total volume x ANSWERED_SCALE).
     penalty_per_unit_cents : int
         Penalty per unit below the goal [cents].
+    shrinkage : float
+        Share of scheduled people off the phones: ``effective_agents(s, shrinkage)`` maps the curve's index
+        to agents, in which the curve is concave above the load (see :func:`staffing_curves`).
     """
 
     curve: np.ndarray
     goal: int
     penalty_per_unit_cents: int
+    shrinkage: float
 
     def answered(self, scheduled: np.ndarray) -> int:
         """Return the units answered at the given head counts per interval."""
@@ -90,4 +94,4 @@ def service_goal(
     units = np.floor(curve * ANSWERED_SCALE + 1e-9).astype(np.int64)
     goal = math.ceil(target.service_level * float(demand["volume"].sum()) * ANSWERED_SCALE - 1e-9)
     penalty = max(1, round(MISSED_CONTACT_FACTOR * shortfall_penalty_cents / ANSWERED_SCALE))
-    return ServiceGoal(curve=units, goal=goal, penalty_per_unit_cents=penalty)
+    return ServiceGoal(curve=units, goal=goal, penalty_per_unit_cents=penalty, shrinkage=target.shrinkage)
