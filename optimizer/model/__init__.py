@@ -16,14 +16,15 @@ from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
 from optimizer.model.explain import explain_infeasible
 from optimizer.model.extract import assemble_plan, fte_shifts, gig_shifts
+from optimizer.model.horizon import HorizonStart, horizon_start, staffed
 from optimizer.model.inputs import ModelInput, prepare
 from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, solve
 
 CREW_SHARE = 0.6
 """Share of the time limit the crew model may use; assignment and completion get the rest."""
 
-WARM_SHARE = 0.2
-"""Share of the time limit a horizon-goal solve spends on its per-interval warm start."""
+HORIZON_START_SHARE = 0.6
+"""Share of the crew model's time a horizon-goal solve spends on its priced start (``horizon.py``)."""
 
 COMPLETION_RESERVE_S = 1.0
 """Time kept back from the assignment for the completion solve [s]."""
@@ -61,33 +62,22 @@ def inputs_digest(problem: PlanningProblem, params: SolveParams) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[int]:
-    """Return the people on the floor per interval in a solution (FTEs not on break plus effective gigs)."""
-    v = built.vars
-    return [int(outcome.solver.value(v.fte_on_floor(t) + v.gig_effective(t))) for t in range(intervals)]
+def _start_horizon_goal(
+    inp: ModelInput, built: BuiltModel, params: SolveParams, budget_s: float, stop_event: threading.Event | None
+) -> HorizonStart | None:
+    """Hint a horizon-goal model with a priced start and return the start (None without a horizon goal)."""
+    if inp.service is None:
+        return None
+    start = horizon_start(inp, params, budget_s=budget_s, stop_event=stop_event)
+    start.hint(built, inp)
+    return start
 
 
-def _warm_start_from_interval_target(
-    problem: PlanningProblem,
-    params: SolveParams,
-    crews_input: ModelInput,
-    built: BuiltModel,
-    stop_event: threading.Event | None,
-) -> None:
-    """Hint a horizon-goal crew model with the plan that meets the level in every interval.
-
-    That plan is feasible for the horizon goal (it meets the level everywhere, so over the horizon too), and
-    CP-SAT finds none as good on its own: measured on the bundled week at 15 minutes, its first solution came
-    after 14 s at 35x the cost.
-    """
-    target = problem.service_target.model_copy(update={"scope": "interval"})
-    per_interval = prepare(problem.model_copy(update={"service_target": target}), params, aggregate=True)
-    source = build_model(per_interval)
-    limit = max(0.1, WARM_SHARE * params.time_limit_s)
-    outcome = solve(source, params.model_copy(update={"time_limit_s": limit}), stop_event=stop_event)
-    if outcome.has_solution:
-        add_hint_from(built, source, outcome)
-        hint_service_goal(built.cp_model, crews_input, _staffed(source, outcome, per_interval.intervals))
+def _tighter(bound: int | None, start: HorizonStart | None) -> int | None:
+    """Return the higher of a model's bound and its horizon start's (both bound the same optimum)."""
+    if start is None or start.bound_cents is None or bound is None:
+        return bound
+    return max(bound, start.bound_cents)
 
 
 def _solve_model(
@@ -108,16 +98,21 @@ def _solve_model(
     if not use_crews:
         inp = prepare(problem, params) if any(c.size > 1 for c in crews.crews) else crews
         built = build_model(inp)
-        outcome = solve(built, params, on_progress=on_progress, stop_event=stop_event)
-        return inp, built, outcome, outcome.best_bound_cents
+        start = _start_horizon_goal(inp, built, params, HORIZON_START_SHARE * params.time_limit_s, stop_event)
+        rest = max(0.1, params.time_limit_s - (time.monotonic() - started))
+        outcome = solve(
+            built, params.model_copy(update={"time_limit_s": rest}), on_progress=on_progress, stop_event=stop_event
+        )
+        return inp, built, outcome, _tighter(outcome.best_bound_cents, start)
     crew_built = build_model(crews)
-    if crews.service is not None:
-        _warm_start_from_interval_target(problem, params, crews, crew_built, stop_event)
+    crew_limit = max(0.1, CREW_SHARE * params.time_limit_s - (time.monotonic() - started))
+    start = _start_horizon_goal(crews, crew_built, params, HORIZON_START_SHARE * crew_limit, stop_event)
     crew_limit = max(0.1, CREW_SHARE * params.time_limit_s - (time.monotonic() - started))
     crew_params = params.model_copy(update={"time_limit_s": crew_limit})
     crew_outcome = solve(crew_built, crew_params, on_progress=on_progress, stop_event=stop_event)
     if not crew_outcome.has_solution:
         return crews, crew_built, crew_outcome, None
+    crew_bound = _tighter(crew_outcome.best_bound_cents, start)
     assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - COMPLETION_RESERVE_S)
     inp = personal_input(crews, assignment)
     built = build_model(inp)
@@ -125,10 +120,10 @@ def _solve_model(
     # a horizon-goal completion was measured 17% dearer than the crew plan it completes.
     add_hint_from(built, crew_built, crew_outcome)
     if crews.service is not None:
-        hint_service_goal(built.cp_model, inp, _staffed(crew_built, crew_outcome, crews.intervals))
+        hint_service_goal(built.cp_model, inp, staffed(crew_built, crew_outcome, crews.intervals))
     rest = max(1.0, deadline - time.monotonic())
     outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
-    return inp, built, outcome, crew_outcome.best_bound_cents
+    return inp, built, outcome, crew_bound
 
 
 def plan(

@@ -2,6 +2,9 @@
 
 It differs from the CP-SAT model on purpose: breaks are per-person binaries (not per-shift-type counts),
 rest is pairwise, gig coverage is written per interval from scratch, and there is no symmetry breaking.
+A horizon goal picks one head count per interval from the staffing curve itself (in people scheduled, no
+agent ratio, no concave piece, no floor rule): it counts the true curve at every head count, where the CP-SAT
+model counts nothing below an interval's floor and may count a unit of rounding less above it.
 """
 
 from __future__ import annotations
@@ -72,12 +75,12 @@ def highs_optimal_cost(inp: ModelInput, rest_min: int) -> float:
         if gig.max_per_day is not None:
             for gs in per_day.values():
                 h.addConstr(sum(gs) <= gig.max_per_day)
+    goal = inp.service
+    answered = []
     for t in range(T):
         need = int(inp.required[t])
-        if need == 0:
+        if need == 0 and (goal is None or goal.curve[t][-1] == 0):
             continue
-        short = h.addIntegral(lb=0, ub=need)
-        cost.append(inp.shortfall_penalty_cents * short)
         staffed = sum(on_floor[t]) if on_floor[t] else 0
         if gig is not None and gig_cover[t]:
             if gig.fill_permille < FILL_RATE_SCALE:
@@ -86,7 +89,20 @@ def highs_optimal_cost(inp: ModelInput, rest_min: int) -> float:
                 staffed = staffed + eff
             else:
                 staffed = staffed + sum(gig_cover[t])
-        h.addConstr(staffed + short >= need)
+        if need > 0:
+            short = h.addIntegral(lb=0, ub=need)
+            cost.append(inp.shortfall_penalty_cents * short)
+            h.addConstr(staffed + short >= need)
+        if goal is not None and goal.curve[t][-1] > 0:
+            # One head count s per interval, at most the people there; it answers the curve at s.
+            picks = [h.addBinary() for _ in goal.curve[t]]
+            h.addConstr(sum(picks) == 1)
+            h.addConstr(sum(s * y for s, y in enumerate(picks)) - staffed <= 0)
+            answered.extend(int(goal.curve[t][s]) * y for s, y in enumerate(picks))
+    if goal is not None:
+        missed = h.addVariable(lb=0)
+        h.addConstr(sum(answered) + missed >= goal.goal)
+        cost.append(goal.penalty_per_unit_cents * missed)
     h.minimize(sum(cost))
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, h.getModelStatus()
     return h.getInfo().objective_function_value
