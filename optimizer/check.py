@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
+from optimizer.domain import MINUTES_PER_WEEK, Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
 from optimizer.model.inputs import demand_frame, shortfall_penalty_cents
 from optimizer.service_goal import interval_requirement, service_goal
 from optimizer.staffing import human_demand
@@ -82,6 +82,65 @@ def _check_fte_shift(s: PlannedShift, c: Contract, zone: ZoneInfo, interval_min:
     return out
 
 
+def _outside_availability(worker: Worker, s: PlannedShift, zone: ZoneInfo) -> bool:
+    """Return whether a shift leaves the worker's weekly availability windows (local wall clock)."""
+    windows = worker.available_minutes()
+    if windows is None:
+        return False
+    lo, hi = _local(s.start, zone), _local(s.end, zone)
+    at = lo.weekday() * 24 * 60 + lo.hour * 60 + lo.minute
+    end = at + (hi.weekday() * 24 * 60 + hi.hour * 60 + hi.minute - at) % MINUTES_PER_WEEK
+    while at < end:
+        inside = [
+            closes + k
+            for opens, closes in windows
+            for k in (-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK)
+            if opens + k <= at < closes + k
+        ]
+        if not inside:
+            return True
+        at = max(inside)
+    return False
+
+
+def _weekends_worked(
+    shifts: list[PlannedShift], problem: PlanningProblem, zone: ZoneInfo
+) -> list[tuple[dt.date, bool]]:
+    """Return each weekend of the horizon (its Saturday) and whether a shift overlaps it."""
+    dates = [problem.start_date + dt.timedelta(days=d) for d in range(problem.days)]
+    saturdays = sorted({d - dt.timedelta(days=d.weekday() - 5) for d in dates if d.weekday() >= 5})
+    out = []
+    for saturday in saturdays:
+        lo = dt.datetime.combine(saturday, dt.time(), zone)
+        hi = dt.datetime.combine(saturday + dt.timedelta(days=2), dt.time(), zone)
+        out.append((saturday, any(s.start < hi and lo < s.end for s in shifts)))
+    return out
+
+
+def _check_weekends(
+    worker: Worker, c: Contract, shifts: list[PlannedShift], problem: PlanningProblem, zone: ZoneInfo
+) -> list[Violation]:
+    rule = c.weekends_off
+    if rule is None:
+        return []
+    weekends = _weekends_worked(shifts, problem, zone)
+    span = min(rule.per_weeks, len(weekends))
+    need = rule.required_off(span)
+    out = []
+    for first in range(len(weekends) - span + 1):
+        window = weekends[first : first + span]
+        off = sum(1 for _, worked in window if not worked)
+        if off < need:
+            out.append(
+                Violation(
+                    "weekends_off",
+                    f"{worker.worker_id} weekends from {window[0][0].isoformat()}",
+                    f"{off} of {span} weekends off, the contract needs {need}",
+                )
+            )
+    return out
+
+
 def _check_worker(
     worker: Worker, c: Contract, shifts: list[PlannedShift], problem: PlanningProblem, zone: ZoneInfo
 ) -> list[Violation]:
@@ -89,6 +148,10 @@ def _check_worker(
     shifts = sorted(shifts, key=lambda s: s.start)
     for s in shifts:
         out.extend(_check_fte_shift(s, c, zone, problem.interval_min))
+        if _outside_availability(worker, s, zone):
+            windows = ", ".join(w.label() for w in worker.availability)
+            where = f"{worker.worker_id} {s.start.isoformat()}"
+            out.append(Violation("availability", where, f"outside the worker's availability ({windows})"))
         out.extend(
             Violation("time_off", f"{worker.worker_id} {s.start.isoformat()}", "overlaps time off")
             for off in worker.time_off
@@ -101,6 +164,7 @@ def _check_worker(
         rest = _minutes(a.end, b.start)
         if rest < c.min_rest_min:
             out.append(Violation("rest", f"{worker.worker_id} {b.start.isoformat()}", f"only {rest:g} min rest"))
+    out.extend(_check_weekends(worker, c, shifts, problem, zone))
     worked = sorted(set(days))
     run = 1
     for prev, cur in zip(worked, worked[1:], strict=False):

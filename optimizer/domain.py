@@ -43,6 +43,14 @@ def _minutes_of(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekday names in ``datetime.date.weekday()`` order."""
+
+MINUTES_PER_WEEK = 7 * 24 * 60
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
 class ServiceTarget(_Domain):
     """Wait-time target and the staffing assumptions that turn it into agents."""
 
@@ -124,6 +132,29 @@ class BreakRule(_Domain):
     paid: bool = Field(False, description="Whether break time is paid.")
 
 
+class WeekendsOff(_Domain):
+    """At least ``min_off`` of every ``per_weeks`` consecutive weekends free of work.
+
+    A weekend is off when no shift overlaps local Saturday 00:00 to Monday 00:00 (a Friday night shift into
+    Saturday works it). Weekends before and after the horizon count as off, so on a horizon with fewer than
+    ``per_weeks`` weekends only ``min_off - (per_weeks - weekends in the horizon)`` of them must be off.
+    """
+
+    min_off: int = Field(1, ge=1, le=8, description="Least weekends off in every window of `per_weeks`.")
+    per_weeks: int = Field(2, ge=1, le=8, description="Length of the window, in consecutive weekends.")
+
+    @model_validator(mode="after")
+    def _fits(self) -> Self:
+        if self.min_off > self.per_weeks:
+            msg = f"min_off {self.min_off} cannot exceed per_weeks {self.per_weeks}"
+            raise ValueError(msg)
+        return self
+
+    def required_off(self, weekends: int) -> int:
+        """Return the weekends that must be off among ``weekends`` consecutive ones inside the horizon."""
+        return max(0, self.min_off - max(0, self.per_weeks - weekends))
+
+
 class Contract(_Domain):
     """An FTE contract: hours, days, shift shapes, start window and pay."""
 
@@ -156,6 +187,9 @@ class Contract(_Domain):
         description="Least rest between the end of a shift and the next start [min].",
     )
     max_consecutive_days: int = Field(MAX_CONSECUTIVE_DAYS, ge=1, le=14, description="Most working days in a row.")
+    weekends_off: WeekendsOff | None = Field(
+        None, description="Weekends that must stay free of work, e.g. 1 in every 2; null for no rule."
+    )
 
     @field_validator("name")
     @classmethod
@@ -265,12 +299,58 @@ class TimeOff(_Domain):
         return self
 
 
+class Availability(_Domain):
+    """A weekly window in which a worker can work: every ``day`` from ``start_time`` to ``end_time`` (local)."""
+
+    day: Weekday = Field(description="Weekday the window starts on: mon, tue, wed, thu, fri, sat or sun.")
+    start_time: dt.time = Field(description="Local time the window opens, e.g. 08:00.")
+    end_time: dt.time = Field(
+        description="Local time the window closes; at or before `start_time` it closes the next day (00:00: midnight)."
+    )
+
+    @model_validator(mode="after")
+    def _local_times(self) -> Self:
+        for name in ("start_time", "end_time"):
+            if getattr(self, name).tzinfo is not None:
+                msg = f"{name} must be a local time of day without a UTC offset, e.g. 08:00"
+                raise ValueError(msg)
+        return self
+
+    def minutes_of_week(self) -> tuple[int, int]:
+        """Return the window as ``[open, close)`` minutes after Monday 00:00; close may pass the week's end."""
+        opens = WEEKDAYS.index(self.day) * 24 * 60 + _minutes_of(self.start_time)
+        length = (_minutes_of(self.end_time) - _minutes_of(self.start_time)) % (24 * 60) or 24 * 60
+        return opens, opens + length
+
+    def label(self) -> str:
+        """Return the window as written, e.g. ``mon 08:00-16:00``."""
+        return f"{self.day} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+def check_disjoint(windows: tuple[Availability, ...]) -> None:
+    """Raise ValueError naming the first two availability windows that overlap (the week wraps around)."""
+    for i, a in enumerate(windows):
+        a0, a1 = a.minutes_of_week()
+        for b in windows[i + 1 :]:
+            b0, b1 = b.minutes_of_week()
+            if any(b0 + k < a1 and a0 < b1 + k for k in (-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK)):
+                msg = f"availability windows overlap ({a.label()} and {b.label()})"
+                raise ValueError(msg)
+
+
 class Worker(_Domain):
     """One permanent employee (FTE); ``worker_id`` may be a pseudonym."""
 
     worker_id: str = Field(description="Stable, possibly pseudonymous identifier.")
     contract: str = Field(description="Name of the worker's contract in `workforce.contracts`.")
     time_off: tuple[TimeOff, ...] = Field((), description="Periods the worker is unavailable.")
+    availability: tuple[Availability, ...] = Field(
+        (),
+        description=(
+            "Weekly windows in which the worker can work (local time); every shift lies inside them. "
+            "Empty: whenever the contract allows. Windows must not overlap."
+        ),
+    )
 
     @field_validator("worker_id")
     @classmethod
@@ -290,6 +370,15 @@ class Worker(_Domain):
                 )
                 raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _availability_disjoint(self) -> Self:
+        check_disjoint(self.availability)
+        return self
+
+    def available_minutes(self) -> list[tuple[int, int]] | None:
+        """Return the availability windows as minutes of the week, or None when the worker is always available."""
+        return [w.minutes_of_week() for w in self.availability] or None
 
 
 class GigPool(_Domain):

@@ -22,9 +22,20 @@ from ortools.sat.python import cp_model
 
 from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
 from optimizer.errors import InputError
+from optimizer.grid import Grid
 from optimizer.kpis import scheduled_agents
 from optimizer.model.build import BuiltModel
-from optimizer.model.inputs import FILL_RATE_SCALE, Crew, ModelInput, RestLimit, ShiftOption, ShiftType, prepare
+from optimizer.model.inputs import (
+    FILL_RATE_SCALE,
+    Crew,
+    ModelInput,
+    RestLimit,
+    ShiftOption,
+    ShiftType,
+    availability_counts,
+    prepare,
+    within_availability,
+)
 from optimizer.model.objective import ObjectiveTerms
 from optimizer.model.variables import ShiftVars
 from optimizer.replan_domain import ReplanOptions
@@ -124,18 +135,25 @@ class _Room:
     """Longest extension [intervals]."""
     useful: np.ndarray
     """Per interval: whether one more agent there can lower the shortfall."""
+    grid: Grid
+
+
+def _weekend_days(grid: Grid, lo: int, hi: int) -> set[dt.date]:
+    """Return the local Saturdays and Sundays that intervals ``[lo, hi)`` touch."""
+    return {grid.dates[int(grid.day_of[t])] for t in range(lo, hi) if grid.dates[int(grid.day_of[t])].weekday() >= 5}
 
 
 def _extension_variants(
     shift: int, start: int, end: int, has_break: bool, contract: Contract, worker: Worker, room: _Room
 ) -> list[Variant]:
-    """Return the extensions of one shift that keep the break rule, the time off and the lead time.
+    """Return the extensions of one shift that keep the break rule, time off, availability and the lead time.
 
     An extension whose outermost added interval is not ``useful`` is dominated by a shorter one (or by none):
     it costs more and covers nothing more that is needed, so it is left out.
     """
     rule = contract.break_rule
     size = len(room.grid_ns)
+    available = availability_counts(worker)
     out = []
     for k in range(1, room.max_ext + 1):
         for before, after in ((k, 0), (0, k)):
@@ -150,6 +168,12 @@ def _extension_variants(
             hi_ns = int(room.grid_ns[hi]) if hi < size else int(room.grid_ns[-1]) + room.step_ns
             if any(_ns(off.start) < hi_ns and lo_ns < _ns(off.end) for off in worker.time_off):
                 continue
+            if not within_availability(room.grid, available, start - before, end + after):
+                continue
+            if contract.weekends_off is not None and _weekend_days(room.grid, lo, hi) - _weekend_days(
+                room.grid, start, end
+            ):
+                continue  # it would work a weekend the shift leaves off (rule kept without re-counting)
             out.append(Variant(shift, before, after))
     return out
 
@@ -261,6 +285,7 @@ def replan_input(
         first_new=first_new,
         max_ext=options.max_extension_min // problem.interval_min if options.allow_extensions else 0,
         useful=_short_of(problem, base, published.shifts, every=options.allow_voluntary_time_off),
+        grid=grid,
     )
     crews: list[Crew] = []
     variants: list[tuple[Variant, ...]] = []

@@ -19,12 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optimizer.domain import (
     Automation,
+    Availability,
     Contract,
     GigPool,
     ServiceTarget,
     SolveParams,
     Worker,
     Workforce,
+    check_disjoint,
 )
 from optimizer.errors import InputError
 
@@ -44,6 +46,14 @@ class StaffGroup(_Spec):
     id_prefix: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,40}$", description="Prefix of generated ids."
     )
+    availability: tuple[Availability, ...] = Field(
+        (), description="Weekly windows the whole group can work in (local time); empty: whenever the contract allows."
+    )
+
+    @model_validator(mode="after")
+    def _availability_disjoint(self) -> Self:
+        check_disjoint(self.availability)
+        return self
 
 
 class ForecastSettings(_Spec):
@@ -102,7 +112,7 @@ class PlanConfig(_Spec):
         for g in self.staff:
             width = max(3, len(str(g.count)))
             workers.extend(
-                Worker(worker_id=f"{g.id_prefix}-{n:0{width}d}", contract=g.contract)
+                Worker(worker_id=f"{g.id_prefix}-{n:0{width}d}", contract=g.contract, availability=g.availability)
                 for n in range(1, g.count + 1)
             )
         return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)

@@ -99,7 +99,8 @@ def _solve_model(
         inp = prepare(problem, params) if any(c.size > 1 for c in crews.crews) else crews
         built = build_model(inp)
         start = _start_horizon_goal(inp, built, params, HORIZON_START_SHARE * params.time_limit_s, stop_event)
-        rest = max(0.1, params.time_limit_s - (time.monotonic() - started))
+        # Without a start the solve has the whole limit, as before; after one it has what the start left.
+        rest = params.time_limit_s if start is None else max(0.1, params.time_limit_s - (time.monotonic() - started))
         outcome = solve(
             built, params.model_copy(update={"time_limit_s": rest}), on_progress=on_progress, stop_event=stop_event
         )

@@ -81,7 +81,7 @@ def _split_counts(
 
 
 def _restricted(crew: Crew, used: list[int]) -> Crew:
-    """Return the crew with only the options ``used`` (indices into its options), rest cuts renumbered."""
+    """Return the crew with only the options ``used`` (indices into its options), rest cuts and weekends renumbered."""
     if len(used) == len(crew.options):
         return crew
     index = {k: j for j, k in enumerate(used)}
@@ -91,7 +91,13 @@ def _restricted(crew: Crew, used: list[int]) -> Crew:
         early = tuple(index[k] for k in cut.starting_early if k in index)
         if late and early:
             cuts.append(dataclasses.replace(cut, ending_late=late, starting_early=early))
-    return dataclasses.replace(crew, options=tuple(crew.options[k] for k in used), rest_limits=tuple(cuts))
+    weekends = tuple(
+        tuple(kept for group in by_day if (kept := tuple(index[k] for k in group if k in index)))
+        for by_day in crew.weekends
+    )
+    return dataclasses.replace(
+        crew, options=tuple(crew.options[k] for k in used), rest_limits=tuple(cuts), weekends=weekends
+    )
 
 
 def _split_used(
@@ -205,6 +211,8 @@ def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
                     # where it could not place all of a crew's shifts, and must not make the plan infeasible
                     rest_limits=(),
                     weeks=(),
+                    weekends=(),
+                    weekend_limits=(),
                     symmetry_class=-1 - len(crews),
                 )
             )

@@ -1,9 +1,9 @@
 """Explain an infeasible model in the user's terms: which worker, which rule, which week.
 
 Coverage is soft, so the model is infeasible only when some worker's own rules cannot all hold on the
-horizon: a weekly minimum that the start window, shift lengths, rest, consecutive-day cap and absences
-leave no room for. Each symmetry class is tried alone (one worker, its own rules only), then with one
-rule group or one week's minimum relaxed, to name what conflicts.
+horizon: a weekly minimum that the start window, shift lengths, availability, rest, consecutive-day cap,
+weekends off and absences leave no room for. Each symmetry class is tried alone (one worker, its own rules
+only), then with one rule group or one week's minimum relaxed, to name what conflicts.
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ def _without_minimum(week: WeekLimit) -> WeekLimit:
 def _describe(problem: PlanningProblem, inp: ModelInput, crew: Crew) -> str:
     person = dataclasses.replace(crew, crew_id=crew.worker_ids[0], worker_ids=crew.worker_ids[:1], optional=False)
     contract = problem.workforce.contracts[crew.contract]
-    rules = "shift lengths and start window"
+    worker = next(w for w in problem.workforce.workers if w.worker_id == person.worker_ids[0])
+    rules = "shift lengths and start window" + (", availability" if worker.availability else "")
     if not _feasible(inp, person, (add_fte_contract,)):
         reason = f"the {rules} (and absences) leave too few shifts"
     else:
-        rules += ", rest and consecutive-day rules"
+        rules += ", rest and consecutive-day rules" + (", weekends off" if contract.weekends_off else "")
         reason = f"the {rules} (and absences) cannot all hold"
     weeks = [
         wk

@@ -7,13 +7,14 @@ the gig start grid and caps, and the required agents per interval from the staff
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from optimizer.domain import Contract, GigPool, PlanningProblem, SolveParams, Worker
+from optimizer.domain import MINUTES_PER_WEEK, Contract, GigPool, PlanningProblem, SolveParams, Worker
 from optimizer.errors import InputError, Issue
 from optimizer.grid import Grid, align_demand, build_grid
 from optimizer.service_goal import ServiceGoal, interval_requirement, service_goal
@@ -89,6 +90,15 @@ class RestLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class WeekendLimit:
+    """At most ``max_worked`` of the weekends ``first..last`` (indices into ``Crew.weekends``) may be worked."""
+
+    first: int
+    last: int
+    max_worked: int
+
+
+@dataclass(frozen=True, slots=True)
 class Crew:
     """Workers with the same contract and the same absences, modelled together by counts.
 
@@ -104,6 +114,9 @@ class Crew:
     weeks: tuple[WeekLimit, ...]
     max_consecutive_days: int
     symmetry_class: int
+    weekends: tuple[tuple[tuple[int, ...], ...], ...] = ()
+    """Per weekend of the horizon, the options that work it, grouped by local start day (one shift a day)."""
+    weekend_limits: tuple[WeekendLimit, ...] = ()
     optional: bool = False
     """HR mode: how many of the crew are employed is a decision (``employed[c]``), not the crew size."""
     fixed_cost_cents: int = 0
@@ -188,12 +201,40 @@ def _blocked(grid: Grid, worker: Worker) -> np.ndarray:
     return blocked
 
 
+def availability_counts(worker: Worker) -> np.ndarray | None:
+    """Return cumulative available minutes over two weeks from Monday 00:00, or None when always available."""
+    windows = worker.available_minutes()
+    if windows is None:
+        return None
+    week = np.zeros(MINUTES_PER_WEEK, dtype=np.int64)
+    for opens, closes in windows:
+        week[np.arange(opens, closes) % MINUTES_PER_WEEK] = 1
+    return np.concatenate(([0], np.cumsum(np.concatenate((week, week)))))
+
+
+def within_availability(grid: Grid, counts: np.ndarray | None, start: int, end: int) -> bool:
+    """Return whether intervals ``[start, end)`` lie inside the availability windows (local wall clock)."""
+    if counts is None:
+        return True
+    lo, hi = grid.timestamp(start), grid.timestamp(end)
+    opens = lo.weekday() * 24 * 60 + lo.hour * 60 + lo.minute
+    length = (hi.weekday() * 24 * 60 + hi.hour * 60 + hi.minute - opens) % MINUTES_PER_WEEK
+    return bool(counts[opens + length] - counts[opens] == length)
+
+
 def _worker_options(
     grid: Grid, contract: Contract, worker: Worker, types: dict[ShiftType, int]
-) -> tuple[ShiftOption, ...]:
+) -> tuple[tuple[ShiftOption, ...], frozenset[int]]:
+    """Return the worker's candidate shifts and the days on which time off leaves a shift possible.
+
+    Availability windows remove candidates but not days: the contract's weekly minimum holds in full for
+    a standing availability pattern and is prorated for time off only.
+    """
     blocked = np.cumsum(_blocked(grid, worker))
+    available = availability_counts(worker)
     rule = contract.break_rule
     options: list[ShiftOption] = []
+    workable: set[int] = set()
     for day in range(grid.days):
         for clock in range(contract.earliest_start_min, contract.latest_start_min + 1, grid.interval_min):
             start = grid.index_at(day, clock)
@@ -206,6 +247,9 @@ def _worker_options(
                     continue
                 if blocked[end - 1] - (blocked[start - 1] if start else 0):
                     continue
+                workable.add(day)
+                if not within_availability(grid, available, start, end):
+                    continue
                 break_len, break_starts = 0, ()
                 if rule is not None and length_min >= rule.applies_from_shift_min:
                     break_len = grid.intervals_for(rule.length_min)
@@ -215,11 +259,40 @@ def _worker_options(
                 shift_type = _shift_type_index(types, ShiftType(start, length, break_len, break_starts))
                 paid = contract.paid_minutes(length_min)
                 options.append(
-                    ShiftOption(
-                        day, shift_type, start, end, paid, _cost_cents(paid, contract.cost_per_hour_cents)
-                    )
+                    ShiftOption(day, shift_type, start, end, paid, _cost_cents(paid, contract.cost_per_hour_cents))
                 )
-    return tuple(options)
+    return tuple(options), frozenset(workable)
+
+
+def _weekends(
+    grid: Grid, contract: Contract, options: tuple[ShiftOption, ...]
+) -> tuple[tuple[tuple[tuple[int, ...], ...], ...], tuple[WeekendLimit, ...]]:
+    """Return the options working each weekend of the horizon (by start day) and the contract's weekend limits.
+
+    A weekend is local Saturday 00:00 to Monday 00:00; a weekend of which the horizon holds any day counts.
+    """
+    rule = contract.weekends_off
+    if rule is None:
+        return (), ()
+    saturdays = sorted({d - dt.timedelta(days=d.weekday() - 5) for d in grid.dates if d.weekday() >= 5})
+    weekends = []
+    for saturday in saturdays:
+        days = [i for i, d in enumerate(grid.dates) if 0 <= (d - saturday).days <= 1]
+        lo = int(grid.day_first[days[0]])
+        hi = int(grid.day_first[days[-1] + 1])
+        working = [k for k, o in enumerate(options) if o.start < hi and lo < o.end]
+        by_day = {}
+        for k in working:
+            by_day.setdefault(options[k].day, []).append(k)
+        weekends.append(tuple(tuple(ks) for _, ks in sorted(by_day.items())))
+    count = len(weekends)
+    span = min(rule.per_weeks, count)
+    limits = [
+        WeekendLimit(first, first + span - 1, span - rule.required_off(span))
+        for first in range(count - span + 1)
+        if rule.required_off(span) > 0
+    ]
+    return tuple(weekends), tuple(limits)
 
 
 def _rest_limits(options: tuple[ShiftOption, ...], rest: int) -> tuple[RestLimit, ...]:
@@ -263,14 +336,13 @@ def _undominated(limits: list[RestLimit]) -> list[RestLimit]:
     return keep
 
 
-def _week_limits(grid: Grid, contract: Contract, options: tuple[ShiftOption, ...]) -> tuple[WeekLimit, ...]:
+def _week_limits(grid: Grid, contract: Contract, workable: frozenset[int]) -> tuple[WeekLimit, ...]:
     """Cut the horizon into 7-day weeks from its first day and apply the contract to each.
 
     The maxima hold as they are (a partial week at the end of the horizon may still be worked up to the
     contract's weekly maximum, since the plan cannot see the rest of that week); the minima are prorated by
     the share of the 7 days on which the worker can work (absences and a partial week lower them).
     """
-    workable = {o.day for o in options}
     paid = [contract.paid_minutes(m) for m in contract.shift_lengths_min]
     limits = []
     for week, first in enumerate(range(0, grid.days, 7)):
@@ -346,21 +418,21 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     types: dict[ShiftType, int] = {}
     contracts = problem.workforce.contracts
     contract_index = {c.name: i for i, c in enumerate(contracts)}
-    groups: dict[tuple[str, tuple[object, ...]], list[int]] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
     for i, w in enumerate(problem.workforce.workers):
-        key = (w.contract, tuple((o.start, o.end) for o in w.time_off))
+        key = (w.contract, tuple((o.start, o.end) for o in w.time_off), w.availability)
         groups.setdefault(key, []).append(i)
     crews = []
     issues = []
     for symmetry_class, members in enumerate(groups.values()):
         first = problem.workforce.workers[members[0]]
         contract = contracts[contract_index[first.contract]]
-        options = _worker_options(grid, contract, first, types)
-        weeks = _week_limits(grid, contract, options)
+        options, workable = _worker_options(grid, contract, first, types)
+        weeks = _week_limits(grid, contract, workable)
+        weekends, weekend_limits = _weekends(grid, contract, options)
         if not options and any(wk.min_paid_min > 0 for wk in weeks):
             issues.extend(
-                Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon")
-                for i in members
+                Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon") for i in members
             )
             continue
         rest = _rest_limits(options, math.ceil(contract.min_rest_min / grid.interval_min))
@@ -376,6 +448,8 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
                 weeks=weeks,
                 max_consecutive_days=contract.max_consecutive_days,
                 symmetry_class=symmetry_class,
+                weekends=weekends,
+                weekend_limits=weekend_limits,
                 optional=problem.headcount == "optimise",
                 fixed_cost_cents=contract.fixed_cost_cents(problem.days),
             )

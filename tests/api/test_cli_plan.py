@@ -48,6 +48,22 @@ def test_unknown_contract_in_staff(tmp_path, capsys):
     assert "staff[0].contract 'ft99' is not one of the contracts" in line
 
 
+def test_overlapping_availability_names_the_group_and_both_windows(tmp_path, capsys):
+    windows = [
+        {"day": "sat", "start_time": "08:00", "end_time": "14:00"},
+        {"day": "sat", "start_time": "12:00", "end_time": "20:00"},
+    ]
+    path = _config(tmp_path, lambda c: c["staff"][2].update(availability=windows))
+    line = run_bad_cli(capsys, ["plan", "--config", path, "--out", str(tmp_path / "o")])
+    assert "staff[2]: availability windows overlap (sat 08:00-14:00 and sat 12:00-20:00)" in line
+
+
+def test_weekend_rule_asking_too_much_names_the_contract(tmp_path, capsys):
+    path = _config(tmp_path, lambda c: c["contracts"][0].update(weekends_off={"min_off": 3, "per_weeks": 2}))
+    line = run_bad_cli(capsys, ["plan", "--config", path, "--out", str(tmp_path / "o")])
+    assert "contracts[0].weekends_off: min_off 3 cannot exceed per_weeks 2" in line
+
+
 def test_not_yaml(tmp_path, capsys):
     path = tmp_path / "broken.yaml"
     path.write_text("contracts: [\n  - name: x\n bad indent")

@@ -58,6 +58,13 @@ def _bad_param(body: dict[str, Any]) -> None:
     body["params"]["time_limit_s"] = 0
 
 
+def _overlapping_availability(body: dict[str, Any]) -> None:
+    body["problem"]["workforce"]["workers"][0]["availability"] = [
+        {"day": "mon", "start_time": "08:00", "end_time": "16:00"},
+        {"day": "mon", "start_time": "15:00", "end_time": "18:00"},
+    ]
+
+
 @pytest.mark.parametrize(
     ("mutate", "field", "says"),
     [
@@ -67,6 +74,7 @@ def _bad_param(body: dict[str, Any]) -> None:
         (_missing_demand_row, "problem.demand", "has 23 rows but the horizon has 24 intervals"),
         (_negative_volume, "problem.demand[3].volume", "greater than or equal to 0"),
         (_bad_param, "params.time_limit_s", "greater than 0"),
+        (_overlapping_availability, "problem.workforce.workers[0]", "availability windows overlap (mon 08:00-16:00"),
     ],
     ids=[
         "negative-cost",
@@ -75,6 +83,7 @@ def _bad_param(body: dict[str, Any]) -> None:
         "demand-row-count",
         "negative-volume",
         "bad-param",
+        "overlapping-availability",
     ],
 )
 @pytest.mark.parametrize("validate_only", [False, True], ids=["submit", "validate-only"])

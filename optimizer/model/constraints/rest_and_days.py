@@ -1,16 +1,16 @@
-"""Rest between shifts and a cap on consecutive working days."""
+"""Rest between shifts, a cap on consecutive working days, and weekends off."""
 
 from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from optimizer.model.inputs import ModelInput
+from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.objective import ObjectiveTerms
 from optimizer.model.variables import ShiftVars
 
 
 def add_rest_and_days(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
-    """Shifts leave the minimum rest between them; no worker exceeds the consecutive-day cap.
+    """Shifts keep the rest; no worker exceeds the consecutive-day cap or the weekends its contract leaves.
 
     For each crew c with e_c employed members and each rest cut (``RestLimit``: shifts L on one day ending
     less than the rest before a threshold, shifts E on a later day starting at or before it)::
@@ -18,8 +18,14 @@ def add_rest_and_days(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obj
         sum_{o in L} fte[c, o] + sum_{o in E} fte[c, o] <= e_c
 
     and for each window of ``max_consecutive_days + 1`` days: sum of shifts in the window
-    <= e_c * max_consecutive_days. Both are exact for a crew of one and necessary for larger crews.
-    Names: ``rest[{crew_id},{d1},{d2},{threshold}]``, ``consecutive[{crew_id},{d}]``. Objective: none.
+    <= e_c * max_consecutive_days. Members working weekend w, worked[c, w] in [0, e_c], are at least the
+    shifts on each of its days (one shift a day each), and for each ``WeekendLimit``::
+
+        sum_{w = first..last} worked[c, w] <= e_c * max_worked
+
+    All three are exact for a crew of one and necessary for larger crews.
+    Names: ``rest[{crew_id},{d1},{d2},{threshold}]``, ``consecutive[{crew_id},{d}]``,
+    ``weekend_worked[{crew_id},{w}]``, ``weekends_off[{crew_id},{first}]``. Objective: none.
     """
     for i, c in enumerate(inp.crews):
         xs = v.fte(i)
@@ -33,6 +39,7 @@ def add_rest_and_days(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obj
                 m.add_at_most_one(group).with_name(name)
             else:
                 m.add(cp_model.LinearExpr.sum(group) <= e).with_name(name)
+        _add_weekends_off(m, c, xs, e)
         cap = c.max_consecutive_days
         days = inp.grid.days
         if days <= cap:
@@ -43,3 +50,19 @@ def add_rest_and_days(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obj
                 f"consecutive[{c.crew_id},{d}]"
             )
     return ObjectiveTerms.empty()
+
+
+def _add_weekends_off(m: cp_model.CpModel, c: Crew, xs: list[cp_model.IntVar], e: cp_model.LinearExprT) -> None:
+    if not c.weekend_limits:
+        return
+    worked = []
+    for w, by_day in enumerate(c.weekends):
+        count = m.new_int_var(0, c.size, f"weekend_worked[{c.crew_id},{w}]")
+        for group in by_day:
+            m.add(cp_model.LinearExpr.sum([xs[k] for k in group]) <= count)
+        m.add(count <= e)
+        worked.append(count)
+    for limit in c.weekend_limits:
+        m.add(cp_model.LinearExpr.sum(worked[limit.first : limit.last + 1]) <= limit.max_worked * e).with_name(
+            f"weekends_off[{c.crew_id},{limit.first}]"
+        )
