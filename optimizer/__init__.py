@@ -7,6 +7,7 @@
 from optimizer.check import Violation, check_plan
 from optimizer.domain import (
     Automation,
+    Availability,
     BreakRule,
     Contract,
     DemandInterval,
@@ -16,17 +17,19 @@ from optimizer.domain import (
     ServiceTarget,
     SolveParams,
     TimeOff,
+    WeekendsOff,
     Worker,
     Workforce,
 )
 from optimizer.errors import DataError, InputError, ModelError, ShiftmixError
-from optimizer.export import coverage_frame, schedule_frame
+from optimizer.export import coverage_frame, schedule_frame, unmet_frame
 from optimizer.model import plan
 from optimizer.replan import replan
 from optimizer.replan_domain import ReplanOptions, ReplanResult
 
 __all__ = [
     "Automation",
+    "Availability",
     "BreakRule",
     "Contract",
     "DataError",
@@ -43,6 +46,7 @@ __all__ = [
     "SolveParams",
     "TimeOff",
     "Violation",
+    "WeekendsOff",
     "Worker",
     "Workforce",
     "check_plan",
@@ -50,4 +54,5 @@ __all__ = [
     "plan",
     "replan",
     "schedule_frame",
+    "unmet_frame",
 ]

@@ -1,10 +1,12 @@
-"""Plan → the exchange-format frames of DESIGN.md (schedule CSV and coverage CSV)."""
+"""Plan → the exchange-format frames of DESIGN.md (schedule CSV and coverage CSV) and the unmet-interval list."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
-from optimizer.domain import Plan
+from optimizer.domain import CoverageRow, Plan
 
 SCHEDULE_COLUMNS = (
     "worker_id",
@@ -71,3 +73,43 @@ def coverage_frame(plan: Plan) -> pd.DataFrame:
         ],
         columns=list(COVERAGE_COLUMNS),
     )
+
+
+UNMET_COLUMNS = ("start", "end", "intervals", "most_short", "short_agent_hours", "volume", "service_level")
+
+
+def unmet_frame(plan: Plan) -> pd.DataFrame:
+    """Return one row per run of consecutive understaffed intervals (``scheduled < required``).
+
+    ``start``/``end`` bound the run (half-open, local time), ``most_short`` is its largest shortfall [people],
+    ``short_agent_hours`` its total shortfall [agent-hours], ``volume`` the contacts in it and
+    ``service_level`` their volume-weighted forecast service level at the scheduled head counts.
+    """
+    step = dt.timedelta(minutes=plan.interval_min)
+    rows: list[dict[str, object]] = []
+    run: list[CoverageRow] = []
+
+    def close() -> None:
+        if not run:
+            return
+        volume = sum(r.volume for r in run)
+        rows.append(
+            {
+                "start": run[0].interval_start.isoformat(),
+                "end": (run[-1].interval_start + step).isoformat(),
+                "intervals": len(run),
+                "most_short": max(r.required - r.scheduled for r in run),
+                "short_agent_hours": round(sum(r.required - r.scheduled for r in run) * plan.interval_min / 60, 2),
+                "volume": round(volume, 3),
+                "service_level": round(sum(r.volume * r.service_level for r in run) / volume, 4) if volume else 1.0,
+            }
+        )
+        run.clear()
+
+    for r in plan.coverage:
+        if r.scheduled >= r.required or (run and run[-1].interval_start + step != r.interval_start):
+            close()
+        if r.scheduled < r.required:
+            run.append(r)
+    close()
+    return pd.DataFrame(rows, columns=list(UNMET_COLUMNS))

@@ -20,6 +20,7 @@ from optimizer.check import Violation
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
+from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
 from scenarios.spec import ForecastSettings, PlanConfig
 
@@ -144,13 +145,15 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
 
 
 def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
-    """Write ``schedule.csv``, ``coverage.csv`` and ``plan.json`` (plan, problem and forecast report)."""
+    """Write ``schedule.csv``, ``coverage.csv``, ``unmet.csv`` (runs of understaffed intervals) and ``plan.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     schedule = out_dir / "schedule.csv"
     coverage = out_dir / "coverage.csv"
+    unmet = out_dir / "unmet.csv"
     plan_json = out_dir / "plan.json"
     schedule_frame(run.plan).to_csv(schedule, index=False)
     coverage_frame(run.plan).to_csv(coverage, index=False)
+    unmet_frame(run.plan).to_csv(unmet, index=False)
     document = {
         "plan": run.plan.model_dump(mode="json"),
         "problem": run.problem.model_dump(mode="json"),
@@ -158,4 +161,4 @@ def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
         "check": [str(v) for v in run.violations],
     }
     plan_json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    return [schedule, coverage, plan_json]
+    return [schedule, coverage, unmet, plan_json]

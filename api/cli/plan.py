@@ -9,7 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from api.cli._errors import describe_validation_error
-from optimizer.domain import SolveParams
+from optimizer import unmet_frame
+from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
 from scenarios.pipeline import PlanRun, run_plan, write_outputs
 from scenarios.spec import load_example, load_plan_config
@@ -50,6 +51,22 @@ def _money(cents: int) -> str:
     return f"{cents / 100:,.2f}"
 
 
+UNMET_SHOWN = 3
+"""Runs of understaffed intervals the summary names; ``unmet.csv`` lists them all."""
+
+
+def _unmet_runs(plan: Plan) -> str:
+    runs = unmet_frame(plan)
+    if runs.empty:
+        return ""
+    shown = "; ".join(
+        f"{r.start[:16].replace('T', ' ')}-{r.end[11:16]} short {r.most_short}"
+        for r in runs.head(UNMET_SHOWN).itertuples()
+    )
+    more = f" and {len(runs) - UNMET_SHOWN} more" if len(runs) > UNMET_SHOWN else ""
+    return f": {shown}{more} (unmet.csv)"
+
+
 def summary(run: PlanRun) -> str:
     """Return the short human summary printed after a plan."""
     p = run.plan
@@ -68,7 +85,8 @@ def summary(run: PlanRun) -> str:
         f"service      {k.service_level:.1%} within {run.problem.service_target.answer_within_s:g} s "
         f"(target {run.problem.service_target.service_level:.0%}); ASA "
         + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
-        f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours",
+        f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
+        + _unmet_runs(p),
         f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
         "check        "
