@@ -9,6 +9,7 @@ Cases (all on the bundled contracts, demand shaped like the bundled history's la
 5. ``week15_60_horizon``  case 1 planned to the weekly service level its per-interval plan reached, with
    ``scope="horizon"`` (floor 0.5 per interval): cost saving at equal weekly service level. target: gap <= 1%
    in <= 60 s, cheaper than per-interval.
+6. ``month15_3000_weekends``  case 3 with one weekend off in every two for the full-time contract.
 
 Run ``python benchmarks/bench_optimizer.py [--cases a,b] [--repeats N] [--json]``. Demand is scaled with the
 head count so the workforce can roughly cover it; the gig pool absorbs the peaks.
@@ -29,7 +30,16 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer import check_plan, plan
-from optimizer.domain import DemandInterval, GigPool, PlanningProblem, ServiceTarget, SolveParams, Worker, Workforce
+from optimizer.domain import (
+    DemandInterval,
+    GigPool,
+    PlanningProblem,
+    ServiceTarget,
+    SolveParams,
+    WeekendsOff,
+    Worker,
+    Workforce,
+)
 from optimizer.grid import build_grid
 from scenarios.spec import load_example
 
@@ -45,6 +55,8 @@ class Case:
     ftes: int
     time_limit_s: float
     method: str = "auto"
+    weekends_off: bool = False
+    """Give the full-time contract a rule of one weekend off in every two."""
 
 
 CASES = {
@@ -55,6 +67,7 @@ CASES = {
         Case("month15_3000", 28, 15, 3000, 120.0),
         Case("week15_60_per_person", 7, 15, 60, 5.0, "per_person"),
         Case("week15_60_horizon", 7, 15, 60, 60.0),
+        Case("month15_3000_weekends", 28, 15, 3000, 120.0, weekends_off=True),
     )
 }
 
@@ -86,6 +99,12 @@ def make_problem(case: Case) -> PlanningProblem:
     workers = [
         Worker(worker_id=f"{name}-{n:05d}", contract=name) for name, count in counts.items() for n in range(count)
     ]
+    contracts = tuple(
+        c.model_copy(update={"weekends_off": WeekendsOff(min_off=1, per_weeks=2)})
+        if case.weekends_off and c.name == "ft40"
+        else c
+        for c in config.contracts
+    )
     pool = config.gig_pool
     assert pool is not None
     gig = GigPool.model_validate(
@@ -102,7 +121,7 @@ def make_problem(case: Case) -> PlanningProblem:
         interval_min=case.interval_min,  # type: ignore[arg-type]
         demand=tuple(demand),
         service_target=ServiceTarget.model_validate(config.service_target.model_dump()),
-        workforce=Workforce(contracts=config.contracts, workers=tuple(workers), gig_pool=gig),
+        workforce=Workforce(contracts=contracts, workers=tuple(workers), gig_pool=gig),
     )
 
 

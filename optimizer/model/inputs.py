@@ -8,6 +8,7 @@ the gig start grid and caps, and the required agents per interval from the staff
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -91,11 +92,38 @@ class RestLimit:
 
 @dataclass(frozen=True, slots=True)
 class WeekendLimit:
-    """At most ``max_worked`` of the weekends ``first..last`` (indices into ``Crew.weekends``) may be worked."""
+    """At most ``max_worked`` of the weekends ``first..last`` (weekend indices of the horizon) may be worked."""
 
     first: int
     last: int
     max_worked: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeekendSlot:
+    """The options of one local start day that work a weekend: a Friday night into Saturday, a Saturday, a Sunday.
+
+    ``whole_day`` is true for Saturday and Sunday (every option of the day works the weekend); a Friday slot
+    holds only the Friday options that reach past Saturday 00:00.
+    """
+
+    weekend: int
+    day: int
+    options: tuple[int, ...]
+    whole_day: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WeekendPattern:
+    """One way to work the weekend slots (``works[j]`` = 1 works slot j), and the days it decides.
+
+    ``must_work`` and ``must_rest`` are the days every day plan with this pattern works, or rests (e.g. after
+    a weekend off, a 5-day week with a 6-day cap leaves no weekday free).
+    """
+
+    works: tuple[int, ...]
+    must_work: tuple[int, ...]
+    must_rest: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +142,12 @@ class Crew:
     weeks: tuple[WeekLimit, ...]
     max_consecutive_days: int
     symmetry_class: int
-    weekends: tuple[tuple[tuple[int, ...], ...], ...] = ()
-    """Per weekend of the horizon, the options that work it, grouped by local start day (one shift a day)."""
+    weekend_slots: tuple[WeekendSlot, ...] = ()
+    """Where the crew's options work a weekend (only with a weekends-off rule)."""
     weekend_limits: tuple[WeekendLimit, ...] = ()
+    weekend_patterns: tuple[WeekendPattern, ...] = ()
+    """Every way one member can work the weekend slots that keeps the weekend rule, the weekly day counts and
+    the consecutive-day cap; empty when there are too many to list."""
     optional: bool = False
     """HR mode: how many of the crew are employed is a decision (``employed[c]``), not the crew size."""
     fixed_cost_cents: int = 0
@@ -264,35 +295,117 @@ def _worker_options(
     return tuple(options), frozenset(workable)
 
 
+MAX_WEEKEND_PATTERNS = 4096
+"""Most weekend work patterns listed per crew; past it the crew model counts weekend workers instead."""
+
+
 def _weekends(
-    grid: Grid, contract: Contract, options: tuple[ShiftOption, ...]
-) -> tuple[tuple[tuple[tuple[int, ...], ...], ...], tuple[WeekendLimit, ...]]:
-    """Return the options working each weekend of the horizon (by start day) and the contract's weekend limits.
+    grid: Grid, contract: Contract, options: tuple[ShiftOption, ...], weeks: tuple[WeekLimit, ...]
+) -> tuple[tuple[WeekendSlot, ...], tuple[WeekendLimit, ...], tuple[WeekendPattern, ...]]:
+    """Return the weekend slots of the horizon, the contract's weekend limits and the feasible work patterns.
 
     A weekend is local Saturday 00:00 to Monday 00:00; a weekend of which the horizon holds any day counts.
     """
     rule = contract.weekends_off
     if rule is None:
-        return (), ()
+        return (), (), ()
     saturdays = sorted({d - dt.timedelta(days=d.weekday() - 5) for d in grid.dates if d.weekday() >= 5})
-    weekends = []
-    for saturday in saturdays:
+    slots = []
+    for w, saturday in enumerate(saturdays):
         days = [i for i, d in enumerate(grid.dates) if 0 <= (d - saturday).days <= 1]
         lo = int(grid.day_first[days[0]])
-        hi = int(grid.day_first[days[-1] + 1])
-        working = [k for k, o in enumerate(options) if o.start < hi and lo < o.end]
-        by_day = {}
-        for k in working:
-            by_day.setdefault(options[k].day, []).append(k)
-        weekends.append(tuple(tuple(ks) for _, ks in sorted(by_day.items())))
-    count = len(weekends)
+        friday = days[0] - 1 if grid.dates[days[0]].weekday() == 5 else None
+        if friday is not None and friday >= 0:
+            crossing = tuple(k for k, o in enumerate(options) if o.day == friday and o.end > lo)
+            if crossing:
+                slots.append(WeekendSlot(w, friday, crossing, whole_day=False))
+        for d in days:
+            slots.append(WeekendSlot(w, d, tuple(k for k, o in enumerate(options) if o.day == d), whole_day=True))
+    count = len(saturdays)
     span = min(rule.per_weeks, count)
-    limits = [
+    limits = tuple(
         WeekendLimit(first, first + span - 1, span - rule.required_off(span))
         for first in range(count - span + 1)
         if rule.required_off(span) > 0
-    ]
-    return tuple(weekends), tuple(limits)
+    )
+    workable = frozenset(o.day for o in options)
+    patterns = _weekend_patterns(tuple(slots), limits, workable, weeks, contract.max_consecutive_days, grid.days)
+    return tuple(slots), limits, patterns
+
+
+def _weekend_patterns(
+    slots: tuple[WeekendSlot, ...],
+    limits: tuple[WeekendLimit, ...],
+    workable: frozenset[int],
+    weeks: tuple[WeekLimit, ...],
+    cap: int,
+    days: int,
+) -> tuple[WeekendPattern, ...]:
+    """Return every 0/1 choice over the slots one worker can follow: weekend rule, weekly days, day cap.
+
+    A necessary condition checked by a walk over the days (hours, start times and rest are left to the
+    model), so the list keeps every per-person plan's pattern and the crew model stays a relaxation.
+    Measured on 4 weeks with 5 days a week, a 6-day cap and one weekend in two off: a worker off the next
+    weekend cannot work both days of this one (Saturday to Friday would be 7 days in a row), which the
+    crew model did not see before the patterns (the assignment then left 2,998 shifts unmatched).
+    """
+    free = [len(sl.options) > 0 for sl in slots]
+    if 2 ** sum(free) > MAX_WEEKEND_PATTERNS:
+        return ()
+    out = []
+    for bits in itertools.product(*[(0, 1) if f else (0,) for f in free]):
+        worked: dict[int, int] = {}
+        for sl, b in zip(slots, bits, strict=True):
+            worked[sl.weekend] = worked.get(sl.weekend, 0) | b
+        if any(sum(worked.get(w, 0) for w in range(lim.first, lim.last + 1)) > lim.max_worked for lim in limits):
+            continue
+        forced = {sl.day: b for sl, b in zip(slots, bits, strict=True) if sl.whole_day or b}
+        if not _days_feasible(forced, workable, weeks, cap, days):
+            continue
+        free_days = [d for d in range(days) if d not in forced and d in workable]
+        out.append(
+            WeekendPattern(
+                works=tuple(bits),
+                must_work=tuple(
+                    d for d in free_days if not _days_feasible({**forced, d: 0}, workable, weeks, cap, days)
+                ),
+                must_rest=tuple(
+                    d for d in free_days if not _days_feasible({**forced, d: 1}, workable, weeks, cap, days)
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _days_feasible(
+    forced: dict[int, int], workable: frozenset[int], weeks: tuple[WeekLimit, ...], cap: int, days: int
+) -> bool:
+    """Return whether some choice of working days keeps ``forced`` days, the weekly day counts and the cap."""
+    week_at = {d: wk for wk in weeks for d in range(wk.first_day, wk.last_day + 1)}
+    states = {(0, 0)}  # (days in a row so far, days worked this week)
+    for d in range(days):
+        wk = week_at.get(d)
+        if wk is not None and d == wk.first_day:
+            states = {(run, 0) for run, _ in states}
+        if d in forced:
+            choices: tuple[int, ...] = (forced[d],)
+        else:
+            choices = (0, 1) if d in workable else (0,)
+        if forced.get(d) == 1 and d not in workable:
+            return False
+        step = set()
+        for run, n in states:
+            for c in choices:
+                if not c:
+                    step.add((0, n))
+                elif run < cap and (wk is None or n < wk.max_days):
+                    step.add((run + 1, n + 1))
+        if wk is not None and d == wk.last_day:
+            step = {(run, n) for run, n in step if n >= wk.min_days}
+        states = step
+        if not states:
+            return False
+    return True
 
 
 def _rest_limits(options: tuple[ShiftOption, ...], rest: int) -> tuple[RestLimit, ...]:
@@ -429,7 +542,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         contract = contracts[contract_index[first.contract]]
         options, workable = _worker_options(grid, contract, first, types)
         weeks = _week_limits(grid, contract, workable)
-        weekends, weekend_limits = _weekends(grid, contract, options)
+        slots, weekend_limits, patterns = _weekends(grid, contract, options, weeks)
         if not options and any(wk.min_paid_min > 0 for wk in weeks):
             issues.extend(
                 Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon") for i in members
@@ -448,8 +561,9 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
                 weeks=weeks,
                 max_consecutive_days=contract.max_consecutive_days,
                 symmetry_class=symmetry_class,
-                weekends=weekends,
+                weekend_slots=slots,
                 weekend_limits=weekend_limits,
+                weekend_patterns=patterns,
                 optional=problem.headcount == "optimise",
                 fixed_cost_cents=contract.fixed_cost_cents(problem.days),
             )

@@ -189,3 +189,43 @@ def test_large_crews_are_halved_then_assigned_without_losing_a_shift(monkeypatch
             per_worker[s.worker_id] = per_worker.get(s.worker_id, 0) + 1
     assert set(per_worker) == {f"w{i:02d}" for i in range(7)}
     assert all(1 <= n <= 2 for n in per_worker.values())  # 14 h a week prorated to 3 days: 6 h, one 8-h shift
+
+
+def _start_spreads(result):
+    """Return each FTE's spread of local start times over the horizon [h]."""
+    clocks: dict[str, list[int]] = {}
+    for s in result.shifts:
+        if s.kind == "fte":
+            local = s.start.astimezone(dt.timezone(dt.timedelta(hours=1)))
+            clocks.setdefault(s.worker_id, []).append(local.hour * 60 + local.minute)
+    return {w: (max(c) - min(c)) / 60 for w, c in clocks.items()}
+
+
+def _two_peaks():
+    """Eight identical people, five days, an early and a late peak: the crew plan starts half early, half late.
+
+    Starts at 07:00 and 11:00 leave 16 h of rest either way, so nothing but the evening-out keeps them apart.
+    """
+    contract = make_contract(
+        min_hours_per_week=40, min_days_per_week=5, earliest_start=dt.time(7), latest_start=dt.time(11), break_rule=None
+    )
+    return make_problem(
+        days=5,
+        n_workers=8,
+        contracts=[contract],
+        volume=lambda ts: 30.0 if 7 <= ts.hour < 11 or 15 <= ts.hour < 19 else 8.0,
+    )
+
+
+def test_identical_people_keep_steady_start_times_at_no_cost(monkeypatch):
+    assign_module = importlib.import_module("optimizer.model.assign")
+    problem = _two_peaks()
+    steady = plan(problem, CREWS)
+    assert check_plan(problem, steady) == []
+    monkeypatch.setattr(assign_module, "SPREAD_TIME_SHARE", 0.0)
+    as_counted = plan(problem, CREWS)
+    assert steady.solver.objective_cents == as_counted.solver.objective_cents
+    spread, before = _start_spreads(steady), _start_spreads(as_counted)
+    # The crew plan's early/late counts differ by day, so some people must switch; most keep one start time.
+    assert sum(spread.values()) <= sum(before.values()) / 2
+    assert sum(1 for h in spread.values() if h == 0) >= len(spread) // 2

@@ -1,6 +1,7 @@
 """Weekends-off rules and weekly availability windows: domain validation, the model, and the independent check."""
 
 import datetime as dt
+import time
 
 import pytest
 from pydantic import ValidationError
@@ -8,6 +9,8 @@ from pydantic import ValidationError
 from optimizer import check_plan, plan
 from optimizer.domain import Availability, WeekendsOff, Worker
 from optimizer.errors import InputError
+from optimizer.model import build_model, prepare, solve
+from optimizer.model.assign import assign
 from tests.conftest import DETERMINISTIC, make_contract, make_problem
 
 PER_PERSON = DETERMINISTIC.model_copy(update={"method": "per_person"})
@@ -189,3 +192,46 @@ def test_availability_too_narrow_for_the_weekly_minimum_is_explained():
     fields = {i.field for i in err.value.issues}
     assert fields == {"workforce.workers[0]"}
     assert "availability" in err.value.issues[0].problem
+
+
+# ---- weekend patterns in the crew model ----------------------------------------------------------------------
+
+
+def _five_day_weeks(weeks=3, n_workers=4):
+    """Exactly 5 days a week, at most 6 in a row, one weekend in two off, and the work is at the weekend."""
+    contract = make_contract(
+        min_hours_per_week=40,
+        min_days_per_week=5,
+        max_days_per_week=5,
+        weekends_off=WeekendsOff(min_off=1, per_weeks=2),
+        **NO_BREAK,
+    )
+    return make_problem(days=7 * weeks, n_workers=n_workers, contracts=[contract], volume=_every_day)
+
+
+def test_weekend_patterns_know_a_worked_weekend_before_an_off_one_cannot_take_both_days():
+    inp = prepare(_five_day_weeks(), CREWS, aggregate=True)
+    crew = inp.crews[0]
+    whole = [j for j, sl in enumerate(crew.weekend_slots) if sl.whole_day]
+    assert len(whole) == 6  # Saturday and Sunday of three weekends
+    first_weekend = [j for j in whole if crew.weekend_slots[j].weekend == 0]
+    both_then_off = [p for p in crew.weekend_patterns if all(p.works[j] for j in first_weekend)]
+    # Saturday and Sunday, then the next weekend off and five weekdays: seven days in a row.
+    assert both_then_off == []
+    # A worker off the first weekend must work every weekday of the week before it.
+    off_first = next(p for p in crew.weekend_patterns if not any(p.works[j] for j in first_weekend))
+    assert set(range(5)) <= set(off_first.must_work)
+
+
+def test_crew_plan_with_weekend_rules_is_handed_to_people_without_losing_a_shift():
+    problem = _five_day_weeks()
+    crews = prepare(problem, CREWS, aggregate=True)
+    built = build_model(crews)
+    outcome = solve(built, CREWS)
+    assert outcome.status == "OPTIMAL"
+    assignment = assign(crews, built, outcome, CREWS, deadline=time.monotonic() + 10)
+    assert assignment.unmatched_shifts == 0
+    exact = plan(problem, PER_PERSON)
+    result = plan(problem, CREWS)
+    assert check_plan(problem, result) == []
+    assert result.solver.best_bound_cents <= exact.solver.objective_cents <= result.solver.objective_cents
