@@ -300,11 +300,12 @@ MAX_WEEKEND_PATTERNS = 4096
 
 
 def _weekends(
-    grid: Grid, contract: Contract, options: tuple[ShiftOption, ...], weeks: tuple[WeekLimit, ...]
+    grid: Grid, contract: Contract, options: tuple[ShiftOption, ...], weeks: tuple[WeekLimit, ...], *, crew: bool
 ) -> tuple[tuple[WeekendSlot, ...], tuple[WeekendLimit, ...], tuple[WeekendPattern, ...]]:
     """Return the weekend slots of the horizon, the contract's weekend limits and the feasible work patterns.
 
     A weekend is local Saturday 00:00 to Monday 00:00; a weekend of which the horizon holds any day counts.
+    Patterns are listed only for a ``crew`` of several workers: for one worker the counts are exact.
     """
     rule = contract.weekends_off
     if rule is None:
@@ -328,6 +329,8 @@ def _weekends(
         for first in range(count - span + 1)
         if rule.required_off(span) > 0
     )
+    if not crew or not limits:
+        return tuple(slots), limits, ()
     workable = frozenset(o.day for o in options)
     patterns = _weekend_patterns(tuple(slots), limits, workable, weeks, contract.max_consecutive_days, grid.days)
     return tuple(slots), limits, patterns
@@ -360,52 +363,68 @@ def _weekend_patterns(
         if any(sum(worked.get(w, 0) for w in range(lim.first, lim.last + 1)) > lim.max_worked for lim in limits):
             continue
         forced = {sl.day: b for sl, b in zip(slots, bits, strict=True) if sl.whole_day or b}
-        if not _days_feasible(forced, workable, weeks, cap, days):
+        choices = day_choices(forced, workable, weeks, cap, days)
+        if choices is None:
             continue
         free_days = [d for d in range(days) if d not in forced and d in workable]
         out.append(
             WeekendPattern(
                 works=tuple(bits),
-                must_work=tuple(
-                    d for d in free_days if not _days_feasible({**forced, d: 0}, workable, weeks, cap, days)
-                ),
-                must_rest=tuple(
-                    d for d in free_days if not _days_feasible({**forced, d: 1}, workable, weeks, cap, days)
-                ),
+                must_work=tuple(d for d in free_days if choices[d] == {1}),
+                must_rest=tuple(d for d in free_days if choices[d] == {0}),
             )
         )
     return tuple(out)
 
 
-def _days_feasible(
+def day_choices(
     forced: dict[int, int], workable: frozenset[int], weeks: tuple[WeekLimit, ...], cap: int, days: int
-) -> bool:
-    """Return whether some choice of working days keeps ``forced`` days, the weekly day counts and the cap."""
+) -> list[set[int]] | None:
+    """Return, per day, whether working it (1) or not (0) fits some day plan, or None when none fits.
+
+    A day plan keeps the ``forced`` days, works only ``workable`` days, and keeps each week's day counts and
+    the consecutive-day cap. States are (days in a row, days worked this week); a forward pass collects the
+    reachable states and a backward pass keeps those that can still finish.
+    """
     week_at = {d: wk for wk in weeks for d in range(wk.first_day, wk.last_day + 1)}
-    states = {(0, 0)}  # (days in a row so far, days worked this week)
-    for d in range(days):
+
+    def allowed(d: int) -> tuple[int, ...]:
+        if d in forced:
+            return (forced[d],) if forced[d] == 0 or d in workable else ()
+        return (0, 1) if d in workable else (0,)
+
+    def step(d: int, state: tuple[int, int], c: int) -> tuple[int, int] | None:
+        run, n = state
         wk = week_at.get(d)
         if wk is not None and d == wk.first_day:
-            states = {(run, 0) for run, _ in states}
-        if d in forced:
-            choices: tuple[int, ...] = (forced[d],)
+            n = 0
+        if c:
+            if run >= cap or (wk is not None and n >= wk.max_days):
+                return None
+            run, n = run + 1, n + 1
         else:
-            choices = (0, 1) if d in workable else (0,)
-        if forced.get(d) == 1 and d not in workable:
-            return False
-        step = set()
-        for run, n in states:
-            for c in choices:
-                if not c:
-                    step.add((0, n))
-                elif run < cap and (wk is None or n < wk.max_days):
-                    step.add((run + 1, n + 1))
-        if wk is not None and d == wk.last_day:
-            step = {(run, n) for run, n in step if n >= wk.min_days}
-        states = step
-        if not states:
-            return False
-    return True
+            run = 0
+        if wk is not None and d == wk.last_day and n < wk.min_days:
+            return None
+        return run, n
+
+    reach: list[set[tuple[int, int]]] = [{(0, 0)}]
+    for d in range(days):
+        nxt = {t for s in reach[d] for c in allowed(d) if (t := step(d, s, c)) is not None}
+        if not nxt:
+            return None
+        reach.append(nxt)
+    good = reach[days]
+    out: list[set[int]] = [set() for _ in range(days)]
+    for d in range(days - 1, -1, -1):
+        keep = set()
+        for s in reach[d]:
+            for c in allowed(d):
+                if step(d, s, c) in good:
+                    keep.add(s)
+                    out[d].add(c)
+        good = keep
+    return out
 
 
 def _rest_limits(options: tuple[ShiftOption, ...], rest: int) -> tuple[RestLimit, ...]:
@@ -542,7 +561,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         contract = contracts[contract_index[first.contract]]
         options, workable = _worker_options(grid, contract, first, types)
         weeks = _week_limits(grid, contract, workable)
-        slots, weekend_limits, patterns = _weekends(grid, contract, options, weeks)
+        slots, weekend_limits, patterns = _weekends(grid, contract, options, weeks, crew=aggregate and len(members) > 1)
         if not options and any(wk.min_paid_min > 0 for wk in weeks):
             issues.extend(
                 Issue(f"workforce.workers[{i}]", "has minimum hours but no shift fits the horizon") for i in members

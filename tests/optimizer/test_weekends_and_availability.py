@@ -1,9 +1,12 @@
 """Weekends-off rules and weekly availability windows: domain validation, the model, and the independent check."""
 
 import datetime as dt
+import itertools
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from optimizer import check_plan, plan
@@ -11,6 +14,7 @@ from optimizer.domain import Availability, WeekendsOff, Worker
 from optimizer.errors import InputError
 from optimizer.model import build_model, prepare, solve
 from optimizer.model.assign import assign
+from optimizer.model.inputs import WeekLimit, day_choices
 from tests.conftest import DETERMINISTIC, make_contract, make_problem
 
 PER_PERSON = DETERMINISTIC.model_copy(update={"method": "per_person"})
@@ -235,3 +239,46 @@ def test_crew_plan_with_weekend_rules_is_handed_to_people_without_losing_a_shift
     result = plan(problem, CREWS)
     assert check_plan(problem, result) == []
     assert result.solver.best_bound_cents <= exact.solver.objective_cents <= result.solver.objective_cents
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.integers(1, 10),
+    cap=st.integers(1, 6),
+    min_days=st.integers(0, 5),
+    extra=st.integers(0, 3),
+    forced=st.dictionaries(st.integers(0, 9), st.integers(0, 1), max_size=4),
+    closed=st.sets(st.integers(0, 9), max_size=3),
+)
+def test_day_choices_match_every_day_plan_enumerated(days, cap, min_days, extra, forced, closed):
+    weeks = tuple(
+        WeekLimit(
+            week=i,
+            first_day=f,
+            last_day=min(f + 6, days - 1),
+            min_paid_min=0,
+            max_paid_min=0,
+            min_days=min(min_days, min(f + 6, days - 1) - f + 1),
+            max_days=min_days + extra,
+        )
+        for i, f in enumerate(range(0, days, 7))
+    )
+    workable = frozenset(range(days)) - closed
+    forced = {d: c for d, c in forced.items() if d < days}
+
+    def fits(plan):
+        if any(plan[d] != c for d, c in forced.items()) or any(plan[d] and d not in workable for d in range(days)):
+            return False
+        run = 0
+        for worked in plan:
+            run = run + 1 if worked else 0
+            if run > cap:
+                return False
+        return all(wk.min_days <= sum(plan[wk.first_day : wk.last_day + 1]) <= wk.max_days for wk in weeks)
+
+    plans = [p for p in itertools.product((0, 1), repeat=days) if fits(p)]
+    choices = day_choices(forced, workable, weeks, cap, days)
+    if not plans:
+        assert choices is None
+    else:
+        assert choices == [{p[d] for p in plans} for d in range(days)]
