@@ -10,7 +10,7 @@ from scenarios.compare import results_frame, scenario_headcount_optimum
 from scenarios.derive import bundled_scenario_path, load_scenario, prepare_scenario
 from scenarios.sweep import run_scenario
 
-BUNDLED = ("headcount-cut.yaml", "bot-quality-drop.yaml", "post-holiday-peak.yaml")
+BUNDLED = ("headcount-cut.yaml", "bot-quality-drop.yaml", "post-holiday-peak.yaml", "weekly-service-level.yaml")
 
 
 def _prepared(name: str):
@@ -54,6 +54,14 @@ def test_post_holiday_peak_plans_the_week_after_christmas():
     factors = {r.name: max((u.factor for u in r.demand_uplift), default=1.0) for r in prepared.runs}
     assert factors["base"] == 1.0
     assert 1.25 <= min(f for f in factors.values() if f > 1) <= max(factors.values()) <= 1.4
+
+
+def test_weekly_service_level_plans_the_base_per_interval_and_the_variations_over_the_week():
+    _, prepared = _prepared("weekly-service-level.yaml")
+    targets = {r.name: r.config.service_target for r in prepared.runs}
+    assert targets["base"].scope == "interval"
+    assert {t.scope for n, t in targets.items() if n != "base"} == {"horizon"}
+    assert all(t.interval_floor == 0.5 for n, t in targets.items() if n != "base")
 
 
 def test_headcount_cut_runs_end_to_end_on_one_day(tmp_path):
