@@ -229,3 +229,11 @@ def test_identical_people_keep_steady_start_times_at_no_cost(monkeypatch):
     # The crew plan's early/late counts differ by day, so some people must switch; most keep one start time.
     assert sum(spread.values()) <= sum(before.values()) / 2
     assert sum(1 for h in spread.values() if h == 0) >= len(spread) // 2
+
+
+def test_crew_plans_repeat_exactly_with_two_workers(monkeypatch):
+    """Splits and start-time evening use one worker and deterministic time, so rosters repeat run to run."""
+    monkeypatch.setattr(importlib.import_module("optimizer.model.assign"), "LEAF_SIZE", 4)
+    params = CREWS.model_copy(update={"num_workers": 2})
+    runs = [plan(_two_peaks(), params).shifts for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
