@@ -16,8 +16,9 @@ with P the missed-goal penalty per unit, G the goal, A(x) the units answered and
 answer. λ = 0 is the floor-only model, itself a relaxation. A priced solution that answers G units is a
 plan for the goal; the price is searched (up by 4x until the goal is met, then by bisection) and the cheapest
 such plan hints the exact model, which then polishes it. Same instance, 60 s: the floor-only model is optimal at
-7,994,000 in 2 s; the λ = 1 round meets the goal at 8,033,800; the exact model polishes that to 7,997,000
-(weekly 90.9%), 0.04% above the floor bound and 3.8% below the per-interval plan (8,315,400 at 90.35%).
+7,994,000 in 2 s; the λ = 1 round meets the goal at 8,033,800; the exact model polishes that to 7,997,000-8,015,400
+over six runs (weekly 90.75-90.76%), 0.04-0.27% above the floor bound and 3.6-3.8% below the per-interval
+plan (8,315,400 at 90.35%).
 Rounds are solved cold: hinted from the floor plan, the λ = 1 round stayed near it (1,091,102 units
 answered in 5 s, short of the goal); cold it answered 1,141,551.
 """
