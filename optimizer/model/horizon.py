@@ -98,10 +98,8 @@ def _missed(built: BuiltModel, outcome: SolveOutcome) -> int:
 
 def answered_units(inp: ModelInput, counts: list[int]) -> int:
     """Return the units the exact model counts as answered at the given head counts per interval."""
-    (numerator, denominator), pieces = goal_pieces(inp)
-    return sum(
-        p.at(counts[p.interval] * numerator // denominator) for p in pieces if counts[p.interval] >= p.floor
-    )
+    ratio, pieces = goal_pieces(inp)
+    return sum(p.answered(counts[p.interval], ratio) for p in pieces)
 
 
 def first_price(inp: ModelInput) -> int:

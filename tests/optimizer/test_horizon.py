@@ -47,11 +47,11 @@ def _modelling_loss_cents(inp):
 
     It counts nothing below an interval's floor and at most a unit of rounding less above it.
     """
-    (numerator, denominator), pieces = goal_pieces(inp)
+    ratio, pieces = goal_pieces(inp)
     loss = 0
     for p in pieces:
         curve = inp.service.curve[p.interval]
-        modelled = [p.at(s * numerator // denominator) if s >= p.floor else 0 for s in range(len(curve))]
+        modelled = [p.answered(s, ratio) for s in range(len(curve))]
         loss += max(int(c) - m for c, m in zip(curve, modelled, strict=True))
     return loss * inp.service.penalty_per_unit_cents
 

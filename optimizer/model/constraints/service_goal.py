@@ -41,6 +41,15 @@ class GoalPiece:
             return 0
         return self.values[min(agents - self.first_agents, len(self.values) - 1)]
 
+    def answered(self, people: int, ratio: tuple[int, int]) -> int:
+        """Return the modelled answer count with ``people`` on the floor.
+
+        Nothing below the floor requirement; else the count at ``floor(N people / D)`` agents, ``ratio`` = (N, D).
+        """
+        if people < self.floor:
+            return 0
+        return self.at(people * ratio[0] // ratio[1])
+
 
 def agent_ratio(shrinkage: float, top: int) -> tuple[int, int]:
     """Return (N, D) such that ``floor(N s / D)`` agents stay on the phones of ``s`` people scheduled.
@@ -156,13 +165,13 @@ def hint_service_goal(m: cp_model.CpModel, inp: ModelInput, staffed: list[int]) 
     for t, need in enumerate(inp.required):
         if f"short[{t}]" in index:
             m.add_hint(m.get_int_var_from_proto_index(index[f"short[{t}]"]), max(0, int(need) - staffed[t]))
-    (numerator, denominator), pieces = goal_pieces(inp)
+    ratio, pieces = goal_pieces(inp)
     total = 0
     for p in pieces:
         t, s = p.interval, staffed[p.interval]
         reached = s >= p.floor
-        agents = min(s * numerator // denominator, p.first_agents + len(p.values) - 1)
-        value = p.at(agents) if reached else 0
+        agents = min(s * ratio[0] // ratio[1], p.first_agents + len(p.values) - 1)
+        value = p.answered(s, ratio)
         m.add_hint(m.get_bool_var_from_proto_index(index[f"reached[{t}]"]), reached)
         m.add_hint(m.get_int_var_from_proto_index(index[f"agents[{t}]"]), agents)
         m.add_hint(m.get_int_var_from_proto_index(index[f"answered[{t}]"]), value)
