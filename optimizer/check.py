@@ -15,7 +15,17 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from optimizer.domain import MINUTES_PER_WEEK, Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
+from optimizer.domain import (
+    MINUTES_PER_WEEK,
+    Contract,
+    Plan,
+    PlannedShift,
+    PlanningProblem,
+    SolveParams,
+    Worker,
+    minute_of_week,
+    weekend_saturdays,
+)
 from optimizer.model.inputs import demand_frame, shortfall_penalty_cents
 from optimizer.service_goal import interval_requirement, service_goal
 from optimizer.staffing import human_demand
@@ -87,9 +97,8 @@ def _outside_availability(worker: Worker, s: PlannedShift, zone: ZoneInfo) -> bo
     windows = worker.available_minutes()
     if windows is None:
         return False
-    lo, hi = _local(s.start, zone), _local(s.end, zone)
-    at = lo.weekday() * 24 * 60 + lo.hour * 60 + lo.minute
-    end = at + (hi.weekday() * 24 * 60 + hi.hour * 60 + hi.minute - at) % MINUTES_PER_WEEK
+    at = minute_of_week(_local(s.start, zone))
+    end = at + (minute_of_week(_local(s.end, zone)) - at) % MINUTES_PER_WEEK
     while at < end:
         inside = [
             closes + k
@@ -107,10 +116,8 @@ def _weekends_worked(
     shifts: list[PlannedShift], problem: PlanningProblem, zone: ZoneInfo
 ) -> list[tuple[dt.date, bool]]:
     """Return each weekend of the horizon (its Saturday) and whether a shift overlaps it."""
-    dates = [problem.start_date + dt.timedelta(days=d) for d in range(problem.days)]
-    saturdays = sorted({d - dt.timedelta(days=d.weekday() - 5) for d in dates if d.weekday() >= 5})
     out = []
-    for saturday in saturdays:
+    for saturday in weekend_saturdays(problem.start_date + dt.timedelta(days=d) for d in range(problem.days)):
         lo = dt.datetime.combine(saturday, dt.time(), zone)
         hi = dt.datetime.combine(saturday + dt.timedelta(days=2), dt.time(), zone)
         out.append((saturday, any(s.start < hi and lo < s.end for s in shifts)))

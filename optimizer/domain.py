@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +50,16 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_WEEK = 7 * 24 * 60
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def minute_of_week(ts: dt.datetime) -> int:
+    """Return the wall-clock minutes of ``ts`` after Monday 00:00 of its week (in its own time zone)."""
+    return ts.weekday() * 24 * 60 + ts.hour * 60 + ts.minute
+
+
+def weekend_saturdays(dates: Iterable[dt.date]) -> list[dt.date]:
+    """Return the Saturday of every weekend (Saturday 00:00 to Monday 00:00) of which ``dates`` hold a day."""
+    return sorted({d - dt.timedelta(days=d.weekday() - 5) for d in dates if d.weekday() >= 5})
 
 
 class ServiceTarget(_Domain):

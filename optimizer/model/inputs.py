@@ -7,7 +7,6 @@ the gig start grid and caps, and the required agents per interval from the staff
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass
@@ -15,7 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.domain import MINUTES_PER_WEEK, Contract, GigPool, PlanningProblem, SolveParams, Worker
+from optimizer.domain import (
+    MINUTES_PER_WEEK,
+    Contract,
+    GigPool,
+    PlanningProblem,
+    SolveParams,
+    Worker,
+    minute_of_week,
+    weekend_saturdays,
+)
 from optimizer.errors import InputError, Issue
 from optimizer.grid import Grid, align_demand, build_grid
 from optimizer.service_goal import ServiceGoal, interval_requirement, service_goal
@@ -247,9 +255,8 @@ def within_availability(grid: Grid, counts: np.ndarray | None, start: int, end: 
     """Return whether intervals ``[start, end)`` lie inside the availability windows (local wall clock)."""
     if counts is None:
         return True
-    lo, hi = grid.timestamp(start), grid.timestamp(end)
-    opens = lo.weekday() * 24 * 60 + lo.hour * 60 + lo.minute
-    length = (hi.weekday() * 24 * 60 + hi.hour * 60 + hi.minute - opens) % MINUTES_PER_WEEK
+    opens = minute_of_week(grid.timestamp(start))
+    length = (minute_of_week(grid.timestamp(end)) - opens) % MINUTES_PER_WEEK
     return bool(counts[opens + length] - counts[opens] == length)
 
 
@@ -310,7 +317,7 @@ def _weekends(
     rule = contract.weekends_off
     if rule is None:
         return (), (), ()
-    saturdays = sorted({d - dt.timedelta(days=d.weekday() - 5) for d in grid.dates if d.weekday() >= 5})
+    saturdays = weekend_saturdays(grid.dates)
     slots = []
     for w, saturday in enumerate(saturdays):
         days = [i for i, d in enumerate(grid.dates) if 0 <= (d - saturday).days <= 1]
