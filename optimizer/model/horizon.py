@@ -86,8 +86,7 @@ class HorizonStart:
 
 def staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[int]:
     """Return the people on the floor per interval in a solution (FTEs not on break plus effective gigs)."""
-    v = built.vars
-    return [int(outcome.solver.value(v.fte_on_floor(t) + v.gig_effective(t))) for t in range(intervals)]
+    return [int(outcome.solver.value(built.vars.staffed(t))) for t in range(intervals)]
 
 
 def _missed(built: BuiltModel, outcome: SolveOutcome) -> int:

@@ -129,6 +129,10 @@ class ShiftVars:
         """Return the fill-rate variable of t, or None where coverage counts posted gigs directly."""
         return self._gig_eff.get(t)
 
+    def staffed(self, t: int) -> cp_model.LinearExprT:
+        """Return the people on the floor at t: FTEs not on break plus the gig workers expected."""
+        return self.fte_on_floor(t) + self.gig_effective(t)
+
     def decisions(self) -> dict[str, cp_model.IntVar]:
         """Return the shift decisions by name: FTE options, break counters and gig starts."""
         out = {x.name: x for xs in self._fte for x in xs}

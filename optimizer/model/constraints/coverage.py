@@ -24,7 +24,7 @@ def add_coverage(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Objectiv
         need = int(inp.required[t])
         if need == 0:
             continue
-        m.add(v.fte_on_floor(t) + v.gig_effective(t) + v.short(t) >= need).with_name(f"coverage[{t}]")
+        m.add(v.staffed(t) + v.short(t) >= need).with_name(f"coverage[{t}]")
         penalty.append(v.short(t))
     if not penalty:
         return ObjectiveTerms.empty()

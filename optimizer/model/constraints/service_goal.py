@@ -134,7 +134,7 @@ def add_service_goal(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obje
     answered = []
     for p in pieces:
         t, values = p.interval, p.values
-        staffed = v.fte_on_floor(t) + v.gig_effective(t)
+        staffed = v.staffed(t)
         reached = m.new_bool_var(f"reached[{t}]")
         agents = m.new_int_var(0, p.first_agents + len(values) - 1, f"agents[{t}]")
         a = m.new_int_var(0, values[-1], f"answered[{t}]")
