@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiProblem
 from api.jobs import JobRunner
 from api.metrics import Metrics
+from api.schemas import JobAccepted
 from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
 from api.tables import SCHEDULE_KINDS
@@ -125,6 +126,20 @@ def valid_scenario_id(
 
 
 ScenarioJobDep = Annotated[JobRecord, Depends(valid_scenario_id)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=255, description="Repeat a submit safely: the same key returns the same job."),
+]
+"""The ``Idempotency-Key`` header every submit route takes."""
+
+
+def accepted(request: Request, response: Response, route: str, record: JobRecord) -> JobAccepted:
+    """Return the 202 body of a queued job and point ``Location`` at its status route."""
+    status_url = str(request.url_for(route, job_id=record.job_id))
+    response.headers["Location"] = status_url
+    return JobAccepted(job_id=record.job_id, status_url=status_url, status=record.status)
 
 
 def csv_response(frame_text: str, filename: str) -> Response:

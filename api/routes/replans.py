@@ -7,14 +7,14 @@ its own.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from api import replan_jobs
 from api.errors import PROBLEM_JSON, ApiProblem
 from api.replan_schemas import ReplanRequest
-from api.routes import JobDep, PrincipalDep, ServicesDep, csv_response
+from api.routes import IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
 from api.schedule_jobs import stored_replan
 from api.schemas import JobAccepted, ProblemDetails
 from api.storage import JobRecord, Storage
@@ -41,10 +41,7 @@ def submit_replan(
     response: Response,
     services: ServicesDep,
     principal: PrincipalDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=255, description="Repeat a submit safely: the same key returns the same job."),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted:
     """Re-plan a succeeded job on new demand from ``now``, as a new job; poll ``status_url`` for the result.
 
@@ -61,9 +58,7 @@ def submit_replan(
         )
     except replan_jobs.PublishedGone:
         raise ApiProblem(404, "Not found", f"no schedule job {job.job_id!r}", slug="job-not-found") from None
-    status_url = str(request.url_for("get_schedule", job_id=record.job_id))
-    response.headers["Location"] = status_url
-    return JobAccepted(job_id=record.job_id, status_url=status_url, status=record.status)
+    return accepted(request, response, "get_schedule", record)
 
 
 def _result(storage: Storage, job: JobRecord) -> ReplanResult:

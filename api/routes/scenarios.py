@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BeforeValidator
 
 from api import scenario_jobs
 from api.errors import PROBLEM_JSON, ApiProblem
-from api.routes import MAX_OFFSET, PrincipalDep, ScenarioJobDep, ServicesDep, csv_response
+from api.routes import MAX_OFFSET, IdempotencyKey, PrincipalDep, ScenarioJobDep, ServicesDep, accepted, csv_response
 from api.scenario_schemas import SCENARIO_EXAMPLE, ScenarioJobInfo, ScenarioPage, ScenarioResponse
 from api.schemas import JobAccepted, ProblemDetails, local_times_only
 from scenarios.scenario import Scenario
@@ -50,18 +50,13 @@ def submit_scenario(
     response: Response,
     services: ServicesDep,
     principal: PrincipalDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=255, description="Repeat a submit safely: the same key returns the same job."),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted:
     """Store a scenario and queue it to run."""
     record = scenario_jobs.submit_scenario(
         services.storage, services.runner, services.settings, principal, body, idempotency_key
     )
-    status_url = str(request.url_for("get_scenario", job_id=record.job_id))
-    response.headers["Location"] = status_url
-    return JobAccepted(job_id=record.job_id, status_url=status_url, status=record.status)
+    return accepted(request, response, "get_scenario", record)
 
 
 @router.get("", response_model=ScenarioPage, responses={401: _PROBLEM, 422: _PROBLEM})

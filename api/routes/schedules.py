@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import PROBLEM_JSON, ApiProblem
 from api.jobs import SOLVED
 from api.replan_schemas import ReplanReport
-from api.routes import MAX_OFFSET, JobDep, PrincipalDep, ServicesDep, csv_response
+from api.routes import MAX_OFFSET, IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
 from api.schedule_jobs import stored_plan, stored_replan, submit_schedule, validate_schedule
 from api.schemas import (
     JobAccepted,
@@ -53,10 +53,7 @@ def submit(
     validate_only: Annotated[
         bool, Query(description="Check the request fully, but do not store or solve it.")
     ] = False,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=255, description="Repeat a submit safely: the same key returns the same job."),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAccepted | JSONResponse:
     """Store a planning problem and queue it for solving; poll ``status_url`` for the plan."""
     if validate_only:
@@ -73,9 +70,7 @@ def submit(
         body.params,
         idempotency_key,
     )
-    status_url = str(request.url_for("get_schedule", job_id=record.job_id))
-    response.headers["Location"] = status_url
-    return JobAccepted(job_id=record.job_id, status_url=status_url, status=record.status)
+    return accepted(request, response, "get_schedule", record)
 
 
 @router.get("", response_model=JobPage, responses={401: _PROBLEM, 422: _PROBLEM})
