@@ -555,6 +555,16 @@ class SolveParams(_Domain):
             "group of identical workers, then assigns people; 'auto' uses crews when some workers are identical."
         ),
     )
+    lp_guided: bool = Field(
+        True,
+        description=(
+            "Solve the LP relaxation first: its optimum bounds the plan and its rounded point starts the search "
+            "(optimizer/model/guided.py)."
+        ),
+    )
+    lp_engine: Literal["highs", "glop"] = Field(
+        "highs", description="LP solver of the relaxation: HiGHS (highspy) or OR-Tools' GLOP."
+    )
     shortfall_penalty_per_hour_cents: int | None = Field(
         None,
         gt=0,
@@ -619,6 +629,12 @@ class SolverReport(_Domain):
     best_bound_cents: int | None = Field(description="Proven lower bound on the objective [cents].")
     gap_ratio: float | None = Field(description="(objective - bound) / objective, 0 when optimal.")
     wall_time_s: float
+    first_solution_s: float | None = Field(
+        None, description="Seconds from the start until the search had its first solution [s]; null without one."
+    )
+    lp_bound_cents: int | None = Field(
+        None, description="Bound from the LP relaxation alone [cents]; null when it was not solved."
+    )
     params: SolveParams
     solver_version: str
 

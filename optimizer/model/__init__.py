@@ -16,6 +16,7 @@ from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
 from optimizer.model.explain import explain_infeasible
 from optimizer.model.extract import assemble_plan, fte_shifts, gig_shifts
+from optimizer.model.guided import GuidedOutcome, solve_guided
 from optimizer.model.horizon import HorizonStart, horizon_start, staffed
 from optimizer.model.inputs import ModelInput, prepare
 from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, solve
@@ -27,7 +28,14 @@ HORIZON_START_SHARE = 0.6
 """Share of the crew model's time a horizon-goal solve spends on its priced start (``horizon.py``)."""
 
 COMPLETION_RESERVE_S = 1.0
-"""Time kept back from the assignment for the completion solve [s]."""
+"""Time kept back from the assignment for the completion solve [s] ..."""
+
+COMPLETION_RESERVE_SHARE = 0.2
+"""... or this share of the time limit, when that is less."""
+
+MIN_COMPLETION_S = 0.5
+"""Least time the completion solve gets, even past the limit [s]: it starts from a complete hint (the crew
+plan handed to people), which CP-SAT checks first, so a plan needs only this long."""
 
 __all__ = [
     "FAMILIES",
@@ -80,41 +88,55 @@ def _tighter(bound: int | None, start: HorizonStart | None) -> int | None:
     return max(bound, start.bound_cents)
 
 
+def _phase_deadline(started: float, share: float, params: SolveParams) -> float:
+    """Return when a phase that may use ``share`` of the time limit must end (``time.monotonic()``)."""
+    return started + share * params.time_limit_s
+
+
 def _solve_model(
     problem: PlanningProblem,
     params: SolveParams,
     on_progress: Callable[[Progress], None] | None,
     stop_event: threading.Event | None,
     started: float,
-) -> tuple[ModelInput, BuiltModel, SolveOutcome, int | None]:
+) -> tuple[ModelInput, BuiltModel, SolveOutcome, int | None, GuidedOutcome]:
     """Solve per person, or by crews then assign people; return the per-person model, its solution and a bound.
 
-    The bound is CP-SAT's own for the per-person model, or the crew model's bound (a relaxation of the
-    per-person model, so still a valid bound) when crews are used.
+    The bound is the best of the LP relaxation's and CP-SAT's for the per-person model, or for the crew
+    model (a relaxation of the per-person model, so still a valid bound) when crews are used. Every phase
+    ends by the time limit: the crew model by ``CREW_SHARE`` of it, the assignment by the completion's
+    reserve, the completion by the limit itself.
     """
     deadline = started + params.time_limit_s
+    reserve = min(COMPLETION_RESERVE_S, COMPLETION_RESERVE_SHARE * params.time_limit_s)
     crews = prepare(problem, params, aggregate=True)
     use_crews = params.method == "crews" or (params.method == "auto" and any(c.size > 1 for c in crews.crews))
     if not use_crews:
         inp = prepare(problem, params) if any(c.size > 1 for c in crews.crews) else crews
         built = build_model(inp)
         start = _start_horizon_goal(inp, built, params, HORIZON_START_SHARE * params.time_limit_s, stop_event)
-        # Without a start the solve has the whole limit, as before; after one it has what the start left.
-        rest = params.time_limit_s if start is None else max(0.1, params.time_limit_s - (time.monotonic() - started))
-        outcome = solve(
-            built, params.model_copy(update={"time_limit_s": rest}), on_progress=on_progress, stop_event=stop_event
+        guided = solve_guided(
+            built, params, deadline=deadline, hinted=start is not None, on_progress=on_progress, stop_event=stop_event
         )
-        return inp, built, outcome, _tighter(outcome.best_bound_cents, start)
+        return inp, built, guided.outcome, _tighter(guided.bound_cents, start), guided
     crew_built = build_model(crews)
-    crew_limit = max(0.1, CREW_SHARE * params.time_limit_s - (time.monotonic() - started))
-    start = _start_horizon_goal(crews, crew_built, params, HORIZON_START_SHARE * crew_limit, stop_event)
-    crew_limit = max(0.1, CREW_SHARE * params.time_limit_s - (time.monotonic() - started))
-    crew_params = params.model_copy(update={"time_limit_s": crew_limit})
-    crew_outcome = solve(crew_built, crew_params, on_progress=on_progress, stop_event=stop_event)
+    crew_deadline = _phase_deadline(started, CREW_SHARE, params)
+    start = _start_horizon_goal(
+        crews, crew_built, params, HORIZON_START_SHARE * max(0.0, crew_deadline - time.monotonic()), stop_event
+    )
+    guided = solve_guided(
+        crew_built,
+        params,
+        deadline=crew_deadline,
+        hinted=start is not None,
+        on_progress=on_progress,
+        stop_event=stop_event,
+    )
+    crew_outcome = guided.outcome
     if not crew_outcome.has_solution:
-        return crews, crew_built, crew_outcome, None
-    crew_bound = _tighter(crew_outcome.best_bound_cents, start)
-    assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - COMPLETION_RESERVE_S)
+        return crews, crew_built, crew_outcome, None, guided
+    crew_bound = _tighter(guided.bound_cents, start)
+    assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - reserve)
     inp = personal_input(crews, assignment)
     built = build_model(inp)
     # Start the completion from the crew plan's gigs, breaks and service levels (same names); without it
@@ -122,9 +144,13 @@ def _solve_model(
     add_hint_from(built, crew_built, crew_outcome)
     if crews.service is not None:
         hint_service_goal(built.cp_model, inp, staffed(crew_built, crew_outcome, crews.intervals))
-    rest = max(1.0, deadline - time.monotonic())
+    if crew_bound is not None:
+        # The crew bound holds for the per-person model too: a completion that reaches it (the hinted crew
+        # plan, when every shift was placed) stops at once, proven optimal.
+        built.cp_model.add(built.objective.total() >= crew_bound).with_name("crew_bound")
+    rest = max(MIN_COMPLETION_S, deadline - time.monotonic())
     outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
-    return inp, built, outcome, crew_bound
+    return inp, built, outcome, crew_bound, guided
 
 
 def plan(
@@ -162,7 +188,7 @@ def plan(
     """
     params = params or SolveParams()
     started = time.monotonic()
-    inp, built, outcome, bound = _solve_model(problem, params, on_progress, stop_event, started)
+    inp, built, outcome, bound, guided = _solve_model(problem, params, on_progress, stop_event, started)
     if outcome.status == "INFEASIBLE":
         issues = explain_infeasible(problem, inp)
         if issues:
@@ -180,4 +206,6 @@ def plan(
         digest=inputs_digest(problem, params),
         software_version=software_version(),
         wall_time_s=time.monotonic() - started,
+        first_solution_s=None if guided.first_solution_at is None else guided.first_solution_at - started,
+        lp_bound_cents=guided.relaxation.bound_cents if guided.relaxation is not None else None,
     )

@@ -100,22 +100,25 @@ def assemble_plan(
     digest: str,
     software_version: str,
     wall_time_s: float,
+    first_solution_s: float | None = None,
+    lp_bound_cents: int | None = None,
 ) -> Plan:
     """Put a plan together: coverage, cost terms and KPIs evaluated from its shifts, and the solver report.
 
-    The objective is the plan's own cost; CP-SAT's can only be higher (a feasible, not optimal, solution
-    may carry slack shortfall or spare break counters). The status is OPTIMAL only when that cost meets
-    the bound.
+    Objective and bound are the solvers' own values: the objective is the CP-SAT objective of the solution
+    the shifts were read from, the bound the best that the LP relaxation and CP-SAT proved (``bound``).
+    The status is OPTIMAL when the objective meets that bound, else FEASIBLE. Cost terms are evaluated from
+    the shifts; ``check_plan`` recomputes them on its own and reports any difference from the objective.
     """
     coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()
     staff = employment(problem, shifts)
     terms = (
         cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service, staff) if outcome.has_solution else {}
     )
-    objective = sum(terms.values()) if terms else None
+    objective = outcome.objective_cents if outcome.has_solution else None
     status = outcome.status
-    if objective is not None and bound is not None:
-        status = "OPTIMAL" if objective <= bound else "FEASIBLE"
+    if objective is not None:
+        status = "OPTIMAL" if bound is not None and objective <= bound else "FEASIBLE"
     gap = None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
     return Plan(
         inputs_digest=digest,
@@ -128,6 +131,8 @@ def assemble_plan(
             best_bound_cents=bound,
             gap_ratio=gap,
             wall_time_s=wall_time_s,
+            first_solution_s=first_solution_s,
+            lp_bound_cents=lp_bound_cents,
             params=params,
             solver_version=SOLVER_VERSION,
         ),
