@@ -118,8 +118,8 @@ def problem_from(
     )
 
 
-def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:
-    """Run the main job for a config: forecast its horizon, plan it, and check the plan independently.
+def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProblem, ForecastRun]:
+    """Load a config's history, forecast its horizon and return the planning problem with the forecast.
 
     Raises
     ------
@@ -132,7 +132,18 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
     start = horizon_start(config, history)
     grid = build_grid(config.timezone, start, config.days, interval_min)
     fc = forecast_demand(history, config.forecast, grid.starts)
-    problem = problem_from(config, start, fc.demand, interval_min)
+    return problem_from(config, start, fc.demand, interval_min), fc
+
+
+def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:
+    """Run the main job for a config: forecast its horizon, plan it, and check the plan independently.
+
+    Raises
+    ------
+    InputError, forecasting.ForecastingError
+        On bad inputs (they name the field).
+    """
+    problem, fc = forecast_problem(config, base_dir)
     params = params or config.solve
     result = plan(problem, params)
     return PlanRun(
