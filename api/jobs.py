@@ -33,7 +33,7 @@ from multiprocessing.process import BaseProcess
 
 from api.settings import Settings
 from api.storage import JobKind, JobRecord, Storage
-from optimizer.domain import Plan, SolveParams
+from optimizer.domain import Plan, SolveParams, SolveStatus
 from optimizer.model.solve import Progress
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ STOP_POLL_INTERVAL_S = 0.2
 PROGRESS_WRITE_INTERVAL_S = 0.25
 """Least time between two progress writes of one worker [s]; the final plan carries the last values."""
 
-SOLVED: frozenset[str] = frozenset({"OPTIMAL", "FEASIBLE"})
+SOLVED: frozenset[str] = frozenset(s for s in SolveStatus if s.has_plan)
 STALE_RUNNING_ERROR = "the server stopped while the job was running; submit it again"
 SHUTDOWN_ERROR = "the server shut down while the job was running; submit it again"
 CANCELLED_WHILE_RUNNING = "cancelled while running; the work done so far is not kept"

@@ -246,7 +246,7 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
     list of Violation
         Empty when the plan keeps every rule.
     """
-    if plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
+    if not plan.solver.status.has_plan:
         return []
     zone = ZoneInfo(problem.timezone)
     out: list[Violation] = []

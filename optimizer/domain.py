@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -578,7 +579,26 @@ class SolveParams(_Domain):
 # ---- outputs -------------------------------------------------------------------------------------------------
 
 ShiftKind = Literal["fte", "gig"]
-SolveStatus = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"]
+
+
+class SolveStatus(StrEnum):
+    """How a solve ended, with CP-SAT's names (the one home of status values; JSON carries the value).
+
+    ``OPTIMAL``: the plan's objective meets a proven bound. ``FEASIBLE``: a plan, bound below it.
+    ``INFEASIBLE``: no plan keeps the hard rules. ``MODEL_INVALID``: a bug in shiftmix. ``UNKNOWN``: no plan
+    within the time limit.
+    """
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    MODEL_INVALID = "MODEL_INVALID"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a solve that ended so has a plan to read."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
 
 class ShiftBreak(_Domain):

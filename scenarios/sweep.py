@@ -31,7 +31,7 @@ from forecasting.errors import ForecastingError
 from optimizer import check_plan, plan
 from optimizer.check import Violation
 from optimizer.demand import validate_demand_frame
-from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams
+from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams, SolveStatus
 from optimizer.errors import InputError, ShiftmixError
 from optimizer.grid import build_grid
 from scenarios.backends import Backend, BackendName, make_backend
@@ -40,7 +40,7 @@ from scenarios.pipeline import ForecastRun, PlanRun, forecast_demand, horizon_st
 from scenarios.scenario import DemandUplift, Scenario
 from scenarios.spec import ForecastSettings, PlanConfig
 
-_SOLVED = ("OPTIMAL", "FEASIBLE")
+_SOLVED = tuple(s for s in SolveStatus if s.has_plan)
 
 
 @dataclass(frozen=True, slots=True)

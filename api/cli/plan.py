@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     paths = write_outputs(result, args.out)
     print(summary(result))
     print("wrote        " + ", ".join(str(p) for p in paths))
-    if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
+    if not result.plan.solver.status.has_plan:
         print(f"shiftmix: error: no plan found (solver status {result.plan.solver.status})", file=sys.stderr)
         return 1
     return 0

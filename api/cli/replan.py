@@ -107,7 +107,7 @@ def read_published(path: Path) -> tuple[Plan, PlanningProblem]:
         problem = PlanningProblem.model_validate(document["problem"])
     except ValidationError as exc:
         raise InputError.single("--plan", describe_validation_error(exc, prefix="problem")) from None
-    if published.solver.status not in ("OPTIMAL", "FEASIBLE"):
+    if not published.solver.status.has_plan:
         raise InputError.single("--plan", f"{path} holds no solved plan (status {published.solver.status})")
     return published, problem
 
@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
     paths = write_outputs(result, published, violations, args.out)
     print(summary(result, violations))
     print("wrote        " + ", ".join(str(p) for p in paths))
-    if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
+    if not result.plan.solver.status.has_plan:
         print(f"shiftmix: error: no re-plan found (solver status {result.plan.solver.status})", file=sys.stderr)
         return 1
     return 0

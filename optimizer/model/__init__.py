@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 
-from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveParams
+from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveParams, SolveStatus
 from optimizer.errors import InputError
 from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
@@ -189,7 +189,7 @@ def plan(
     params = params or SolveParams()
     started = time.monotonic()
     inp, built, outcome, bound, guided = _solve_model(problem, params, on_progress, stop_event, started)
-    if outcome.status == "INFEASIBLE":
+    if outcome.status == SolveStatus.INFEASIBLE:
         issues = explain_infeasible(problem, inp)
         if issues:
             raise InputError(issues)

@@ -6,7 +6,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from optimizer.domain import CoverageRow, Plan, PlannedShift, PlanningProblem, ShiftBreak, SolveParams, SolverReport
+from optimizer.domain import (
+    CoverageRow,
+    Plan,
+    PlannedShift,
+    PlanningProblem,
+    ShiftBreak,
+    SolveParams,
+    SolverReport,
+    SolveStatus,
+)
 from optimizer.errors import ModelError
 from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
 from optimizer.model.build import BuiltModel
@@ -118,7 +127,7 @@ def assemble_plan(
     objective = outcome.objective_cents if outcome.has_solution else None
     status = outcome.status
     if objective is not None:
-        status = "OPTIMAL" if bound is not None and objective <= bound else "FEASIBLE"
+        status = SolveStatus.OPTIMAL if bound is not None and objective <= bound else SolveStatus.FEASIBLE
     gap = None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
     return Plan(
         inputs_digest=digest,

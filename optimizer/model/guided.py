@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.domain import SolveParams
+from optimizer.domain import SolveParams, SolveStatus
 from optimizer.model.build import BuiltModel
 from optimizer.model.relaxation import Relaxation, solve_relaxation
 from optimizer.model.solve import Progress, SolveOutcome, solve
@@ -162,7 +162,7 @@ def solve_guided(
         optimal = best_bound is not None and best.objective_cents <= best_bound  # type: ignore[operator]
         best = dataclasses.replace(
             best,
-            status="OPTIMAL" if optimal else "FEASIBLE",
+            status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
             best_bound_cents=best_bound,
             wall_time_s=time.monotonic() - started,
         )

@@ -41,14 +41,14 @@ class SolveOutcome:
     @property
     def has_solution(self) -> bool:
         """Whether values can be read."""
-        return self.status in ("OPTIMAL", "FEASIBLE")
+        return self.status.has_plan
 
     @property
     def gap_ratio(self) -> float | None:
         """Relative gap between objective and bound; 0 when optimal."""
         if self.objective_cents is None or self.best_bound_cents is None:
             return None
-        if self.status == "OPTIMAL":
+        if self.status == SolveStatus.OPTIMAL:
             return 0.0
         return max(0.0, (self.objective_cents - self.best_bound_cents) / max(1, abs(self.objective_cents)))
 
@@ -128,8 +128,8 @@ def solve(
         done.set()
         guard.join()
     wall = time.perf_counter() - started
-    status: SolveStatus = solver.status_name(code)  # type: ignore[assignment]
-    found = status in ("OPTIMAL", "FEASIBLE")
+    status = SolveStatus(solver.status_name(code))
+    found = status.has_plan
     return SolveOutcome(
         status=status,
         objective_cents=round(solver.objective_value) if found else None,
