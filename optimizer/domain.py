@@ -655,6 +655,9 @@ class SolverReport(_Domain):
     lp_bound_cents: int | None = Field(
         None, description="Bound from the LP relaxation alone [cents]; null when it was not solved."
     )
+    message: str | None = Field(
+        None, description="Why a solve has no plan, or how a plan was put together when its last step ran out of time."
+    )
     params: SolveParams
     solver_version: str
 

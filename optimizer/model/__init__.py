@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 
 from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveParams, SolveStatus
@@ -15,7 +16,7 @@ from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
 from optimizer.model.explain import explain_infeasible
-from optimizer.model.extract import assemble_plan, fte_shifts, gig_shifts
+from optimizer.model.extract import assemble_plan, assigned_fte_shifts, fte_shifts, gig_shifts
 from optimizer.model.guided import GuidedOutcome, solve_guided
 from optimizer.model.horizon import HorizonStart, horizon_start, staffed
 from optimizer.model.inputs import ModelInput, prepare
@@ -32,6 +33,9 @@ COMPLETION_RESERVE_S = 1.0
 
 COMPLETION_RESERVE_SHARE = 0.2
 """... or this share of the time limit, when that is less."""
+
+COMPLETION_SOLVE_FACTOR = 2.0
+"""Completion time (build and presolve) as a multiple of its estimated build time."""
 
 MIN_COMPLETION_S = 0.5
 """Least time the completion solve gets, even past the limit [s]: it starts from a complete hint (the crew
@@ -88,9 +92,54 @@ def _tighter(bound: int | None, start: HorizonStart | None) -> int | None:
     return max(bound, start.bound_cents)
 
 
+@dataclass(frozen=True, slots=True)
+class Solved:
+    """What the solve path hands to extraction: the model read, its outcome, the bound and the LP's part."""
+
+    inp: ModelInput
+    built: BuiltModel
+    outcome: SolveOutcome
+    bound_cents: int | None
+    guided: GuidedOutcome
+    shifts: tuple[PlannedShift, ...] | None = None
+    """Shifts already assembled (the crew plan, when the completion found nothing); None: read ``outcome``."""
+    message: str | None = None
+
+
+def _no_plan_message(outcome: SolveOutcome, params: SolveParams, started: float, guided: GuidedOutcome) -> str | None:
+    """Say why a solve has no plan (None when it has one)."""
+    if outcome.has_solution:
+        return None
+    if outcome.status == SolveStatus.UNKNOWN:
+        lp = guided.relaxation
+        spent = f"the LP relaxation took {lp.wall_time_s:.2f} s, " if lp is not None else ""
+        return (
+            f"no plan within the {params.time_limit_s:g} s limit: it ended before the search had a first solution "
+            f"({spent}all phases {time.monotonic() - started:.2f} s); raise time_limit_s"
+        )
+    return f"no plan: the solver ended {outcome.status}"
+
+
 def _phase_deadline(started: float, share: float, params: SolveParams) -> float:
     """Return when a phase that may use ``share`` of the time limit must end (``time.monotonic()``)."""
     return started + share * params.time_limit_s
+
+
+def _completion_estimate_s(
+    crews: ModelInput, crew_built: BuiltModel, crew_outcome: SolveOutcome, crew_build_s: float
+) -> float:
+    """Estimate how long building and solving the per-person completion takes, from the crew model's build [s].
+
+    The completion has one variable per person-shift where the crew model has one per crew option; the rest
+    (breaks, gigs, shortfall) is shared. Building scales with the variables, and CP-SAT's presolve of the
+    completion was measured at about the same time again (4 weeks x 3,000 FTEs: crew build 1.7 s, completion
+    build 17 s and presolve past 2 s on a loaded 2-core machine).
+    """
+    crew_vars = len(crew_built.cp_model.proto.variables)
+    options = [x for i in range(len(crews.crews)) for x in crew_built.vars.fte(i)]
+    person_shifts = sum(int(crew_outcome.solver.value(x)) for x in options)
+    scale = (crew_vars - len(options) + person_shifts) / max(1, crew_vars)
+    return COMPLETION_SOLVE_FACTOR * crew_build_s * scale
 
 
 def _solve_model(
@@ -99,7 +148,7 @@ def _solve_model(
     on_progress: Callable[[Progress], None] | None,
     stop_event: threading.Event | None,
     started: float,
-) -> tuple[ModelInput, BuiltModel, SolveOutcome, int | None, GuidedOutcome]:
+) -> Solved:
     """Solve per person, or by crews then assign people; return the per-person model, its solution and a bound.
 
     The bound is the best of the LP relaxation's and CP-SAT's for the per-person model, or for the crew
@@ -118,8 +167,10 @@ def _solve_model(
         guided = solve_guided(
             built, params, deadline=deadline, hinted=start is not None, on_progress=on_progress, stop_event=stop_event
         )
-        return inp, built, guided.outcome, _tighter(guided.bound_cents, start), guided
+        return Solved(inp, built, guided.outcome, _tighter(guided.bound_cents, start), guided)
+    build_started = time.monotonic()
     crew_built = build_model(crews)
+    crew_build_s = time.monotonic() - build_started
     crew_deadline = _phase_deadline(started, CREW_SHARE, params)
     start = _start_horizon_goal(
         crews, crew_built, params, HORIZON_START_SHARE * max(0.0, crew_deadline - time.monotonic()), stop_event
@@ -134,8 +185,9 @@ def _solve_model(
     )
     crew_outcome = guided.outcome
     if not crew_outcome.has_solution:
-        return crews, crew_built, crew_outcome, None, guided
+        return Solved(crews, crew_built, crew_outcome, None, guided)
     crew_bound = _tighter(guided.bound_cents, start)
+    reserve = max(reserve, _completion_estimate_s(crews, crew_built, crew_outcome, crew_build_s))
     assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - reserve)
     inp = personal_input(crews, assignment)
     built = build_model(inp)
@@ -150,7 +202,18 @@ def _solve_model(
         built.cp_model.add(built.objective.total() >= crew_bound).with_name("crew_bound")
     rest = max(MIN_COMPLETION_S, deadline - time.monotonic())
     outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
-    return inp, built, outcome, crew_bound, guided
+    if outcome.has_solution:
+        return Solved(inp, built, outcome, crew_bound, guided)
+    # The completion found nothing in its time: the crew plan as handed to people is still a plan.
+    shifts = assigned_fte_shifts(crews, crew_built, crew_outcome, assignment.picks) + gig_shifts(
+        crews, crew_built, crew_outcome
+    )
+    message = (
+        f"the completion solve found no plan in its {rest:.1f} s ({outcome.status}); the plan is the crew "
+        f"solution handed to people ({assignment.unmatched_shifts} shifts could not be placed), its objective "
+        "recomputed from its shifts"
+    )
+    return Solved(inp, built, crew_outcome, crew_bound, guided, tuple(shifts), message)
 
 
 def plan(
@@ -188,24 +251,27 @@ def plan(
     """
     params = params or SolveParams()
     started = time.monotonic()
-    inp, built, outcome, bound, guided = _solve_model(problem, params, on_progress, stop_event, started)
+    solved = _solve_model(problem, params, on_progress, stop_event, started)
+    inp, built, outcome, guided = solved.inp, solved.built, solved.outcome, solved.guided
     if outcome.status == SolveStatus.INFEASIBLE:
         issues = explain_infeasible(problem, inp)
         if issues:
             raise InputError(issues)
-    shifts: tuple[PlannedShift, ...] = ()
-    if outcome.has_solution:
+    shifts = solved.shifts
+    if shifts is None and outcome.has_solution:
         shifts = tuple(fte_shifts(inp, built, outcome) + gig_shifts(inp, built, outcome))
     return assemble_plan(
         problem,
         params,
         inp,
-        shifts,
+        shifts or (),
         outcome,
-        bound=bound,
+        bound=solved.bound_cents,
         digest=inputs_digest(problem, params),
         software_version=software_version(),
         wall_time_s=time.monotonic() - started,
         first_solution_s=None if guided.first_solution_at is None else guided.first_solution_at - started,
         lp_bound_cents=guided.relaxation.bound_cents if guided.relaxation is not None else None,
+        message=solved.message or _no_plan_message(outcome, params, started, guided),
+        recomputed_objective=solved.shifts is not None,
     )

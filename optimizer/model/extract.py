@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from optimizer.domain import (
     CoverageRow,
@@ -19,7 +19,7 @@ from optimizer.domain import (
 from optimizer.errors import ModelError
 from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
 from optimizer.model.build import BuiltModel
-from optimizer.model.inputs import ModelInput, demand_frame
+from optimizer.model.inputs import ModelInput, ShiftOption, demand_frame
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.staffing import human_demand
 
@@ -29,33 +29,55 @@ def _at(inp: ModelInput, t: int) -> dt.datetime:
 
 
 def fte_shifts(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> list[PlannedShift]:
-    """Return every FTE shift of the solution, with break slots handed to people shift type by shift type."""
+    """Return every FTE shift of a per-person solution, with break slots handed to people shift type by type."""
     solver, v = outcome.solver, built.vars
     if any(c.size != 1 for c in inp.crews):
         msg = "extract needs one-worker crews; assign shifts to people first (optimizer.model.assign)"
         raise ModelError(msg)
-    chosen: list[tuple[int, int]] = []
-    for i in range(len(inp.crews)):
-        chosen.extend((i, k) for k, x in enumerate(v.fte(i)) if solver.value(x))
+    chosen = [
+        (crew.worker_ids[0], crew.options[k])
+        for i, crew in enumerate(inp.crews)
+        for k, x in enumerate(v.fte(i))
+        if solver.value(x)
+    ]
+    return _with_breaks(inp, built, outcome, chosen)
+
+
+def assigned_fte_shifts(
+    crews: ModelInput, crew_built: BuiltModel, crew_outcome: SolveOutcome, picks: Mapping[str, tuple[int, ...]]
+) -> list[PlannedShift]:
+    """Return the FTE shifts of a crew solution as handed to people (``picks``: option indices per worker).
+
+    Breaks come from the crew solution's break counts per shift type, as in ``fte_shifts``.
+    """
+    chosen = [
+        (wid, crew.options[k]) for crew in crews.crews for wid in crew.worker_ids for k in picks.get(wid, ())
+    ]
+    return _with_breaks(crews, crew_built, crew_outcome, chosen)
+
+
+def _with_breaks(
+    inp: ModelInput, built: BuiltModel, outcome: SolveOutcome, chosen: Sequence[tuple[str, ShiftOption]]
+) -> list[PlannedShift]:
+    """Return planned shifts for (worker, option) pairs, each taking one of its shift type's break slots."""
+    solver, v = outcome.solver, built.vars
     slots: dict[int, list[int]] = defaultdict(list)
-    for i, k in chosen:
-        s = inp.crews[i].options[k].shift_type
+    for _, o in chosen:
+        s = o.shift_type
         if s in slots:
             continue
         for b in inp.shift_types[s].break_starts:
             slots[s].extend([b] * solver.value(v.break_count(s, b)))
     shifts = []
-    for i, k in chosen:
-        crew = inp.crews[i]
-        o = crew.options[k]
+    for worker_id, o in chosen:
         st = inp.shift_types[o.shift_type]
         breaks: tuple[ShiftBreak, ...] = ()
-        if st.break_len:
+        if st.break_len and slots[o.shift_type]:
             b = slots[o.shift_type].pop()
             breaks = (ShiftBreak(start=_at(inp, b), end=_at(inp, b + st.break_len)),)
         shifts.append(
             PlannedShift(
-                worker_id=crew.worker_ids[0],
+                worker_id=worker_id,
                 kind="fte",
                 start=_at(inp, o.start),
                 end=_at(inp, o.end),
@@ -111,6 +133,8 @@ def assemble_plan(
     wall_time_s: float,
     first_solution_s: float | None = None,
     lp_bound_cents: int | None = None,
+    message: str | None = None,
+    recomputed_objective: bool = False,
 ) -> Plan:
     """Put a plan together: coverage, cost terms and KPIs evaluated from its shifts, and the solver report.
 
@@ -118,6 +142,8 @@ def assemble_plan(
     the shifts were read from, the bound the best that the LP relaxation and CP-SAT proved (``bound``).
     The status is OPTIMAL when the objective meets that bound, else FEASIBLE. Cost terms are evaluated from
     the shifts; ``check_plan`` recomputes them on its own and reports any difference from the objective.
+    Only a plan assembled without its last solve (``recomputed_objective``, explained in ``message``) takes
+    the objective from its cost terms.
     """
     coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()
     staff = employment(problem, shifts)
@@ -125,6 +151,8 @@ def assemble_plan(
         cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service, staff) if outcome.has_solution else {}
     )
     objective = outcome.objective_cents if outcome.has_solution else None
+    if recomputed_objective and terms:
+        objective = sum(terms.values())
     status = outcome.status
     if objective is not None:
         status = SolveStatus.OPTIMAL if bound is not None and objective <= bound else SolveStatus.FEASIBLE
@@ -142,6 +170,7 @@ def assemble_plan(
             wall_time_s=wall_time_s,
             first_solution_s=first_solution_s,
             lp_bound_cents=lp_bound_cents,
+            message=message,
             params=params,
             solver_version=SOLVER_VERSION,
         ),

@@ -106,3 +106,84 @@ def highs_optimal_cost(inp: ModelInput, rest_min: int) -> float:
     h.minimize(sum(cost))
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, h.getModelStatus()
     return h.getInfo().objective_function_value
+
+
+def highs_pooled_cost(inp: ModelInput) -> float:
+    """Solve a pooled MIP of a crew input with HiGHS and return its optimal objective [cents].
+
+    Written from scratch, and coarser than the CP-SAT crew model on purpose: each crew is a pool of counts
+    with its weekly hours, days and one shift a day summed over the pool; rest, consecutive days and weekend
+    rules are dropped; breaks are counted per shift type; gigs and shortfall as in ``highs_optimal_cost``.
+    Dropping rules makes it a relaxation, so its optimum is at most the true optimum; where those rules do
+    not bind (the bundled week) it equals it.
+    """
+    assert inp.service is None
+    assert not any(c.optional for c in inp.crews)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("random_seed", 0)
+    T = inp.intervals
+    on_floor = [[] for _ in range(T)]
+    cost = []
+    of_type: dict[int, list] = {}
+    for c in inp.crews:
+        xs = [h.addIntegral(lb=0, ub=c.size) for _ in c.options]
+        for o, x in zip(c.options, xs, strict=True):
+            cost.append(o.cost_cents * x)
+            of_type.setdefault(o.shift_type, []).append(x)
+            for t in range(o.start, o.end):
+                on_floor[t].append(x)
+        for d in range(inp.grid.days):
+            day = [x for o, x in zip(c.options, xs, strict=True) if o.day == d]
+            if day:
+                h.addConstr(sum(day) <= c.size)
+        for wk in c.weeks:
+            sel = [(o, x) for o, x in zip(c.options, xs, strict=True) if wk.first_day <= o.day <= wk.last_day]
+            if sel:
+                h.addConstr(sum(o.paid_min * x for o, x in sel) >= c.size * wk.min_paid_min)
+                h.addConstr(sum(o.paid_min * x for o, x in sel) <= c.size * wk.max_paid_min)
+                h.addConstr(sum(x for _, x in sel) >= c.size * wk.min_days)
+                h.addConstr(sum(x for _, x in sel) <= c.size * wk.max_days)
+    for s, xs in of_type.items():
+        st = inp.shift_types[s]
+        if st.break_len:
+            ys = [h.addIntegral(lb=0, ub=len(inp.crews) * max(c.size for c in inp.crews)) for _ in st.break_starts]
+            h.addConstr(sum(ys) - sum(xs) == 0)
+            for b, y in zip(st.break_starts, ys, strict=True):
+                for t in range(b, b + st.break_len):
+                    on_floor[t].append(-1 * y)
+    gig = inp.gig
+    gig_cover = [[] for _ in range(T)]
+    if gig is not None:
+        per_day: dict[int, list] = {}
+        for t in gig.starts:
+            g = h.addIntegral(lb=0, ub=gig.max_concurrent)
+            cost.append(gig.cost_cents * g)
+            per_day.setdefault(int(inp.grid.day_of[t]), []).append(g)
+            for u in range(t, t + gig.length):
+                gig_cover[u].append(g)
+        for t in range(T):
+            if gig_cover[t]:
+                h.addConstr(sum(gig_cover[t]) <= gig.max_concurrent)
+        if gig.max_per_day is not None:
+            for gs in per_day.values():
+                h.addConstr(sum(gs) <= gig.max_per_day)
+    for t in range(T):
+        need = int(inp.required[t])
+        if need == 0:
+            continue
+        staffed = sum(on_floor[t]) if on_floor[t] else 0
+        if gig is not None and gig_cover[t]:
+            if gig.fill_permille < FILL_RATE_SCALE:
+                eff = h.addIntegral(lb=0, ub=gig.max_concurrent)
+                h.addConstr(FILL_RATE_SCALE * eff - gig.fill_permille * sum(gig_cover[t]) <= 0)
+                staffed = staffed + eff
+            else:
+                staffed = staffed + sum(gig_cover[t])
+        short = h.addIntegral(lb=0, ub=need)
+        cost.append(inp.shortfall_penalty_cents * short)
+        h.addConstr(staffed + short >= need)
+    h.minimize(sum(cost))
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, h.getModelStatus()
+    return h.getInfo().objective_function_value
