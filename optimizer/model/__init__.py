@@ -165,7 +165,13 @@ def _solve_model(
         built = build_model(inp)
         start = _start_horizon_goal(inp, built, params, HORIZON_START_SHARE * params.time_limit_s, stop_event)
         guided = solve_guided(
-            built, params, deadline=deadline, hinted=start is not None, on_progress=on_progress, stop_event=stop_event
+            built,
+            params,
+            deadline=deadline,
+            hinted=start is not None,
+            known_bound_cents=start.bound_cents if start is not None else None,
+            on_progress=on_progress,
+            stop_event=stop_event,
         )
         return Solved(inp, built, guided.outcome, _tighter(guided.bound_cents, start), guided)
     build_started = time.monotonic()
@@ -180,6 +186,7 @@ def _solve_model(
         params,
         deadline=crew_deadline,
         hinted=start is not None,
+        known_bound_cents=start.bound_cents if start is not None else None,
         on_progress=on_progress,
         stop_event=stop_event,
     )
@@ -196,12 +203,18 @@ def _solve_model(
     add_hint_from(built, crew_built, crew_outcome)
     if crews.service is not None:
         hint_service_goal(built.cp_model, inp, staffed(crew_built, crew_outcome, crews.intervals))
-    if crew_bound is not None:
-        # The crew bound holds for the per-person model too: a completion that reaches it (the hinted crew
-        # plan, when every shift was placed) stops at once, proven optimal.
-        built.cp_model.add(built.objective.total() >= crew_bound).with_name("crew_bound")
+    # The crew bound holds for the per-person model too: a completion that reaches it (the hinted crew plan,
+    # when every shift was placed) stops at once, proven optimal. The hinted decisions are completed first
+    # with everything else free, so a hint CP-SAT could not complete on its own is not lost.
     rest = max(MIN_COMPLETION_S, deadline - time.monotonic())
-    outcome = solve(built, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
+    outcome = solve_guided(
+        built,
+        params,
+        deadline=time.monotonic() + rest,
+        hinted=True,
+        known_bound_cents=crew_bound,
+        stop_event=stop_event,
+    ).outcome
     if outcome.has_solution:
         return Solved(inp, built, outcome, crew_bound, guided)
     # The completion found nothing in its time: the crew plan as handed to people is still a plan.

@@ -30,7 +30,7 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.relaxation import Relaxation, solve_relaxation
 from optimizer.model.solve import Progress, SolveOutcome, solve
 
-LP_SHARE = 0.3
+LP_SHARE = 0.5
 """Most of a phase's time the LP relaxation may use."""
 
 DIVE_SHARE = 0.3
@@ -51,20 +51,39 @@ class GuidedOutcome:
     """``time.monotonic()`` when the phase had its first solution (None without one)."""
 
 
-def _dive_model(built: BuiltModel, lp_values: np.ndarray) -> BuiltModel:
-    """Return a copy of the model with every shift decision confined to the floor and ceiling of its LP value."""
-    dive = built.cp_model.clone()
-    for var in built.vars.decisions().values():
-        x = float(lp_values[var.index])
-        domain = dive.proto.variables[var.index].domain
-        lo, hi = domain[0], domain[len(domain) - 1]
-        new_lo = max(lo, math.floor(x + INTEGRAL_TOL))
-        new_hi = min(hi, math.ceil(x - INTEGRAL_TOL))
-        if new_lo > new_hi:  # x sits outside the domain's hull by a tolerance: keep the nearest end
-            new_lo = new_hi = min(max(round(x), lo), hi)
+def _confined(built: BuiltModel, ranges: dict[int, tuple[int, int]]) -> BuiltModel:
+    """Return a copy of the model with the variables at the given indices confined to ``(lo, hi)``."""
+    copy = built.cp_model.clone()
+    for index, (lo, hi) in ranges.items():
+        domain = copy.proto.variables[index].domain
+        first, last = domain[0], domain[len(domain) - 1]
+        new_lo, new_hi = max(first, lo), min(last, hi)
+        if new_lo > new_hi:  # outside the domain's hull by a tolerance: keep the nearest end
+            new_lo = new_hi = min(max(lo, first), last)
         domain.clear()
         domain.extend([new_lo, new_hi])
-    return BuiltModel(cp_model=dive, vars=built.vars, objective=built.objective)
+    return BuiltModel(cp_model=copy, vars=built.vars, objective=built.objective)
+
+
+def _dive_model(built: BuiltModel, lp_values: np.ndarray) -> BuiltModel:
+    """Return a copy of the model with every shift decision confined to the floor and ceiling of its LP value."""
+    ranges = {}
+    for var in built.vars.decisions().values():
+        x = float(lp_values[var.index])
+        ranges[var.index] = (math.floor(x + INTEGRAL_TOL), math.ceil(x - INTEGRAL_TOL))
+    return _confined(built, ranges)
+
+
+def _hinted_model(built: BuiltModel) -> BuiltModel:
+    """Return a copy of the model with the hinted shift decisions fixed, the rest (goal counters) left free.
+
+    A start built in another model (a horizon goal's priced plan) hints the decisions, but its counters of
+    answered contacts may not satisfy this model's rounding exactly, and CP-SAT drops a hint it cannot
+    complete; solving with the decisions fixed completes it.
+    """
+    hint = dict(zip(built.cp_model.proto.solution_hint.vars, built.cp_model.proto.solution_hint.values, strict=True))
+    ranges = {v.index: (hint[v.index], hint[v.index]) for v in built.vars.decisions().values() if v.index in hint}
+    return _confined(built, ranges)
 
 
 def _hint_all(built: BuiltModel, outcome: SolveOutcome) -> None:
@@ -100,6 +119,7 @@ def solve_guided(
     *,
     deadline: float,
     hinted: bool = False,
+    known_bound_cents: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     stop_event: threading.Event | None = None,
 ) -> GuidedOutcome:
@@ -115,34 +135,36 @@ def solve_guided(
         ``time.monotonic()`` by which the phase ends [s].
     hinted : bool
         The model already carries a start (a horizon goal's priced plan): keep it instead of diving.
+    known_bound_cents : int, optional
+        A bound proven elsewhere (a horizon goal's Lagrangian bound) [cents]. With a start and this bound,
+        the LP is skipped: it is the floor-only model's LP again, and the search needs the time more.
     on_progress, stop_event
         As for ``solve``.
     """
     started = time.monotonic()
     budget = max(0.0, deadline - started)
     relaxation = None
-    if params.lp_guided and budget > 0:
+    if params.lp_guided and budget > 0 and not (hinted and known_bound_cents is not None):
         relaxation = solve_relaxation(built.cp_model, time_limit_s=LP_SHARE * budget, engine=params.lp_engine)
     bound = relaxation.bound_cents if relaxation is not None else None
+    if known_bound_cents is not None:
+        bound = known_bound_cents if bound is None else max(bound, known_bound_cents)
     dive: SolveOutcome | None = None
     first_solution_at = None
-    if relaxation is not None and relaxation.status == "optimal" and bound is not None:
+    if bound is not None:
         built.cp_model.add(built.objective.total() >= bound).with_name("lp_bound")
-        if not hinted:
-            dive_limit = min(DIVE_SHARE * budget, deadline - time.monotonic())
-            if dive_limit > 0:
-                dive = solve(
-                    _dive_model(built, relaxation.values),
-                    params.model_copy(update={"time_limit_s": dive_limit}),
-                    stop_event=stop_event,
-                )
-            if dive is not None and dive.has_solution:
-                first_solution_at = time.monotonic()
-                if on_progress is not None:
-                    on_progress(Progress(dive.objective_cents, bound, first_solution_at - started))  # type: ignore[arg-type]
-                _hint_all(built, dive)
-            else:
-                _hint_rounded(built, relaxation.values)
+    if hinted or (relaxation is not None and relaxation.status == "optimal"):
+        dive_limit = min(DIVE_SHARE * budget, deadline - time.monotonic())
+        if dive_limit > 0:
+            around = _hinted_model(built) if hinted else _dive_model(built, relaxation.values)  # type: ignore[union-attr]
+            dive = solve(around, params.model_copy(update={"time_limit_s": dive_limit}), stop_event=stop_event)
+        if dive is not None and dive.has_solution:
+            first_solution_at = time.monotonic()
+            if on_progress is not None:
+                on_progress(Progress(dive.objective_cents, bound, first_solution_at - started))  # type: ignore[arg-type]
+            _hint_all(built, dive)
+        elif not hinted:
+            _hint_rounded(built, relaxation.values)  # type: ignore[union-attr]
     search: SolveOutcome | None = None
     proven = dive is not None and dive.has_solution and bound is not None and dive.objective_cents <= bound  # type: ignore[operator]
     rest = deadline - time.monotonic()

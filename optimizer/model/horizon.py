@@ -34,8 +34,9 @@ from dataclasses import dataclass
 from optimizer.domain import SolveParams
 from optimizer.model.build import BuiltModel, build_model
 from optimizer.model.constraints.service_goal import goal_pieces, hint_service_goal
+from optimizer.model.guided import solve_guided
 from optimizer.model.inputs import ModelInput
-from optimizer.model.solve import SolveOutcome, add_hint_from, solve
+from optimizer.model.solve import SolveOutcome, add_hint_from
 
 FLOOR_SHARE = 0.25
 """Most of the start's budget the floor-only relaxation may use."""
@@ -154,11 +155,13 @@ def horizon_start(
             priced = dataclasses.replace(inp, service=None)
         built = build_model(priced)
         limit = max(0.1, share * left)
-        outcome = solve(
+        # Each priced model is as easy as a per-interval one, so its LP bounds it and rounds into its start.
+        outcome = solve_guided(
             built,
-            params.model_copy(update={"time_limit_s": limit, "relative_gap": max(params.relative_gap, ROUND_GAP)}),
+            params.model_copy(update={"relative_gap": max(params.relative_gap, ROUND_GAP)}),
+            deadline=time.monotonic() + limit,
             stop_event=stop_event,
-        )
+        ).outcome
         if not outcome.has_solution:
             rounds.append(PricedRound(price, outcome.status, None, None, None))
             return None

@@ -11,6 +11,7 @@ import optimizer.model.extract as extract
 from optimizer import check_plan, plan
 from optimizer.domain import PlanningProblem, SolveParams, SolveStatus
 from optimizer.model import SolveOutcome, prepare
+from optimizer.model.guided import GuidedOutcome
 from scenarios.pipeline import forecast_problem
 from scenarios.spec import load_example
 from tests.optimizer.highs_mip import highs_pooled_cost
@@ -93,12 +94,19 @@ def test_without_the_lp_the_same_optimum_is_found(example_problem, example_plan)
 
 def test_a_completion_that_runs_out_of_time_still_returns_the_crew_plan(example_problem, example_plan, monkeypatch):
     model = importlib.import_module("optimizer.model")
+    real = model.solve_guided
+    calls = []
 
-    def out_of_time(built, params, **kwargs):
-        return SolveOutcome(SolveStatus.UNKNOWN, None, None, params.time_limit_s, cp_model.CpSolver())
+    def completion_out_of_time(built, params, **kwargs):
+        calls.append(kwargs["deadline"])
+        if len(calls) == 1:  # the crew model
+            return real(built, params, **kwargs)
+        nothing = SolveOutcome(SolveStatus.UNKNOWN, None, None, 0.0, cp_model.CpSolver())
+        return GuidedOutcome(outcome=nothing, bound_cents=None, relaxation=None, first_solution_at=None)
 
-    monkeypatch.setattr(model, "solve", out_of_time)  # the completion's solve; the crew model's is guided.py's
+    monkeypatch.setattr(model, "solve_guided", completion_out_of_time)
     result = plan(example_problem, PARAMS)
+    assert len(calls) == 2
     assert result.solver.status.has_plan
     assert "completion solve found no plan" in result.solver.message
     assert "0 shifts could not be placed" in result.solver.message
