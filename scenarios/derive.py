@@ -37,6 +37,8 @@ class DerivedPlan:
     demand_uplift: tuple[DemandUplift, ...]
     baseline_automation: Automation | None
     differs: str
+    service_level_of_base: bool = False
+    """Plan to the base plan's realised service level (set once the base has solved)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +202,13 @@ def prepare_scenario(scenario: Scenario, scenario_dir: Path) -> PreparedScenario
             field = f"{prefix}.{exc.field}"
             raise InputError.single(field, exc.problem) from None
         differs = describe_differences(base, config, v.demand_uplift)
-        runs.append(DerivedPlan(v.name, config, v.demand_uplift, scenario.baseline_automation, differs))
+        if v.service_level_of_base:
+            differs += ("; " if differs else "") + "service level: the base plan's realised level"
+        runs.append(
+            DerivedPlan(
+                v.name, config, v.demand_uplift, scenario.baseline_automation, differs, v.service_level_of_base
+            )
+        )
     return PreparedScenario(scenario=scenario, base_dir=base_dir, runs=tuple(runs))
 
 

@@ -113,6 +113,14 @@ class Variation(_Spec):
     demand_uplift: tuple[DemandUplift, ...] = Field(
         (), description="Volume multipliers; a bare number means every interval. Overlaps multiply."
     )
+    service_level_of_base: bool = Field(
+        False,
+        description=(
+            "Plan to the service level the base plan realised over the horizon (rounded down to 4 decimals), "
+            "not a fixed one: solved after the base, with the same threads and time limit, so a horizon-wide "
+            "goal is compared with the per-interval plan at an equal level."
+        ),
+    )
 
     @field_validator("demand_uplift", mode="before")
     @classmethod

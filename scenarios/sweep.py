@@ -15,7 +15,9 @@ Tasks run on a :mod:`scenarios.backends` backend; each solve gets ``cpus // para
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -248,21 +250,36 @@ def _build(run: DerivedPlan, horizon: Horizon | TaskFailure) -> _Built | TaskFai
     return _Built(problem, ratio, horizon.forecast)
 
 
-def _solve_all(
+def _solve_some(
     pool: Backend,
     names: list[str],
     tasks: list[tuple[PlanningProblem, SolveParams]],
+    which: list[int],
     threads: int,
     progress: bool,
 ) -> dict[int, tuple[Plan, tuple[Violation, ...]] | TaskFailure]:
+    """Solve the tasks at the indices ``which``; return their outcomes by index into ``tasks``."""
     out: dict[int, tuple[Plan, tuple[Violation, ...]] | TaskFailure] = {}
-    with _bar(len(tasks), "plans", "plan", progress) as bar:
-        for k, outcome in pool.map_unordered(_plan_task, tasks, threads):
+    with _bar(len(which), "plans", "plan", progress) as bar:
+        for j, outcome in pool.map_unordered(_plan_task, [tasks[k] for k in which], threads):
+            k = which[j]
             out[k] = outcome
             status = "ERROR" if isinstance(outcome, TaskFailure) else outcome[0].solver.status
             bar.set_postfix_str(f"{names[k]}: {status}")
             bar.update()
     return out
+
+
+LEVEL_DECIMALS = 4
+"""The base's realised service level is rounded down to this many decimals, so the base plan meets it too."""
+
+
+def _realised_level(outcome: tuple[Plan, tuple[Violation, ...]] | TaskFailure | None) -> float | None:
+    """Return the horizon-wide service level a solved base plan realised, rounded down (None without a plan)."""
+    if not isinstance(outcome, tuple) or outcome[0].solver.objective_cents is None:
+        return None
+    scale = 10**LEVEL_DECIMALS
+    return math.floor(outcome[0].kpis.service_level * scale) / scale
 
 
 def run_scenario(
@@ -319,7 +336,24 @@ def run_scenario(
         order = list(ready)
         threads = _threads(pool.cpus, pool.slots, len(order))
         tasks = [(ready[i].problem, _with_threads(runs[i].config.solve, threads)) for i in order]
-        solved = _solve_all(pool, [runs[i].name for i in order], tasks, threads, progress)
+        # Runs at the base's realised level wait for the base; both rounds use the same threads per solve.
+        later = [k for k, i in enumerate(order) if runs[i].service_level_of_base]
+        first = [k for k in range(len(order)) if k not in later]
+        solved = _solve_some(pool, [runs[i].name for i in order], tasks, first, threads, progress)
+        if later:
+            level = _realised_level(solved.get(0))
+            for k in later:
+                i = order[k]
+                if level is None:
+                    solved[k] = TaskFailure("service_level_of_base: the base run has no plan to take the level from")
+                    continue
+                target = ready[i].problem.service_target.model_copy(update={"service_level": level})
+                ready[i] = dataclasses.replace(
+                    ready[i], problem=ready[i].problem.model_copy(update={"service_target": target})
+                )
+                tasks[k] = (ready[i].problem, tasks[k][1])
+            todo = [k for k in later if k not in solved]
+            solved.update(_solve_some(pool, [runs[i].name for i in order], tasks, todo, threads, progress))
         parallel = min(pool.slots, max(1, len(tasks)))
         backend_name = type(pool).__name__.removesuffix("Backend").lower()
     outcomes: list[_Built | TaskFailure | tuple[Plan, tuple[Violation, ...]]] = list(built)

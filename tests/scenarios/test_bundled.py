@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -62,6 +63,27 @@ def test_weekly_service_level_plans_the_base_per_interval_and_the_variations_ove
     assert targets["base"].scope == "interval"
     assert {t.scope for n, t in targets.items() if n != "base"} == {"horizon"}
     assert all(t.interval_floor == 0.5 for n, t in targets.items() if n != "base")
+    assert [r.name for r in prepared.runs if r.service_level_of_base] == ["weekly-at-base-level"]
+
+
+def test_a_run_at_the_base_level_is_planned_to_the_level_the_base_realised(tmp_path):
+    scenario, folder = load_scenario(bundled_scenario_path("weekly-service-level.yaml"))
+    overrides = {
+        "days": 2,
+        "forecast": {"model": "seasonal_naive"},
+        "solve": {"time_limit_s": 10, "num_workers": 1, "random_seed": 0, "relative_gap": 0.0},
+    }
+    small = scenario.model_copy(update={"base_overrides": overrides})
+    result = run_scenario(small, folder, jobs=1, progress=False)
+    base = result.base.run.plan
+    equal = next(v for v in result.variations if v.name == "weekly-at-base-level").run
+    level = math.floor(base.kpis.service_level * 10_000) / 10_000
+    assert equal.problem.service_target.service_level == level
+    assert equal.config.solve.num_workers == result.base.run.config.solve.num_workers
+    assert equal.config.solve.time_limit_s == result.base.run.config.solve.time_limit_s
+    assert equal.plan.kpis.service_level >= level
+    # The base plan meets the equal-level goal too, so the horizon optimum can only be cheaper.
+    assert equal.plan.solver.best_bound_cents <= base.solver.objective_cents
 
 
 def test_headcount_cut_runs_end_to_end_on_one_day(tmp_path):
