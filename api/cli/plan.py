@@ -88,7 +88,9 @@ def summary(run: PlanRun) -> str:
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
         + _unmet_runs(p),
         f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
-        f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
+        f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s"
+        + (f" (first plan {s.first_solution_s:.1f} s)" if s.first_solution_s is not None else "")
+        + (f"\nnote         {s.message}" if s.message else ""),
         "check        "
         + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
     ]
