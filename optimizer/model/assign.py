@@ -17,13 +17,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams
-from optimizer.model.build import BuiltModel, Family, build_model
-from optimizer.model.constraints import add_fte_contract, add_rest_and_days, add_symmetry
+from optimizer.model.build import BuiltModel, build_model
+from optimizer.model.constraints.registry import PERSONAL_FAMILIES
 from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.solve import SolveOutcome
-
-PERSONAL_FAMILIES: tuple[Family, ...] = (add_fte_contract, add_rest_and_days, add_symmetry)
-"""The rules that bind each part of a crew; they are exact for parts of one worker."""
 
 MIN_SPLIT_S = 0.5
 """Least time one split model gets, even past the deadline [s]. Measured on 4 weeks x 3,000 FTEs (120 s

@@ -189,6 +189,15 @@ class GigInput:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptShift:
+    """The options of one crew that work the same published shift, and whether it may be released (re-plan)."""
+
+    crew: int
+    options: tuple[int, ...]
+    releasable: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ModelInput:
     """Fully prepared input of the CP-SAT model: ints, tuples and numpy arrays only (plus the grid)."""
 
@@ -204,6 +213,10 @@ class ModelInput:
     """FTE shifts that must be worked, as (crew index, option index): published or already assigned."""
     service: ServiceGoal | None = None
     """The horizon-wide service goal, when the target's scope is the horizon."""
+    kept: tuple[KeptShift, ...] = ()
+    """Re-plan: published shifts to work in exactly one variant (or release); empty when locks suffice."""
+    employment_cost_cents: int | None = None
+    """Re-plan: fixed cost of the staff the published plan employs, a constant term [cents]; None when unpriced."""
 
     @property
     def intervals(self) -> int:
