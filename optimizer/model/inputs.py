@@ -26,7 +26,7 @@ from optimizer.domain import (
 )
 from optimizer.errors import InputError, Issue
 from optimizer.grid import Grid, align_demand, build_grid
-from optimizer.service_goal import ServiceGoal, interval_requirement, service_goal
+from optimizer.service_goal import PreparedGoal, interval_requirement, prepare_goal, service_goal
 from optimizer.staffing import human_demand
 
 SHORTFALL_PENALTY_FACTOR = 10
@@ -211,8 +211,8 @@ class ModelInput:
     shortfall_penalty_cents: int
     locked: tuple[tuple[int, int], ...] = ()
     """FTE shifts that must be worked, as (crew index, option index): published or already assigned."""
-    service: ServiceGoal | None = None
-    """The horizon-wide service goal, when the target's scope is the horizon."""
+    service: PreparedGoal | None = None
+    """The horizon-wide service goal with its concave pieces, when the target's scope is the horizon."""
     kept: tuple[KeptShift, ...] = ()
     """Re-plan: published shifts to work in exactly one variant (or release); empty when locks suffice."""
     employment_cost_cents: int | None = None
@@ -621,14 +621,15 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         max_scheduled=most,
         shortfall_penalty_cents=penalty,
     )
+    required = staffing["required"].to_numpy(dtype=np.int64)
     return ModelInput(
         grid=grid,
-        required=staffing["required"].to_numpy(dtype=np.int64),
+        required=required,
         volume=staffing["volume"].to_numpy(dtype=float),
         aht_s=staffing["aht_s"].to_numpy(dtype=float),
         shift_types=tuple(types),
         crews=tuple(crews),
         gig=_gig_input(grid, pool) if pool is not None else None,
         shortfall_penalty_cents=penalty,
-        service=service,
+        service=prepare_goal(service, required) if service is not None else None,
     )
