@@ -19,6 +19,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
 from api.replan_schemas import ReplanReport
 from api.storage import JobRecord, JobStatus
+from optimizer.demand import demand_frame
 from optimizer.domain import (
     Automation,
     DemandInterval,
@@ -298,18 +299,8 @@ class StaffingRequest(_Schema):
         return self
 
     def demand_frame(self) -> pd.DataFrame:
-        """Return the rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``).
-
-        Rows may carry different UTC offsets (a week over a DST change): the index holds their instants at the
-        first row's offset.
-        """
-        first = self.demand[0].interval_start.utcoffset() or dt.timedelta(0)
-        utc = pd.to_datetime([d.interval_start for d in self.demand], utc=True)
-        index = pd.DatetimeIndex(utc, name="interval_start").tz_convert(dt.timezone(first))
-        return pd.DataFrame(
-            {"volume": [d.volume for d in self.demand], "aht_s": [d.aht_s for d in self.demand]},
-            index=index.as_unit("ns"),
-        )
+        """Return the rows as a demand frame, its index at the first row's UTC offset (``optimizer.demand_frame``)."""
+        return demand_frame(self.demand)
 
 
 class StaffingRow(_Schema):
@@ -318,7 +309,10 @@ class StaffingRow(_Schema):
     interval_start: AwareDatetime
     volume: float = Field(description="Contacts reaching people (after bot containment).")
     aht_s: float = Field(description="Their average handle time [s].")
-    agents: int = Field(description="Fewest agents on the floor meeting the target.")
+    agents: int = Field(
+        description="Fewest agents on the floor meeting the target in this interval (its interval_floor when the "
+        "target's scope is the horizon), the planner's requirement."
+    )
     required: int = Field(description="People to schedule (on shift, not on break), including shrinkage.")
 
 

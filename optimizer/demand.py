@@ -1,20 +1,53 @@
-"""The demand frame: the contract between ``forecasting`` (writes it) and ``optimizer`` (reads it)."""
+"""The demand frame: the contract between ``forecasting`` (writes it) and ``optimizer`` (reads it).
+
+Also the one home of the conversion between demand rows (``DemandInterval``, the JSON form) and the frame.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from optimizer.domain import INTERVAL_MINUTES_ALLOWED
+from optimizer.domain import INTERVAL_MINUTES_ALLOWED, DemandInterval
 from optimizer.errors import DataError, InputError, Issue
 
 INDEX_NAME = "interval_start"
 """Name of the demand frame's index."""
 
-__all__ = ["INDEX_NAME", "validate_demand_frame"]
+__all__ = ["INDEX_NAME", "demand_frame", "demand_rows", "validate_demand_frame"]
+
+
+def demand_frame(rows: Sequence[DemandInterval], *, timezone: str | dt.tzinfo | None = None) -> pd.DataFrame:
+    """Return demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``).
+
+    Parameters
+    ----------
+    rows : sequence of DemandInterval
+        Demand per interval, in order. Rows may carry different UTC offsets (a week over a DST change).
+    timezone : str or tzinfo, optional
+        Zone of the index (an IANA name such as ``Europe/Stockholm``); by default the first row's UTC offset.
+        The index holds the rows' instants either way.
+    """
+    utc = pd.DatetimeIndex(pd.to_datetime([d.interval_start for d in rows], utc=True), name=INDEX_NAME)
+    if timezone is None:
+        timezone = dt.timezone(rows[0].interval_start.utcoffset() or dt.timedelta(0)) if rows else dt.UTC
+    return pd.DataFrame(
+        {"volume": [float(d.volume) for d in rows], "aht_s": [float(d.aht_s) for d in rows]},
+        index=utc.tz_convert(timezone).as_unit("ns"),
+    )
+
+
+def demand_rows(frame: pd.DataFrame) -> tuple[DemandInterval, ...]:
+    """Return a demand frame's ``volume`` and ``aht_s`` as demand rows (the JSON form), one per interval."""
+    stamps: Iterable[pd.Timestamp] = frame.index
+    return tuple(
+        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
+        for ts, v, a in zip(stamps, frame["volume"], frame["aht_s"], strict=True)
+    )
 
 
 def _stamp(ts: Any) -> str:

@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from optimizer.demand import INDEX_NAME, validate_demand_frame
+from optimizer.demand import INDEX_NAME, demand_frame, demand_rows, validate_demand_frame
 from optimizer.domain import DemandInterval, PlanningProblem
 from optimizer.errors import DataError, InputError, Issue
-from optimizer.model.inputs import demand_frame
 from optimizer.replan_domain import DemandUplift
 
 _TERM = re.compile(r"^\s*([+-])\s*(\d+(?:\.\d+)?)\s*%\s*(\S+?)\s*/\s*(\S+)\s*$")
@@ -95,7 +94,7 @@ def uplift_demand(problem: PlanningProblem, uplifts: Sequence[DemandUplift], *, 
     InputError
         When a window reaches outside the horizon or covers no interval start (``field[i]``).
     """
-    frame = demand_frame(problem)
+    frame = demand_frame(problem.demand, timezone=problem.timezone)
     index = pd.DatetimeIndex(frame.index)
     first = index[0]
     horizon_end = index[-1] + pd.Timedelta(minutes=problem.interval_min)
@@ -158,10 +157,7 @@ def _as_frame(new_demand: Sequence[DemandInterval] | pd.DataFrame) -> pd.DataFra
     rows = list(new_demand)
     if not rows:
         raise InputError.single("new_demand", "has no rows")
-    index = pd.DatetimeIndex([pd.Timestamp(d.interval_start).tz_convert("UTC") for d in rows]).rename(INDEX_NAME)
-    return pd.DataFrame(
-        {"volume": [d.volume for d in rows], "aht_s": [d.aht_s for d in rows]}, index=index.as_unit("ns")
-    )
+    return demand_frame(rows, timezone="UTC")
 
 
 def with_demand(
@@ -184,7 +180,7 @@ def with_demand(
         frame = validate_demand_frame(_as_frame(new_demand), interval_min=problem.interval_min)
     except DataError as exc:
         raise DataError([Issue(f"{field}.{i.field}", i.problem) for i in exc.issues]) from None
-    old = demand_frame(problem)
+    old = demand_frame(problem.demand, timezone=problem.timezone)
     index = pd.DatetimeIndex(frame.index).tz_convert(problem.timezone).as_unit("ns")
     position = pd.DatetimeIndex(old.index).get_indexer(index)
     if (position < 0).any():
@@ -197,8 +193,5 @@ def with_demand(
     aht = old["aht_s"].to_numpy(copy=True)
     volume[position] = frame["volume"].to_numpy()
     aht[position] = frame["aht_s"].to_numpy()
-    rows = tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
-        for ts, v, a in zip(old.index, volume, aht, strict=True)
-    )
+    rows = demand_rows(pd.DataFrame({"volume": volume, "aht_s": aht}, index=old.index))
     return problem.model_copy(update={"demand": rows})

@@ -17,8 +17,8 @@ import pandas as pd
 import forecasting
 from optimizer import check_plan, coverage_frame, plan, schedule_frame
 from optimizer.check import Violation
-from optimizer.demand import validate_demand_frame
-from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
+from optimizer.demand import demand_rows, validate_demand_frame
+from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
@@ -101,16 +101,12 @@ def problem_from(
     config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int
 ) -> PlanningProblem:
     """Build the planning problem of a config from a demand frame covering its horizon."""
-    rows = tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
-        for ts, v, a in zip(demand.index, demand["volume"], demand["aht_s"], strict=True)
-    )
     return PlanningProblem(
         timezone=config.timezone,
         start_date=start_date,
         days=config.days,
         interval_min=interval_min,  # type: ignore[arg-type]
-        demand=rows,
+        demand=demand_rows(demand),
         service_target=config.service_target,
         automation=config.automation,
         workforce=config.workforce(),

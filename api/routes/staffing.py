@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from api.errors import PROBLEM_JSON, ensure_at_most, prefixed_errors
 from api.routes import PrincipalDep, ServicesDep
 from api.schemas import ProblemDetails, StaffingRequest, StaffingResponse
-from optimizer.staffing import human_demand, staffing_requirements
+from optimizer import staff_needed
 
 _PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
 
@@ -20,12 +20,14 @@ router = APIRouter(prefix="/v1/staffing", tags=["staffing"])
 def compute_staffing(
     body: StaffingRequest, services: ServicesDep, _principal: PrincipalDep
 ) -> StaffingResponse:
-    """Return the agents (Erlang C, or Erlang A with patience) and people to schedule in every interval."""
+    """Return the agents (Erlang C, or Erlang A with patience) and people to schedule in every interval.
+
+    The numbers are the planner's requirement (``optimizer.staff_needed``): with ``scope: horizon`` they meet
+    the target's ``interval_floor`` in each interval, as a plan must.
+    """
     ensure_at_most(len(body.demand), services.settings.max_demand_rows, "demand")
     with prefixed_errors("demand"):
-        frame = staffing_requirements(
-            human_demand(body.demand_frame(), body.automation),
-            body.service_target,
-            interval_min=body.interval_min,
+        frame = staff_needed(
+            body.demand_frame(), body.service_target, body.automation, interval_min=body.interval_min
         )
     return StaffingResponse.from_frame(frame)

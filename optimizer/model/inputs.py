@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.demand import demand_frame
 from optimizer.domain import (
     MINUTES_PER_WEEK,
     Contract,
@@ -26,8 +27,8 @@ from optimizer.domain import (
 )
 from optimizer.errors import InputError, Issue
 from optimizer.grid import Grid, align_demand, build_grid
-from optimizer.service_goal import PreparedGoal, interval_requirement, prepare_goal, service_goal
-from optimizer.staffing import human_demand
+from optimizer.horizon_goal import PreparedGoal, prepare_goal, service_goal
+from optimizer.requirement import staff_needed
 
 SHORTFALL_PENALTY_FACTOR = 10
 """Default shortfall penalty as a multiple of the dearest hourly rate (explicit, so plans can explain it)."""
@@ -222,15 +223,6 @@ class ModelInput:
     def intervals(self) -> int:
         """Number of intervals in the horizon."""
         return self.grid.size
-
-
-def demand_frame(problem: PlanningProblem) -> pd.DataFrame:
-    """Return the problem's demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``)."""
-    index = pd.DatetimeIndex([d.interval_start for d in problem.demand]).tz_convert(problem.timezone)
-    return pd.DataFrame(
-        {"volume": [d.volume for d in problem.demand], "aht_s": [d.aht_s for d in problem.demand]},
-        index=index.rename("interval_start").as_unit("ns"),
-    )
 
 
 def _cost_cents(paid_min: int, per_hour_cents: int) -> int:
@@ -562,10 +554,9 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         When demand rows do not match the horizon's grid, or a worker's contract leaves no shift to work.
     """
     grid = build_grid(problem.timezone, problem.start_date, problem.days, problem.interval_min)
-    demand = demand_frame(problem)
+    demand = demand_frame(problem.demand, timezone=problem.timezone)
     align_demand(grid, pd.DatetimeIndex(demand.index))
-    people_demand = human_demand(demand, problem.automation)
-    staffing = interval_requirement(people_demand, problem.service_target, interval_min=problem.interval_min)
+    staffing = staff_needed(demand, problem.service_target, problem.automation, interval_min=problem.interval_min)
 
     types: dict[ShiftType, int] = {}
     contracts = problem.workforce.contracts
@@ -615,7 +606,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     penalty = shortfall_penalty_cents(problem, params)
     most = len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0)
     service = service_goal(
-        people_demand,
+        staffing[["volume", "aht_s"]],
         problem.service_target,
         interval_min=problem.interval_min,
         max_scheduled=most,

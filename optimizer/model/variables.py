@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from optimizer.horizon_goal import GoalPiece
 from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
-from optimizer.service_goal import GoalPiece
 
 
 @dataclass(frozen=True, slots=True)

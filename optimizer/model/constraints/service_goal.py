@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from optimizer.horizon_goal import GoalPiece
 from optimizer.model.inputs import ModelInput
 from optimizer.model.objective import ObjectiveTerms
 from optimizer.model.variables import GoalVars, ShiftVars
-from optimizer.service_goal import GoalPiece
 
 
 def goal_pieces(inp: ModelInput) -> tuple[tuple[int, int], list[GoalPiece]]:

@@ -6,10 +6,10 @@ from ortools.sat.python import cp_model
 
 from optimizer import check_plan, plan
 from optimizer.domain import ServiceTarget, SolveParams
+from optimizer.horizon_goal import ANSWERED_SCALE, agent_ratio, concave_minorant
 from optimizer.model.constraints import add_coverage, add_service_goal
 from optimizer.model.constraints.service_goal import goal_pieces, hint_service_goal
 from optimizer.model.inputs import prepare
-from optimizer.service_goal import ANSWERED_SCALE, agent_ratio, concave_minorant
 from optimizer.staffing import effective_agents
 from tests.conftest import make_contract, make_problem
 from tests.optimizer.constraints._instances import built, option

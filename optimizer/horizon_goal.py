@@ -2,7 +2,8 @@
 
 With ``ServiceTarget.scope == "horizon"`` a plan must answer ``service_level`` of all contacts of the horizon
 within ``answer_within_s`` (not every interval separately), and every interval must still reach
-``interval_floor``. Spending staff where it buys the most service is cheaper at the same weekly service
+``interval_floor`` (that floor is the staff needed per interval, ``optimizer.requirement``). Spending staff
+where it buys the most service is cheaper at the same weekly service
 level than meeting the level in every interval. The model, the KPIs and the independent check all count
 answered contacts through this module, in the same integer units.
 """
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.domain import ServiceTarget
-from optimizer.staffing import effective_agents, staffing_curves, staffing_requirements
+from optimizer.staffing import effective_agents, staffing_curves
 
 ANSWERED_SCALE = 100
 """Answered contacts are counted in hundredths inside the solver (integers)."""
@@ -57,18 +58,6 @@ class ServiceGoal:
     def missed_cents(self, scheduled: np.ndarray) -> int:
         """Return the penalty of the goal missed at the given head counts per interval [cents]."""
         return self.penalty_per_unit_cents * max(0, self.goal - self.answered(scheduled))
-
-
-def floor_target(target: ServiceTarget) -> ServiceTarget:
-    """Return the per-interval target that sets the requirement: the target itself, or its interval floor."""
-    if target.scope == "interval":
-        return target
-    return target.model_copy(update={"service_level": target.interval_floor, "max_asa_s": None})
-
-
-def interval_requirement(demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int) -> pd.DataFrame:
-    """Return the staffing frame (``agents``, ``required``) of the per-interval part of the target."""
-    return staffing_requirements(demand, floor_target(target), interval_min=interval_min)
 
 
 def service_goal(
