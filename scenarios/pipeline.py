@@ -50,6 +50,15 @@ def _history_path(config: PlanConfig, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """A forecast horizon: its demand of *recorded* contacts, first day and interval length [min]."""
+
+    forecast: ForecastRun
+    start_date: dt.date
+    interval_min: int
+
+
 def horizon_start(config: PlanConfig, history: pd.DataFrame) -> dt.date:
     """Return the first day to plan: the configured one, or the local day after the history ends."""
     if config.start_date is not None:
@@ -97,6 +106,21 @@ def forecast_demand(
     return ForecastRun(demand=demand, model=spec.name, backtest=backtest)
 
 
+def forecast_horizon(config: PlanConfig, history_path: Path) -> Horizon:
+    """Load a config's history and forecast its horizon on the history's interval grid.
+
+    Raises
+    ------
+    InputError, forecasting.ForecastingError
+        On a bad history, horizon or forecaster setting (they name the field).
+    """
+    history = forecasting.load_history(history_path, timezone=config.timezone)
+    interval_min = forecasting.infer_interval_min(history.index)
+    start = horizon_start(config, history)
+    grid = build_grid(config.timezone, start, config.days, interval_min)
+    return Horizon(forecast_demand(history, config.forecast, grid.starts), start, interval_min)
+
+
 def problem_from(
     config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int
 ) -> PlanningProblem:
@@ -122,13 +146,9 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
     InputError, forecasting.ForecastingError
         On bad inputs (they name the field).
     """
-    history = forecasting.load_history(_history_path(config, base_dir), timezone=config.timezone)
-    index = pd.DatetimeIndex(history.index)
-    interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
-    start = horizon_start(config, history)
-    grid = build_grid(config.timezone, start, config.days, interval_min)
-    fc = forecast_demand(history, config.forecast, grid.starts)
-    problem = problem_from(config, start, fc.demand, interval_min)
+    horizon = forecast_horizon(config, _history_path(config, base_dir))
+    fc = horizon.forecast
+    problem = problem_from(config, horizon.start_date, fc.demand, horizon.interval_min)
     params = params or config.solve
     result = plan(problem, params)
     return PlanRun(

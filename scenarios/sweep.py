@@ -26,17 +26,15 @@ import pandas as pd
 from pydantic import ValidationError
 from tqdm import tqdm
 
-import forecasting
 from forecasting.errors import ForecastingError
 from optimizer import check_plan, plan
 from optimizer.check import Violation
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError, ShiftmixError
-from optimizer.grid import build_grid
 from scenarios.backends import Backend, BackendName, make_backend
 from scenarios.derive import DerivedPlan, prepare_scenario
-from scenarios.pipeline import ForecastRun, PlanRun, forecast_demand, horizon_start, problem_from
+from scenarios.pipeline import ForecastRun, Horizon, PlanRun, forecast_horizon, problem_from
 from scenarios.scenario import DemandUplift, Scenario
 from scenarios.spec import ForecastSettings, PlanConfig
 
@@ -59,15 +57,6 @@ class ForecastJob:
         path = Path(config.history)
         history = (path if path.is_absolute() else base_dir / path).resolve()
         return cls(history, config.timezone, config.start_date, config.days, config.forecast)
-
-
-@dataclass(frozen=True, slots=True)
-class Horizon:
-    """A forecast horizon: its demand of *recorded* contacts, first day and interval length [min]."""
-
-    forecast: ForecastRun
-    start_date: dt.date
-    interval_min: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +109,7 @@ class ScenarioResult:
 def _forecast_task(task: tuple[ForecastJob, PlanConfig]) -> Horizon | TaskFailure:
     job, config = task
     try:
-        history = forecasting.load_history(job.history, timezone=job.timezone)
-        index = pd.DatetimeIndex(history.index)
-        interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
-        start = horizon_start(config, history)
-        grid = build_grid(job.timezone, start, job.days, interval_min)
-        return Horizon(forecast_demand(history, job.settings, grid.starts), start, interval_min)
+        return forecast_horizon(config, job.history)
     except (ShiftmixError, ForecastingError) as exc:
         return TaskFailure(str(exc))
 
