@@ -28,6 +28,7 @@ from forecasting.history import (
 from forecasting.intraday import Reforecast, reforecast
 from forecasting.selection import (
     FORECASTER_NAMES,
+    ForecasterName,
     candidate_forecasters,
     choose_forecaster,
     fit_forecaster,
@@ -45,6 +46,7 @@ __all__ = [
     "FittedForecaster",
     "ForecastInputError",
     "Forecaster",
+    "ForecasterName",
     "ForecastingError",
     "HistoryError",
     "HistoryIssue",

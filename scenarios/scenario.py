@@ -29,7 +29,6 @@ from typing import Any, Self
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -37,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from optimizer.domain import Automation, Contract, GigPool, ServiceTarget, SolveParams
+from optimizer.domain import Automation, Contract, DomainType, GigPool, ServiceTarget, SolveParams
 from optimizer.errors import InputError
 from scenarios.spec import ForecastSettings, PlanConfig, StaffGroup
 
@@ -59,11 +58,7 @@ PATCH_TARGETS: dict[str, type[BaseModel]] = {
 """Variation fields that patch a domain type of the base, and that type (whose keys they may use)."""
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DemandUplift(_Spec):
+class DemandUplift(DomainType):
     """A multiplier on the forecast volume, optionally only on some local days and times of day."""
 
     factor: float = Field(gt=0.0, le=10.0, description="Multiplier of the forecast volume (1.3 = +30%).")
@@ -92,7 +87,7 @@ class DemandUplift(_Spec):
         return out
 
 
-class Variation(_Spec):
+class Variation(DomainType):
     """One what-if: deltas applied to the base plan config, in the order the fields are listed."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.=,+\-]{0,79}$", description="Name and folder name.")
@@ -138,7 +133,7 @@ class Variation(_Spec):
         return v
 
 
-class Scenario(_Spec):
+class Scenario(DomainType):
     """A base plan and its what-if variations; the base always runs too, named ``base``."""
 
     title: str = Field(description="One-line title of the question the scenario answers.")

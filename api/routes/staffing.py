@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from api.errors import PROBLEM_JSON, ensure_at_most, prefixed_errors
-from api.routes import PrincipalDep, ServicesDep
-from api.schemas import ProblemDetails, StaffingRequest, StaffingResponse
+from api.errors import ensure_at_most, prefixed_errors
+from api.routes import PROBLEM, PrincipalDep, ServicesDep
+from api.schemas import StaffingRequest, StaffingResponse
 from optimizer import staff_needed
-
-_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
 
 router = APIRouter(prefix="/v1/staffing", tags=["staffing"])
 
 
-@router.post("", response_model=StaffingResponse, responses={401: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM})
+@router.post("", response_model=StaffingResponse, responses={401: PROBLEM, 413: PROBLEM, 422: PROBLEM})
 def compute_staffing(
     body: StaffingRequest, services: ServicesDep, _principal: PrincipalDep
 ) -> StaffingResponse:
