@@ -20,6 +20,7 @@ from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example
 from api.replan_schemas import ReplanReport
 from api.storage import JobRecord, JobStatus
 from forecasting import ForecasterName
+from optimizer.check import Violation
 from optimizer.demand import demand_frame
 from optimizer.domain import (
     Automation,
@@ -289,6 +290,11 @@ class PlanResponse(DomainType):
     plan: Plan | None
     replan: ReplanReport | None = Field(
         None, description="For a re-plan job, once done: what changed and each day before and after; else null."
+    )
+    violations: list[Violation] | None = Field(
+        None,
+        description="What the independent check (check_plan) found wrong with the plan: empty when it keeps every "
+        "rule; null while the job has no solved plan.",
     )
 
 

@@ -21,7 +21,7 @@ from api.routes import (
     accepted,
     csv_response,
 )
-from api.schedule_jobs import stored_plan, stored_replan, submit_schedule, validate_schedule
+from api.schedule_jobs import stored_plan, stored_replan, stored_violations, submit_schedule, validate_schedule
 from api.schemas import (
     JobAccepted,
     JobInfo,
@@ -105,6 +105,7 @@ def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
         job=JobInfo.from_record(job),
         plan=result.plan if result is not None else stored_plan(services.storage, job),
         replan=ReplanReport.from_result(job.replan_of, result) if result is not None and job.replan_of else None,
+        violations=stored_violations(services.storage, job),
     )
 
 

@@ -40,6 +40,7 @@ def test_submit_poll_and_fetch_plan_and_csvs(client: TestClient, auth: dict[str,
     assert job["params"] == TINY_PARAMS.model_dump(mode="json")
     assert plan["inputs_digest"] == job["inputs_digest"]
     assert job["started_at"] <= job["finished_at"]
+    assert done["violations"] == []  # the worker ran check_plan on the plan and stored its findings
 
     coverage = client.get(f"/v1/schedules/{job['job_id']}/coverage.csv", headers=auth)
     assert coverage.status_code == 200
