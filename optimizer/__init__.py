@@ -5,7 +5,7 @@
 """
 
 from optimizer.check import Violation, check_plan
-from optimizer.demand import demand_frame, demand_rows
+from optimizer.demand import DemandUplift, demand_frame, demand_rows
 from optimizer.domain import (
     Automation,
     Availability,
@@ -36,6 +36,7 @@ __all__ = [
     "Contract",
     "DataError",
     "DemandInterval",
+    "DemandUplift",
     "GigPool",
     "InputError",
     "ModelError",

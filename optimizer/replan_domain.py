@@ -71,21 +71,6 @@ class ReplanOptions(DomainType):
         return self
 
 
-class DemandUplift(DomainType):
-    """Scale demand volume by ``1 + change_pct / 100`` in the half-open window ``[start, end)``."""
-
-    change_pct: float = Field(ge=-100.0, le=1000.0, description="Volume change in percent (+40 = 1.4 x) [%].")
-    start: AwareDatetime = Field(description="First instant of the window (timezone-aware).")
-    end: AwareDatetime = Field(description="End of the window, exclusive (timezone-aware).")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end <= self.start:
-            msg = "end must be after start"
-            raise ValueError(msg)
-        return self
-
-
 class PlanChange(DomainType):
     """One difference between the published plan and the re-plan (a row of ``changes.csv``)."""
 

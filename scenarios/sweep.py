@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -29,13 +28,13 @@ from tqdm import tqdm
 from forecasting.errors import ForecastingError
 from optimizer import check_plan, plan
 from optimizer.check import Violation
-from optimizer.demand import validate_demand_frame
+from optimizer.demand import DemandUplift, uplift_factors, validate_demand_frame
 from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError, ShiftmixError
 from scenarios.backends import Backend, BackendName, make_backend
 from scenarios.derive import DerivedPlan, prepare_scenario
 from scenarios.pipeline import ForecastRun, Horizon, PlanRun, forecast_horizon, problem_from
-from scenarios.scenario import DemandUplift, Scenario
+from scenarios.scenario import Scenario
 from scenarios.spec import ForecastSettings, PlanConfig
 
 _SOLVED = ("OPTIMAL", "FEASIBLE")
@@ -155,18 +154,7 @@ def adjust_demand(
     if baseline is not None:
         out["volume"] = out["volume"] / (1.0 - baseline.containment)
         out["aht_s"] = out["aht_s"] / (1.0 + baseline.escalated_aht_uplift)
-    factor = np.ones(len(out))
-    local = pd.DatetimeIndex(out.index).tz_convert(timezone)
-    minute = local.hour * 60 + local.minute
-    for u in uplifts:
-        mask = np.ones(len(out), dtype=bool)
-        if u.dates:
-            mask &= np.isin(np.array(local.date), np.array(u.dates))
-        if u.start_time is not None:
-            mask &= minute >= u.start_time.hour * 60 + u.start_time.minute
-        if u.end_time is not None:
-            mask &= minute < u.end_time.hour * 60 + u.end_time.minute
-        factor[mask] *= u.factor
+    factor = uplift_factors(pd.DatetimeIndex(out.index), uplifts, timezone)
     before = float(out["volume"].sum())
     out["volume"] = out["volume"] * factor
     ratio = float(out["volume"].sum()) / before if before > 0 else 1.0

@@ -264,7 +264,7 @@ def test_uplift_grammar_terms_and_local_times():
     terms = parse_uplift(
         ["+40% 2026-12-27T08:00/2026-12-27T14:00; -10.5%2026-12-28T08:00+00:00 / 2026-12-28T09:00+00:00"], TZ
     )
-    assert [t.change_pct for t in terms] == [40.0, -10.5]
+    assert [t.factor for t in terms] == pytest.approx([1.4, 0.895])
     assert terms[0].start == _at("2026-12-27T08:00+01:00")
     assert terms[1].end == _at("2026-12-28T10:00+01:00")
     assert (
