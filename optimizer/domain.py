@@ -42,7 +42,8 @@ class DomainType(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-_Domain = DomainType  # the name this module's classes use
+class _Domain(DomainType):
+    """The base this module's classes name (``DomainType``, the one shared base)."""
 
 
 def _minutes_of(t: dt.time) -> int:
