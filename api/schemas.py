@@ -350,12 +350,19 @@ class StaffingResponse(DomainType):
             rows=[
                 StaffingRow(
                     interval_start=ts.to_pydatetime(),
-                    volume=float(r.volume),
-                    aht_s=float(r.aht_s),
-                    agents=int(r.agents),
-                    required=int(r.required),
+                    volume=float(volume),
+                    aht_s=float(aht_s),
+                    agents=int(agents),
+                    required=int(required),
                 )
-                for ts, r in zip(frame.index, frame.itertuples(index=False), strict=True)
+                for ts, volume, aht_s, agents, required in zip(
+                    pd.DatetimeIndex(frame.index),
+                    frame["volume"].to_numpy(dtype=float),
+                    frame["aht_s"].to_numpy(dtype=float),
+                    frame["agents"].to_numpy(dtype=int),
+                    frame["required"].to_numpy(dtype=int),
+                    strict=True,
+                )
             ]
         )
 
@@ -427,7 +434,7 @@ class ForecastResponse(DomainType):
                     aht_s=float(row["aht_s"]),
                     volume_quantiles={c: float(row[c]) for c in quantile_columns},
                 )
-                for ts, row in frame.iterrows()
+                for ts, (_, row) in zip(pd.DatetimeIndex(frame.index), frame.iterrows(), strict=True)
             ]
         )
 

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -158,7 +158,7 @@ class Storage:
     # ---- jobs: submission and queries ----------------------------------------------------------------------
 
     def _record(self, row: Row[Any]) -> JobRecord:
-        m: Mapping[str, Any] = row._mapping
+        m = row._mapping
         return JobRecord(
             job_id=m["id"],
             org_id=m["org_id"],
@@ -334,7 +334,7 @@ class Storage:
             rows = conn.execute(
                 sa.select(self._jobs.c.status, sa.func.count()).group_by(self._jobs.c.status)
             ).all()
-        counts = dict.fromkeys(JOB_STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(JOB_STATUSES, 0)
         counts.update({str(status): int(n) for status, n in rows})
         return counts
 

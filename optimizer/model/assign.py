@@ -135,7 +135,7 @@ def _split_used(
     model_input = dataclasses.replace(inp, crews=sub_parts, required=np.zeros_like(inp.required), gig=None, locked=())
     built = build_model(model_input, families=PERSONAL_FAMILIES)
     m = built.cp_model
-    misses = []
+    misses: list[cp_model.IntVar] = []
     for k, count in enumerate(counts):
         taken = cp_model.LinearExpr.sum([built.vars.fte(i)[k] for i in range(len(parts))])
         miss = m.new_int_var(0, max(count, crew.size), f"miss[{k}]")
@@ -271,8 +271,8 @@ def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
     Solving it (all families, ``add_locks`` keeping every shift) re-optimises only break slots, gig
     micro-shifts and shortfall.
     """
-    crews = []
-    locked = []
+    crews: list[Crew] = []
+    locked: list[tuple[int, int]] = []
     for crew in inp.crews:
         for wid in crew.worker_ids:
             taken = assignment.picks.get(wid, ())

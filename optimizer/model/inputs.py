@@ -293,7 +293,8 @@ def _worker_options(
                 workable.add(day)
                 if not within_availability(grid, available, start, end):
                     continue
-                break_len, break_starts = 0, ()
+                break_len = 0
+                break_starts: tuple[int, ...] = ()
                 if rule is not None and length_min >= rule.applies_from_shift_min:
                     break_len = grid.intervals_for(rule.length_min)
                     first = start + math.ceil(rule.earliest_after_start_min / grid.interval_min)
@@ -565,8 +566,8 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     for i, w in enumerate(problem.workforce.workers):
         key = (w.contract, tuple((o.start, o.end) for o in w.time_off), w.availability)
         groups.setdefault(key, []).append(i)
-    crews = []
-    issues = []
+    crews: list[Crew] = []
+    issues: list[Issue] = []
     for symmetry_class, members in enumerate(groups.values()):
         first = problem.workforce.workers[members[0]]
         contract = contracts[contract_index[first.contract]]

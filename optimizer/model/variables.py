@@ -128,7 +128,7 @@ class ShiftVars:
         """Return the counter of shifts of a type whose break starts at ``break_start``."""
         return self._brk[shift_type, break_start]
 
-    def fte_on_floor(self, t: int) -> cp_model.LinearExprT:
+    def fte_on_floor(self, t: int) -> cp_model.LinearExpr:
         """Return FTEs on shift and not on break at interval t."""
         on_shift = [x for s in self._types_covering[t] for x in self._by_type[s]]
         on_break = [self._brk[key] for key in self._breaks_covering[t]]
@@ -143,7 +143,7 @@ class ShiftVars:
         """Return the gig start counters whose shifts cover interval t."""
         return self._gig_covering[t]
 
-    def gig_effective(self, t: int) -> cp_model.LinearExprT:
+    def gig_effective(self, t: int) -> cp_model.LinearExpr:
         """Return gig workers expected on the floor at t (posted x fill rate, rounded down)."""
         if t in self._gig_eff:
             return self._gig_eff[t]
@@ -153,7 +153,7 @@ class ShiftVars:
         """Return the fill-rate variable of t, or None where coverage counts posted gigs directly."""
         return self._gig_eff.get(t)
 
-    def staffed(self, t: int) -> cp_model.LinearExprT:
+    def staffed(self, t: int) -> cp_model.LinearExpr:
         """Return the people on the floor at t: FTEs not on break plus the gig workers expected."""
         return self.fte_on_floor(t) + self.gig_effective(t)
 
