@@ -18,6 +18,7 @@ demo: $(BIN)/shiftmix
 
 test: $(BIN)/shiftmix
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/shiftmix

@@ -158,7 +158,7 @@ async def _on_invalid(_request: Request, exc: Exception) -> JSONResponse:
         return invalid_input(_pydantic_problems(exc.errors()))
     if isinstance(exc, ValidationError):
         return invalid_input(_pydantic_problems(exc.errors(include_url=False)))
-    issues = getattr(exc, "issues", None) or (exc,)
+    issues: Sequence[Any] = getattr(exc, "issues", None) or (exc,)
     return invalid_input([FieldProblem(field=str(i.field), problem=str(i.problem)) for i in issues])
 
 

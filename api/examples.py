@@ -105,7 +105,7 @@ def busy_week_problem(workers: int = 40) -> PlanningProblem:
         break_rule=None,
         cost_per_hour_cents=2300,
     )
-    workers = tuple(
+    staff = tuple(
         Worker(
             worker_id=f"w{i:02d}",
             contract="ft" if i % 2 else "pt",
@@ -126,6 +126,6 @@ def busy_week_problem(workers: int = 40) -> PlanningProblem:
         demand=demand,
         service_target=ServiceTarget(),
         workforce=Workforce(
-            contracts=(full, part), workers=workers, gig_pool=GigPool(cost_per_hour_cents=3300, max_concurrent=10)
+            contracts=(full, part), workers=staff, gig_pool=GigPool(cost_per_hour_cents=3300, max_concurrent=10)
         ),
     )

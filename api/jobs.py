@@ -166,7 +166,7 @@ FORKSERVER_PRELOAD = ("api.jobs", "api.app", "api.cli")
 """Modules the fork server imports once, so forked workers start without importing them again."""
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
+def worker_context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
     """Return the multiprocessing context that starts solver workers.
 
     ``forkserver`` where available: a clean single-threaded server process imports ``FORKSERVER_PRELOAD``

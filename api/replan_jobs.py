@@ -14,7 +14,7 @@ import pandas as pd
 from api.errors import ensure_at_most
 from api.jobs import SOLVED, JobRunner, abandon_on_stop, effective_params, record_final_progress, watch_for_stop
 from api.replan_schemas import ReplanRequest
-from api.schedule_jobs import ensure_same_request, stored_plan, stored_problem
+from api.schedule_jobs import check_json, ensure_same_request, stored_plan, stored_problem
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
 from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
@@ -145,4 +145,10 @@ def solve_replan(storage: Storage, record: JobRecord) -> None:
     solved = result.plan.solver.status in SOLVED
     error = None if solved else f"no plan found (solver status {result.plan.solver.status})"
     status: JobStatus = "succeeded" if solved else "failed"
-    storage.finish(record.job_id, status, result_json=result.model_dump_json(), error=error)
+    storage.finish(
+        record.job_id,
+        status,
+        result_json=result.model_dump_json(),
+        error=error,
+        check_json=check_json(result.problem, result.plan, params),
+    )

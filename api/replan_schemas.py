@@ -10,17 +10,13 @@ import datetime as dt
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE
-from optimizer.domain import DemandInterval, PlanKpis, SolveParams
+from optimizer.domain import DemandInterval, DomainType, PlanKpis, SolveParams
 from optimizer.replan_domain import DayComparison, PlanChange, ReplanOptions, ReplanResult
 
 _RESULT = ReplanResult.model_fields
-
-
-class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _replan_example(schema: dict[str, Any]) -> None:
@@ -37,7 +33,7 @@ def _replan_example(schema: dict[str, Any]) -> None:
     ]
 
 
-class ReplanRequest(_Schema):
+class ReplanRequest(DomainType):
     """New demand for a published plan, the moment of the re-plan, and how far it may depart from the plan."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_replan_example)
@@ -82,7 +78,7 @@ class ReplanRequest(_Schema):
         return self
 
 
-class ReplanReport(_Schema):
+class ReplanReport(DomainType):
     """What a re-plan changed, and each local day before and after, both plans measured on the new demand."""
 
     replan_of: str = Field(description="The published job that was re-planned.")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from api.storage import JobRecord, JobStatus
+from api.schemas import JobInfoBase, Page
+from api.storage import JobRecord
+from optimizer.domain import DomainType
 from scenarios.compare import COLUMNS, DEFAULT_FLAT_TOLERANCE, HeadcountOptimum
 
 ResultCell = str | int | float | bool | None
@@ -34,11 +36,7 @@ SCENARIO_EXAMPLE: dict[str, Any] = {
 """A small scenario on the bundled base and history (the OpenAPI example of ``POST /v1/scenarios``)."""
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ScenarioJobParams(_Schema):
+class ScenarioJobParams(DomainType):
     """The limits a scenario job runs under."""
 
     time_limit_s: float = Field(
@@ -48,38 +46,18 @@ class ScenarioJobParams(_Schema):
     runs: int = Field(description="Plans the scenario asks for: the base and every variation.")
 
 
-class ScenarioJobInfo(_Schema):
+class ScenarioJobInfo(JobInfoBase[ScenarioJobParams]):
     """A scenario job's state."""
 
-    job_id: str
-    status: JobStatus
-    cancel_requested: bool
     inputs_digest: str = Field(description="SHA-256 of the scenario as run (time limits capped).")
-    params: ScenarioJobParams
-    error: str | None = Field(description="Why the job failed; null otherwise.")
-    submitted_at: AwareDatetime
-    started_at: AwareDatetime | None
-    finished_at: AwareDatetime | None
-    idempotency_key: str | None
 
     @classmethod
     def from_record(cls, record: JobRecord) -> ScenarioJobInfo:
         """Map a stored job to its wire form."""
-        return cls(
-            job_id=record.job_id,
-            status=record.status,
-            cancel_requested=record.cancel_requested,
-            inputs_digest=record.inputs_digest,
-            params=ScenarioJobParams.model_validate_json(record.params_json),
-            error=record.error,
-            submitted_at=record.submitted_at,
-            started_at=record.started_at,
-            finished_at=record.finished_at,
-            idempotency_key=record.idempotency_key,
-        )
+        return cls(**cls.record_fields(record), params=ScenarioJobParams.model_validate_json(record.params_json))
 
 
-class ScenarioResults(_Schema):
+class ScenarioResults(DomainType):
     """Every run of a finished scenario, the base first, and the cost-optimal FTE headcount."""
 
     title: str
@@ -96,17 +74,12 @@ class ScenarioResults(_Schema):
     wall_time_s: float = Field(description="Time the runs took [s].")
 
 
-class ScenarioResponse(_Schema):
+class ScenarioResponse(DomainType):
     """A scenario job and, once it succeeded, its results."""
 
     job: ScenarioJobInfo
     results: ScenarioResults | None
 
 
-class ScenarioPage(_Schema):
+class ScenarioPage(Page[ScenarioJobInfo]):
     """One page of the organisation's scenario jobs, newest first."""
-
-    items: list[ScenarioJobInfo]
-    total: int
-    limit: int
-    offset: int

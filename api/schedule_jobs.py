@@ -8,12 +8,15 @@ to storage, and stores the plan; a cancel (or a delete) stops the solver and the
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 
 from api.jobs import SOLVED, JobRunner, ProgressWriter, effective_params, record_final_progress, watch_for_stop
 from api.schemas import ScheduleRequest
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
+from optimizer.check import Violation, check_plan
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError, Issue
 from optimizer.model import inputs_digest, plan, prepare
@@ -126,6 +129,22 @@ def submit_schedule(
 # ---- results -----------------------------------------------------------------------------------------------
 
 
+def check_json(problem: PlanningProblem, solved: Plan, params: SolveParams) -> str | None:
+    """Return ``check_plan``'s findings on a plan as a JSON list of ``{rule, where, detail}`` (empty: it passed).
+
+    ``None`` when the plan has no solution to check.
+    """
+    if solved.solver.status not in SOLVED:
+        return None
+    return json.dumps([dataclasses.asdict(v) for v in check_plan(problem, solved, params)])
+
+
+def stored_violations(storage: Storage, job: JobRecord) -> list[Violation] | None:
+    """Return the check of a schedule or re-plan job's stored plan, or ``None`` while it has none."""
+    text = storage.check_json(job.job_id)
+    return None if text is None else [Violation(**v) for v in json.loads(text)]
+
+
 def stored_replan(storage: Storage, job: JobRecord) -> ReplanResult | None:
     """Return a re-plan job's stored result (new plan, problem, changes, days), or ``None`` without one."""
     text = storage.result_json(job.job_id) if job.has_result and job.kind == "replan" else None
@@ -177,4 +196,10 @@ def solve_schedule(storage: Storage, record: JobRecord) -> None:
         return
     record_final_progress(storage, record.job_id, solved)
     status, error = _final_state(solved, stop.is_set())
-    storage.finish(record.job_id, status, result_json=solved.model_dump_json(), error=error)
+    storage.finish(
+        record.job_id,
+        status,
+        result_json=solved.model_dump_json(),
+        error=error,
+        check_json=check_json(problem, solved, params),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,22 +19,19 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
 from api.replan_schemas import ReplanReport
 from api.storage import JobRecord, JobStatus
+from forecasting import ForecasterName
+from optimizer.check import Violation
+from optimizer.demand import demand_frame
 from optimizer.domain import (
     Automation,
     DemandInterval,
+    DomainType,
     IntervalMinutes,
     Plan,
     PlanningProblem,
     ServiceTarget,
     SolveParams,
 )
-
-ForecasterChoice = Literal["auto", "seasonal_naive", "ets", "regression"]
-
-
-class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 # ---- local times of day ------------------------------------------------------------------------------------
 
@@ -174,7 +171,7 @@ def _forecast_example(schema: dict[str, Any]) -> None:
 # ---- schedules ---------------------------------------------------------------------------------------------
 
 
-class ScheduleRequest(_Schema):
+class ScheduleRequest(DomainType):
     """A planning problem and the solver knobs to solve it with."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_schedule_example)
@@ -195,7 +192,7 @@ class ScheduleRequest(_Schema):
         return self
 
 
-class JobAccepted(_Schema):
+class JobAccepted(DomainType):
     """A stored, queued job and where to poll it."""
 
     job_id: str
@@ -203,7 +200,7 @@ class JobAccepted(_Schema):
     status: JobStatus
 
 
-class ValidationReport(_Schema):
+class ValidationReport(DomainType):
     """The outcome of ``validate_only``: the request would be accepted."""
 
     valid: Literal[True] = True
@@ -211,7 +208,7 @@ class ValidationReport(_Schema):
     params: SolveParams = Field(description="The parameters a solve would use (time limit capped).")
 
 
-class JobProgress(_Schema):
+class JobProgress(DomainType):
     """The best plan found so far by a running (or finished) job."""
 
     best_objective_cents: int | None = Field(description="Objective of the best plan so far [cents].")
@@ -219,20 +216,54 @@ class JobProgress(_Schema):
     wall_time_s: float | None = Field(description="Solver time when they were found [s].")
 
 
-class JobInfo(_Schema):
-    """A schedule (or re-plan) job's state."""
+ParamsT = TypeVar("ParamsT", bound=BaseModel)
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class JobInfoBase(DomainType, Generic[ParamsT]):
+    """What every job's state says, whatever it runs (``params`` are the job kind's own)."""
 
     job_id: str
     status: JobStatus
     cancel_requested: bool
     inputs_digest: str
-    params: SolveParams = Field(description="Effective solve parameters (time limit capped).")
-    progress: JobProgress
+    params: ParamsT
     error: str | None = Field(description="Why the job failed; null otherwise.")
     submitted_at: AwareDatetime
     started_at: AwareDatetime | None
     finished_at: AwareDatetime | None
     idempotency_key: str | None
+
+    @staticmethod
+    def record_fields(record: JobRecord) -> dict[str, Any]:
+        """Return the fields every job kind maps from its stored record in the same way (all but ``params``)."""
+        return {
+            "job_id": record.job_id,
+            "status": record.status,
+            "cancel_requested": record.cancel_requested,
+            "inputs_digest": record.inputs_digest,
+            "error": record.error,
+            "submitted_at": record.submitted_at,
+            "started_at": record.started_at,
+            "finished_at": record.finished_at,
+            "idempotency_key": record.idempotency_key,
+        }
+
+
+class Page(DomainType, Generic[ItemT]):
+    """One page of the organisation's jobs of one kind, newest first."""
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int
+
+
+class JobInfo(JobInfoBase[SolveParams]):
+    """A schedule (or re-plan) job's state."""
+
+    params: SolveParams = Field(description="Effective solve parameters (time limit capped).")
+    progress: JobProgress
     replan_of: str | None = Field(
         None, description="The published job this job re-plans (POST /v1/schedules/{id}/replan); null otherwise."
     )
@@ -241,26 +272,18 @@ class JobInfo(_Schema):
     def from_record(cls, record: JobRecord) -> JobInfo:
         """Map a stored job to its wire form."""
         return cls(
-            job_id=record.job_id,
-            status=record.status,
-            cancel_requested=record.cancel_requested,
-            inputs_digest=record.inputs_digest,
+            **cls.record_fields(record),
             params=SolveParams.model_validate_json(record.params_json),
             progress=JobProgress(
                 best_objective_cents=record.best_objective_cents,
                 best_bound_cents=record.best_bound_cents,
                 wall_time_s=record.progress_wall_time_s,
             ),
-            error=record.error,
-            submitted_at=record.submitted_at,
-            started_at=record.started_at,
-            finished_at=record.finished_at,
-            idempotency_key=record.idempotency_key,
             replan_of=record.replan_of,
         )
 
 
-class PlanResponse(_Schema):
+class PlanResponse(DomainType):
     """A job and, once it has one, its plan (also kept for a cancelled job: the best found)."""
 
     job: JobInfo
@@ -268,21 +291,21 @@ class PlanResponse(_Schema):
     replan: ReplanReport | None = Field(
         None, description="For a re-plan job, once done: what changed and each day before and after; else null."
     )
+    violations: list[Violation] | None = Field(
+        None,
+        description="What the independent check (check_plan) found wrong with the plan: empty when it keeps every "
+        "rule; null while the job has no solved plan.",
+    )
 
 
-class JobPage(_Schema):
+class JobPage(Page[JobInfo]):
     """One page of the organisation's jobs, newest first."""
-
-    items: list[JobInfo]
-    total: int
-    limit: int
-    offset: int
 
 
 # ---- staffing ----------------------------------------------------------------------------------------------
 
 
-class StaffingRequest(_Schema):
+class StaffingRequest(DomainType):
     """Demand per interval and a service target, to turn into agents per interval."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_staffing_example)
@@ -298,31 +321,24 @@ class StaffingRequest(_Schema):
         return self
 
     def demand_frame(self) -> pd.DataFrame:
-        """Return the rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``).
-
-        Rows may carry different UTC offsets (a week over a DST change): the index holds their instants at the
-        first row's offset.
-        """
-        first = self.demand[0].interval_start.utcoffset() or dt.timedelta(0)
-        utc = pd.to_datetime([d.interval_start for d in self.demand], utc=True)
-        index = pd.DatetimeIndex(utc, name="interval_start").tz_convert(dt.timezone(first))
-        return pd.DataFrame(
-            {"volume": [d.volume for d in self.demand], "aht_s": [d.aht_s for d in self.demand]},
-            index=index.as_unit("ns"),
-        )
+        """Return the rows as a demand frame, its index at the first row's UTC offset (``optimizer.demand_frame``)."""
+        return demand_frame(self.demand)
 
 
-class StaffingRow(_Schema):
+class StaffingRow(DomainType):
     """Staffing need in one interval."""
 
     interval_start: AwareDatetime
     volume: float = Field(description="Contacts reaching people (after bot containment).")
     aht_s: float = Field(description="Their average handle time [s].")
-    agents: int = Field(description="Fewest agents on the floor meeting the target.")
+    agents: int = Field(
+        description="Fewest agents on the floor meeting the target in this interval (its interval_floor when the "
+        "target's scope is the horizon), the planner's requirement."
+    )
     required: int = Field(description="People to schedule (on shift, not on break), including shrinkage.")
 
 
-class StaffingResponse(_Schema):
+class StaffingResponse(DomainType):
     """Agents and people to schedule per interval."""
 
     rows: list[StaffingRow]
@@ -334,12 +350,19 @@ class StaffingResponse(_Schema):
             rows=[
                 StaffingRow(
                     interval_start=ts.to_pydatetime(),
-                    volume=float(r.volume),
-                    aht_s=float(r.aht_s),
-                    agents=int(r.agents),
-                    required=int(r.required),
+                    volume=float(volume),
+                    aht_s=float(aht_s),
+                    agents=int(agents),
+                    required=int(required),
                 )
-                for ts, r in zip(frame.index, frame.itertuples(index=False), strict=True)
+                for ts, volume, aht_s, agents, required in zip(
+                    pd.DatetimeIndex(frame.index),
+                    frame["volume"].to_numpy(dtype=float),
+                    frame["aht_s"].to_numpy(dtype=float),
+                    frame["agents"].to_numpy(dtype=int),
+                    frame["required"].to_numpy(dtype=int),
+                    strict=True,
+                )
             ]
         )
 
@@ -347,7 +370,7 @@ class StaffingResponse(_Schema):
 # ---- forecasts ---------------------------------------------------------------------------------------------
 
 
-class HistoryRow(_Schema):
+class HistoryRow(DomainType):
     """Contacts offered in one past interval (a history CSV row)."""
 
     interval_start: AwareDatetime = Field(description="Start of the interval, with its UTC offset.")
@@ -360,7 +383,7 @@ class HistoryRow(_Schema):
         return instant_in_range(v)
 
 
-class ForecastRequest(_Schema):
+class ForecastRequest(DomainType):
     """Contact history and how far ahead to forecast."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_forecast_example)
@@ -368,7 +391,7 @@ class ForecastRequest(_Schema):
     history: tuple[HistoryRow, ...] = Field(min_length=1, description="History rows, one per interval.")
     timezone: str | None = Field(None, description="Site IANA time zone; inferred from offsets when null.")
     horizon_days: int = Field(7, ge=1, le=35, description="Whole local days to forecast after the history.")
-    model: ForecasterChoice = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
+    model: ForecasterName = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
     country: str | None = Field(None, description="ISO country code of the holiday calendar.")
     quantiles: tuple[float, ...] = Field((), description="Volume quantiles in (0, 1) to add.")
 
@@ -383,7 +406,7 @@ class ForecastRequest(_Schema):
         )
 
 
-class ForecastRow(_Schema):
+class ForecastRow(DomainType):
     """Forecast demand in one interval (a demand-frame row)."""
 
     interval_start: AwareDatetime
@@ -394,7 +417,7 @@ class ForecastRow(_Schema):
     )
 
 
-class ForecastResponse(_Schema):
+class ForecastResponse(DomainType):
     """The forecast demand frame, ready to be a schedule request's ``problem.demand``."""
 
     rows: list[ForecastRow]
@@ -411,7 +434,7 @@ class ForecastResponse(_Schema):
                     aht_s=float(row["aht_s"]),
                     volume_quantiles={c: float(row[c]) for c in quantile_columns},
                 )
-                for ts, row in frame.iterrows()
+                for ts, (_, row) in zip(pd.DatetimeIndex(frame.index), frame.iterrows(), strict=True)
             ]
         )
 
@@ -419,14 +442,14 @@ class ForecastResponse(_Schema):
 # ---- errors and health -------------------------------------------------------------------------------------
 
 
-class FieldProblem(_Schema):
+class FieldProblem(DomainType):
     """One problem with one field of the request."""
 
     field: str = Field(description="Path in pydantic loc style, e.g. problem.workforce.workers[3].contract.")
     problem: str
 
 
-class ProblemDetails(_Schema):
+class ProblemDetails(DomainType):
     """RFC 9457 problem details (``application/problem+json``)."""
 
     type: str = Field("about:blank", description="URI identifying the problem type.")
@@ -436,7 +459,7 @@ class ProblemDetails(_Schema):
     errors: list[FieldProblem] = Field(default_factory=list)
 
 
-class Health(_Schema):
+class Health(DomainType):
     """Liveness or readiness."""
 
     status: Literal["ok"] = "ok"

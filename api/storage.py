@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,7 +79,7 @@ class Storage:
         self._metadata = sa.MetaData(schema=schema)
         self._tables = define_tables(self._metadata)
         self._orgs, self._keys, self._jobs, self._audit = self._tables
-        self._summary = [c for c in self._jobs.c if c.name not in ("request_json", "result_json")]
+        self._summary = [c for c in self._jobs.c if c.name not in ("request_json", "result_json", "check_json")]
 
     # ---- lifecycle -----------------------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ class Storage:
     # ---- jobs: submission and queries ----------------------------------------------------------------------
 
     def _record(self, row: Row[Any]) -> JobRecord:
-        m: Mapping[str, Any] = row._mapping
+        m = row._mapping
         return JobRecord(
             job_id=m["id"],
             org_id=m["org_id"],
@@ -296,6 +296,10 @@ class Storage:
         """Return the plan JSON, once the worker stored one."""
         return self._text(self._jobs.c.result_json, job_id)
 
+    def check_json(self, job_id: str) -> str | None:
+        """Return ``check_plan``'s findings on the stored plan as a JSON list, once the worker stored them."""
+        return self._text(self._jobs.c.check_json, job_id)
+
     def list_jobs(
         self, org_id: int, *, limit: int, offset: int, kinds: Iterable[JobKind] | None = None
     ) -> tuple[list[JobRecord], int]:
@@ -330,7 +334,7 @@ class Storage:
             rows = conn.execute(
                 sa.select(self._jobs.c.status, sa.func.count()).group_by(self._jobs.c.status)
             ).all()
-        counts = dict.fromkeys(JOB_STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(JOB_STATUSES, 0)
         counts.update({str(status): int(n) for status, n in rows})
         return counts
 
@@ -376,11 +380,23 @@ class Storage:
         return row is None or row.status != "running" or row.cancel_requested_at is not None
 
     def finish(
-        self, job_id: str, status: JobStatus, *, result_json: str | None, error: str | None = None
+        self,
+        job_id: str,
+        status: JobStatus,
+        *,
+        result_json: str | None,
+        error: str | None = None,
+        check_json: str | None = None,
     ) -> bool:
-        """Store a running job's final state and plan; ``False`` if it was no longer running."""
+        """Store a running job's final state, plan and the plan's check; ``False`` if it was no longer running."""
         return self._update(
-            job_id, ("running",), status=status, result_json=result_json, error=error, finished_at=_now()
+            job_id,
+            ("running",),
+            status=status,
+            result_json=result_json,
+            error=error,
+            check_json=check_json,
+            finished_at=_now(),
         )
 
     def fail(self, job_id: str, error: str) -> bool:

@@ -4,6 +4,7 @@
 - ``api_keys``: SHA-256 digests of API keys (the keys themselves are never stored), revocable.
 - ``jobs``: one row per submitted job: its kind (``schedule``, ``replan`` or ``scenario``), the request JSON as
   submitted, inputs digest, effective parameters, state, progress (best objective and bound), result JSON,
+  ``check_plan``'s findings on the stored plan (check JSON),
   error, timestamps, worker pid, an idempotency key unique per organisation, and for a re-plan the id of the
   published job it re-plans (``replan_of``).
 - ``audit_events``: who submitted, cancelled or deleted which job, with digest, solver version, parameters and
@@ -119,6 +120,7 @@ def define_tables(metadata: sa.MetaData) -> Tables:
         sa.Column("finished_at", ts),
         sa.Column("kind", sa.String(16), nullable=False, server_default="schedule"),
         sa.Column("replan_of", sa.String(32)),
+        sa.Column("check_json", sa.Text),
         sa.UniqueConstraint("org_id", "idempotency_key", name="uq_jobs_org_idempotency_key"),
         sa.Index("ix_jobs_org_submitted", "org_id", "submitted_at"),
         sa.Index("ix_jobs_status", "status"),

@@ -7,7 +7,7 @@ baseline; ``fit_forecaster`` / ``forecast`` choose by backtest (``model="auto"``
 today and tomorrow from today's actuals. This package never imports ``optimizer``, ``scenarios`` or ``api``.
 """
 
-from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, season_lengths
+from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, infer_interval_min, season_lengths
 from forecasting.backtest import BacktestReport, Score, backtest
 from forecasting.calendar import Event, day_features, load_events, post_holiday_days, public_holidays
 from forecasting.errors import ForecastingError, ForecastInputError, HistoryError, HistoryIssue
@@ -28,6 +28,7 @@ from forecasting.history import (
 from forecasting.intraday import Reforecast, reforecast
 from forecasting.selection import (
     FORECASTER_NAMES,
+    ForecasterName,
     candidate_forecasters,
     choose_forecaster,
     fit_forecaster,
@@ -45,6 +46,7 @@ __all__ = [
     "FittedForecaster",
     "ForecastInputError",
     "Forecaster",
+    "ForecasterName",
     "ForecastingError",
     "HistoryError",
     "HistoryIssue",
@@ -60,6 +62,7 @@ __all__ = [
     "day_features",
     "fit_forecaster",
     "forecast",
+    "infer_interval_min",
     "load_events",
     "load_history",
     "make_forecaster",

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ def clean_calendar_days(totals: pd.Series, flagged: Sequence[date]) -> pd.Series
         around = [day + timedelta(weeks=k) for k in (-2, -1, 1, 2)]
         values = [totals[d] for d in around if d in totals.index and d not in flagged_set]
         if values:
-            cleaned[day] = float(np.median(values))
+            cleaned.at[day] = float(np.median(values))
     return cleaned
 
 
@@ -72,7 +73,7 @@ class EtsDaily:
     def fit(cls, totals: pd.Series, country: str | None) -> EtsDaily:
         """Fit on ``totals``, indexed by consecutive dates; ``country`` names the holiday calendar or None."""
         flags = day_features(list(totals.index), country)
-        flagged = [d for d, row in flags.iterrows() if row[list(HOLIDAY_COLUMNS)].sum() > 0]
+        flagged = [cast(date, d) for d, row in flags.iterrows() if row[list(HOLIDAY_COLUMNS)].sum() > 0]
         series = clean_calendar_days(totals, flagged).to_numpy(dtype=float)
         model = ExponentialSmoothing(
             series, trend="add", damped_trend=True, seasonal="add", seasonal_periods=DAYS_PER_WEEK

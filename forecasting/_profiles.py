@@ -130,7 +130,8 @@ class AhtProfile:
         aht = served["aht_s"].to_numpy()
         aht = np.clip(aht, *np.percentile(aht, [1, 99]))
         weight = served["volume"].to_numpy()
-        key = served.index.day_of_week.to_numpy() * slots + clock_minutes(served.index) // interval_min
+        weekday = pd.DatetimeIndex(served.index).day_of_week.to_numpy()
+        key = weekday * slots + clock_minutes(served.index) // interval_min
         num = np.bincount(key, weights=aht * weight, minlength=7 * slots).reshape(7, slots)
         den = np.bincount(key, weights=weight, minlength=7 * slots).reshape(7, slots)
         overall = float((aht * weight).sum() / weight.sum())

@@ -134,7 +134,7 @@ def backtest(
     validate_history_frame(history)
     interval_min = infer_interval_min(history.index)
     days = complete_days(history.index, interval_min)
-    zone = str(history.index.tz)
+    zone = str(pd.DatetimeIndex(history.index).tz)
     test_days = folds * horizon_days
     if len(days) < test_days + MIN_TRAIN_WEEKS * 7:
         raise ForecastInputError(

@@ -85,7 +85,7 @@ def load_events(path: str | Path) -> tuple[Event, ...]:
     days = pd.to_datetime(rows["date"].str.strip(), format="ISO8601", errors="coerce")
     names = rows["name"].str.strip()
     effects = (
-        pd.to_numeric(rows["effect"].str.strip().replace("", np.nan), errors="coerce")
+        pd.to_numeric(rows["effect"].str.strip(), errors="coerce")  # "" becomes NaN
         if "effect" in rows.columns
         else pd.Series(np.nan, index=rows.index)
     )
@@ -158,7 +158,7 @@ def day_features(days: Sequence[date], country: str | None, events: Sequence[Eve
         if event.day not in frame.index:
             continue
         if event.effect is not None:
-            frame.loc[event.day, "event_effect"] += event.effect
+            frame.loc[frame.index == event.day, "event_effect"] += event.effect
         else:
             column = f"event:{event.name}"
             if column not in frame.columns:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -194,7 +194,7 @@ class SeasonalNaive(BaseModel):
         table = _volume_table(history, interval_min, days)
         predictor = _LatestSameWeekday(interval_min=interval_min, table=table)
         recent = history.index[local_dates(history.index) >= days[-1] - timedelta(weeks=ERROR_WEEKS)]
-        lagged = _LatestSameWeekday(interval_min=interval_min, table=table).predict(recent)
+        lagged = _LatestSameWeekday(interval_min=interval_min, table=table).predict(pd.DatetimeIndex(recent))
         return FittedForecaster(
             name=self.name,
             interval_min=interval_min,
@@ -228,7 +228,7 @@ class _DailyShape:
 
     def in_sample(self, index: pd.DatetimeIndex) -> np.ndarray:
         days = sorted(set(local_dates(index)))
-        totals: Mapping[date, float] = self.daily.fitted.reindex(days).fillna(0.0).to_dict()
+        totals = cast(Mapping[date, float], self.daily.fitted.reindex(days).fillna(0.0).to_dict())
         return self.profile.distribute(index, totals, types_by_day(days, self.country))
 
 
@@ -250,7 +250,7 @@ def _fit_daily_shape(
         complete, types_by_day(days, country), interval_min, recent_days=profile_days
     )
     predictor = _DailyShape(daily=daily, profile=profile, country=country)
-    recent = complete.index[local_dates(complete.index) >= days[-1] - timedelta(weeks=ERROR_WEEKS)]
+    recent = pd.DatetimeIndex(complete.index[local_dates(complete.index) >= days[-1] - timedelta(weeks=ERROR_WEEKS)])
     return FittedForecaster(
         name=name,
         interval_min=interval_min,

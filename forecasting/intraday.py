@@ -97,7 +97,7 @@ def reforecast(
     )
     actuals = actuals_today.tz_convert(fitted.history_end.tz)
     today = local_dates(actuals.index)[0]
-    zone = str(actuals.index.tz)
+    zone = str(pd.DatetimeIndex(actuals.index).tz)
     start = day_start(today, zone)
     if actuals.index[0] != start:
         raise ForecastInputError(

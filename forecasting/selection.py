@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
 
@@ -21,7 +21,8 @@ from forecasting.forecasters import (
 from forecasting.history import validate_history_frame
 
 ForecasterName = Literal["auto", "seasonal_naive", "ets", "regression"]
-FORECASTER_NAMES: tuple[str, ...] = ("auto", "seasonal_naive", "ets", "regression")
+"""The forecaster choices, ``auto`` picking one by backtest (the one list; CLI, API and scenario files use it)."""
+FORECASTER_NAMES: tuple[str, ...] = get_args(ForecasterName)
 AUTO_FOLDS = 4
 """Most folds of the backtest that ``model="auto"`` runs to choose a forecaster."""
 MIN_AUTO_DAYS = MIN_TRAIN_WEEKS * DAYS_PER_WEEK + DEFAULT_HORIZON_DAYS

@@ -5,6 +5,7 @@
 """
 
 from optimizer.check import Violation, check_plan
+from optimizer.demand import DemandUplift, demand_frame, demand_rows
 from optimizer.domain import (
     Automation,
     Availability,
@@ -26,6 +27,7 @@ from optimizer.export import coverage_frame, schedule_frame, unmet_frame
 from optimizer.model import plan
 from optimizer.replan import replan
 from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.requirement import staff_needed
 
 __all__ = [
     "Automation",
@@ -34,6 +36,7 @@ __all__ = [
     "Contract",
     "DataError",
     "DemandInterval",
+    "DemandUplift",
     "GigPool",
     "InputError",
     "ModelError",
@@ -51,8 +54,11 @@ __all__ = [
     "Workforce",
     "check_plan",
     "coverage_frame",
+    "demand_frame",
+    "demand_rows",
     "plan",
     "replan",
     "schedule_frame",
+    "staff_needed",
     "unmet_frame",
 ]

@@ -26,9 +26,9 @@ from optimizer.domain import (
     minute_of_week,
     weekend_saturdays,
 )
-from optimizer.model.inputs import demand_frame, shortfall_penalty_cents
-from optimizer.service_goal import interval_requirement, service_goal
-from optimizer.staffing import human_demand
+from optimizer.horizon_goal import service_goal
+from optimizer.model.inputs import shortfall_penalty_cents
+from optimizer.requirement import problem_staff_needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,9 +281,9 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
         )
     fill = round((pool.fill_rate if pool is not None else 1.0) * 1000)
     scheduled = fte + posted * fill // 1000
-    people = human_demand(demand_frame(problem), problem.automation)
-    required = interval_requirement(people, problem.service_target, interval_min=problem.interval_min)
-    required = required["required"].to_numpy()
+    needed = problem_staff_needed(problem)
+    people = needed[["volume", "aht_s"]]
+    required = needed["required"].to_numpy()
     if len(plan.coverage) != len(starts):
         out.append(Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals"))
     else:

@@ -1,20 +1,131 @@
-"""The demand frame: the contract between ``forecasting`` (writes it) and ``optimizer`` (reads it)."""
+"""The demand frame: the contract between ``forecasting`` (writes it) and ``optimizer`` (reads it).
+
+Also the one home of the conversion between demand rows (``DemandInterval``, the JSON form) and the frame,
+and of demand uplifts (``DemandUplift``: what-if scenarios and re-plans scale volume with the same type).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+from pydantic import AwareDatetime, Field, model_validator
 
-from optimizer.domain import INTERVAL_MINUTES_ALLOWED
+from optimizer.domain import INTERVAL_MINUTES_ALLOWED, DemandInterval, DomainType
 from optimizer.errors import DataError, InputError, Issue
 
 INDEX_NAME = "interval_start"
 """Name of the demand frame's index."""
 
-__all__ = ["INDEX_NAME", "validate_demand_frame"]
+__all__ = ["INDEX_NAME", "DemandUplift", "demand_frame", "demand_rows", "uplift_factors", "validate_demand_frame"]
+
+
+class DemandUplift(DomainType):
+    """A multiplier on demand volume in a window: local days and times of day, an absolute span, or both.
+
+    An interval is uplifted when its start lies on one of ``dates`` (every day when empty), at or after
+    ``start_time`` and before ``end_time`` on the local clock, and in ``[start, end)``. Overlapping uplifts
+    multiply. Scenario files write ``factor`` with local days and times; a re-plan's ``+40% START/END`` terms
+    become ``factor=1.4`` with ``start`` and ``end`` (:meth:`change`).
+    """
+
+    factor: float = Field(
+        ge=0.0, le=11.0, description="Multiplier of the volume (1.3 = +30%; 0 removes it), at most 11 (+1000%)."
+    )
+    dates: tuple[dt.date, ...] = Field((), description="Local days it applies to; empty for every day.")
+    start_time: dt.time | None = Field(None, description="Local time of day it starts (inclusive); null 00:00.")
+    end_time: dt.time | None = Field(None, description="Local time of day it ends (exclusive); null 24:00.")
+    start: AwareDatetime | None = Field(None, description="First instant it applies to (timezone-aware); null: open.")
+    end: AwareDatetime | None = Field(None, description="End of the span, exclusive (timezone-aware); null: open.")
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> Self:
+        if self.start_time is not None and self.end_time is not None and self.end_time <= self.start_time:
+            msg = "end_time must be after start_time"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _span_ordered(self) -> Self:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            msg = "end must be after start"
+            raise ValueError(msg)
+        return self
+
+    @classmethod
+    def change(cls, change_pct: float, start: dt.datetime, end: dt.datetime) -> DemandUplift:
+        """Return the uplift of a volume change in percent (+40 = 1.4 x) over ``[start, end)``."""
+        return cls(factor=1.0 + change_pct / 100.0, start=start, end=end)
+
+    def covers(self, index: pd.DatetimeIndex, timezone: str | dt.tzinfo) -> np.ndarray:
+        """Return, per interval start of ``index``, whether the uplift applies (days and times in ``timezone``)."""
+        local = index.tz_convert(timezone)
+        mask = np.ones(len(index), dtype=bool)
+        if self.dates:
+            mask &= np.isin(np.array(local.date), np.array(self.dates))
+        minute = np.asarray(local.hour * 60 + local.minute)
+        if self.start_time is not None:
+            mask &= minute >= self.start_time.hour * 60 + self.start_time.minute
+        if self.end_time is not None:
+            mask &= minute < self.end_time.hour * 60 + self.end_time.minute
+        if self.start is not None:
+            mask &= np.asarray(index >= pd.Timestamp(self.start))
+        if self.end is not None:
+            mask &= np.asarray(index < pd.Timestamp(self.end))
+        return mask
+
+    def describe(self) -> str:
+        """Return a short text such as ``x1.3 on 2026-12-28,2026-12-29 08:00-12:00``."""
+        out = f"x{self.factor:g}"
+        if self.dates:
+            out += " on " + ",".join(d.isoformat() for d in self.dates)
+        if self.start_time is not None or self.end_time is not None:
+            lo = self.start_time.strftime("%H:%M") if self.start_time else "00:00"
+            hi = self.end_time.strftime("%H:%M") if self.end_time else "24:00"
+            out += f" {lo}-{hi}"
+        if self.start is not None or self.end is not None:
+            out += f" in {self.start.isoformat() if self.start else ''}/{self.end.isoformat() if self.end else ''}"
+        return out
+
+
+def uplift_factors(index: pd.DatetimeIndex, uplifts: Sequence[DemandUplift], timezone: str | dt.tzinfo) -> np.ndarray:
+    """Return the volume multiplier of every interval start of ``index``: the product of the uplifts covering it."""
+    factor = np.ones(len(index))
+    for u in uplifts:
+        factor[u.covers(index, timezone)] *= u.factor
+    return factor
+
+
+def demand_frame(rows: Sequence[DemandInterval], *, timezone: str | dt.tzinfo | None = None) -> pd.DataFrame:
+    """Return demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``).
+
+    Parameters
+    ----------
+    rows : sequence of DemandInterval
+        Demand per interval, in order. Rows may carry different UTC offsets (a week over a DST change).
+    timezone : str or tzinfo, optional
+        Zone of the index (an IANA name such as ``Europe/Stockholm``); by default the first row's UTC offset.
+        The index holds the rows' instants either way.
+    """
+    utc = pd.DatetimeIndex(pd.to_datetime([d.interval_start for d in rows], utc=True), name=INDEX_NAME)
+    if timezone is None:
+        timezone = dt.timezone(rows[0].interval_start.utcoffset() or dt.timedelta(0)) if rows else dt.UTC
+    return pd.DataFrame(
+        {"volume": [float(d.volume) for d in rows], "aht_s": [float(d.aht_s) for d in rows]},
+        index=utc.tz_convert(timezone).as_unit("ns"),
+    )
+
+
+def demand_rows(frame: pd.DataFrame) -> tuple[DemandInterval, ...]:
+    """Return a demand frame's ``volume`` and ``aht_s`` as demand rows (the JSON form), one per interval."""
+    stamps: Iterable[pd.Timestamp] = frame.index
+    return tuple(
+        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
+        for ts, v, a in zip(stamps, frame["volume"], frame["aht_s"], strict=True)
+    )
 
 
 def _stamp(ts: Any) -> str:

@@ -37,8 +37,14 @@ IntervalMinutes = Literal[15, 30, 60]
 Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class _Domain(BaseModel):
+class DomainType(BaseModel):
+    """Base of every user-facing type: domain types, scenario specs and API schemas (frozen, no unknown keys)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Domain(DomainType):
+    """The base this module's classes name (``DomainType``, the one shared base)."""
 
 
 def _minutes_of(t: dt.time) -> int:

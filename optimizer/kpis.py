@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, PlanningProblem, ServiceTarget
-from optimizer.service_goal import ServiceGoal
+from optimizer.horizon_goal import ServiceGoal
 from optimizer.staffing import service_at
 
 

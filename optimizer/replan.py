@@ -13,6 +13,7 @@ format of ``optimizer.plan``), the changes, and a before/after table per local d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -20,7 +21,6 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import partial
 
 import pandas as pd
 
@@ -32,20 +32,14 @@ from optimizer.domain import (
     SolveParams,
 )
 from optimizer.kpis import employment, plan_kpis
-from optimizer.model import FAMILIES, build_model, software_version, solve
-from optimizer.model.build import BuiltModel, Family
+from optimizer.model import build_model, software_version, solve
+from optimizer.model.build import BuiltModel
 from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
 from optimizer.model.solve import SolveOutcome
 from optimizer.replan_changes import day_comparison, plan_changes
 from optimizer.replan_demand import with_demand
 from optimizer.replan_domain import ReplanOptions, ReplanResult
-from optimizer.replan_model import (
-    ReplanInput,
-    add_employment_cost,
-    add_published_hints,
-    add_published_shifts,
-    replan_input,
-)
+from optimizer.replan_model import ReplanInput, add_published_hints, replan_input
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
 
@@ -184,13 +178,12 @@ def replan(
     started = time.monotonic()
     new_problem = with_demand(problem, new_demand)
     rinp = replan_input(new_problem, published, now=now, params=params, options=options)
-    families: tuple[Family, ...] = FAMILIES
-    if rinp.kept:
-        families = (*families, partial(add_published_shifts, kept=rinp.kept))
     staff = employment(new_problem, published.shifts)
     if staff.priced:
-        families = (*families, partial(add_employment_cost, cents=staff.fixed_cost_cents))
-    built = build_model(rinp.inp, families)
+        rinp = dataclasses.replace(
+            rinp, inp=dataclasses.replace(rinp.inp, employment_cost_cents=staff.fixed_cost_cents)
+        )
+    built = build_model(rinp.inp)
     if options.warm_start:
         add_published_hints(built, rinp)
     outcome = solve(built, params)

@@ -25,11 +25,15 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from optimizer.demand import INDEX_NAME, validate_demand_frame
+from optimizer.demand import INDEX_NAME, DemandUplift, demand_frame, demand_rows, uplift_factors, validate_demand_frame
 from optimizer.domain import DemandInterval, PlanningProblem
 from optimizer.errors import DataError, InputError, Issue
-from optimizer.model.inputs import demand_frame
-from optimizer.replan_domain import DemandUplift
+
+MIN_CHANGE_PCT = -100.0
+"""Least volume change of an uplift term [%] (all contacts gone)."""
+
+MAX_CHANGE_PCT = 1000.0
+"""Most volume change of an uplift term [%] (11 x)."""
 
 _TERM = re.compile(r"^\s*([+-])\s*(\d+(?:\.\d+)?)\s*%\s*(\S+?)\s*/\s*(\S+)\s*$")
 
@@ -79,8 +83,12 @@ def parse_uplift(spec: str | Sequence[str], timezone: str, *, field: str = "upli
                 bounds.append(_timestamp(text, zone))
             except ValueError:
                 raise InputError.single(where, f"{term!r}: {name} {text!r} is not an ISO 8601 date-time") from None
+        change_pct = float(pct) * (-1 if sign == "-" else 1)
+        if not MIN_CHANGE_PCT <= change_pct <= MAX_CHANGE_PCT:
+            problem = f"change should be greater than or equal to {MIN_CHANGE_PCT:g}% and at most {MAX_CHANGE_PCT:g}%"
+            raise InputError.single(where, f"{term!r}: {problem}")
         try:
-            out.append(DemandUplift(change_pct=float(pct) * (-1 if sign == "-" else 1), start=bounds[0], end=bounds[1]))
+            out.append(DemandUplift.change(change_pct, bounds[0], bounds[1]))
         except ValidationError as exc:
             problem = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
             raise InputError.single(where, f"{term!r}: {problem}") from None
@@ -95,21 +103,20 @@ def uplift_demand(problem: PlanningProblem, uplifts: Sequence[DemandUplift], *, 
     InputError
         When a window reaches outside the horizon or covers no interval start (``field[i]``).
     """
-    frame = demand_frame(problem)
+    frame = demand_frame(problem.demand, timezone=problem.timezone)
     index = pd.DatetimeIndex(frame.index)
     first = index[0]
     horizon_end = index[-1] + pd.Timedelta(minutes=problem.interval_min)
-    factor = np.ones(len(frame))
     for i, u in enumerate(uplifts):
-        lo, hi = pd.Timestamp(u.start), pd.Timestamp(u.end)
+        lo = pd.Timestamp(u.start) if u.start is not None else first
+        hi = pd.Timestamp(u.end) if u.end is not None else horizon_end
         window = f"{lo.isoformat()}/{hi.isoformat()}"
         if lo < first or hi > horizon_end:
             problem_text = f"window {window} reaches outside the horizon {first.isoformat()}/{horizon_end.isoformat()}"
             raise InputError.single(f"{field}[{i}]", problem_text)
-        inside = (index >= lo) & (index < hi)
-        if not inside.any():
+        if not u.covers(index, problem.timezone).any():
             raise InputError.single(f"{field}[{i}]", f"window {window} covers no interval start")
-        factor[inside] *= 1.0 + u.change_pct / 100.0
+    factor = uplift_factors(index, uplifts, problem.timezone)
     return frame.assign(volume=frame["volume"].to_numpy() * factor)
 
 
@@ -158,10 +165,7 @@ def _as_frame(new_demand: Sequence[DemandInterval] | pd.DataFrame) -> pd.DataFra
     rows = list(new_demand)
     if not rows:
         raise InputError.single("new_demand", "has no rows")
-    index = pd.DatetimeIndex([pd.Timestamp(d.interval_start).tz_convert("UTC") for d in rows]).rename(INDEX_NAME)
-    return pd.DataFrame(
-        {"volume": [d.volume for d in rows], "aht_s": [d.aht_s for d in rows]}, index=index.as_unit("ns")
-    )
+    return demand_frame(rows, timezone="UTC")
 
 
 def with_demand(
@@ -184,7 +188,7 @@ def with_demand(
         frame = validate_demand_frame(_as_frame(new_demand), interval_min=problem.interval_min)
     except DataError as exc:
         raise DataError([Issue(f"{field}.{i.field}", i.problem) for i in exc.issues]) from None
-    old = demand_frame(problem)
+    old = demand_frame(problem.demand, timezone=problem.timezone)
     index = pd.DatetimeIndex(frame.index).tz_convert(problem.timezone).as_unit("ns")
     position = pd.DatetimeIndex(old.index).get_indexer(index)
     if (position < 0).any():
@@ -197,8 +201,5 @@ def with_demand(
     aht = old["aht_s"].to_numpy(copy=True)
     volume[position] = frame["volume"].to_numpy()
     aht[position] = frame["aht_s"].to_numpy()
-    rows = tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
-        for ts, v, a in zip(old.index, volume, aht, strict=True)
-    )
+    rows = demand_rows(pd.DataFrame({"volume": volume, "aht_s": aht}, index=old.index))
     return problem.model_copy(update={"demand": rows})

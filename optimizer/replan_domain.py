@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from optimizer.domain import Plan, PlanKpis, PlanningProblem, ShiftKind
+from optimizer.domain import DomainType, Plan, PlanKpis, PlanningProblem, ShiftKind
 
 MAX_EXTENSION_MINUTES = 240
 """Longest extension of one published shift a re-plan may propose [min]."""
@@ -23,11 +23,7 @@ DEFAULT_OVERTIME_RATE_RATIO = 1.5
 ChangeKind = Literal["added", "extended", "removed"]
 
 
-class _Domain(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ReplanOptions(_Domain):
+class ReplanOptions(DomainType):
     """How far a re-plan may depart from the published plan."""
 
     allow_extensions: bool = Field(
@@ -75,22 +71,7 @@ class ReplanOptions(_Domain):
         return self
 
 
-class DemandUplift(_Domain):
-    """Scale demand volume by ``1 + change_pct / 100`` in the half-open window ``[start, end)``."""
-
-    change_pct: float = Field(ge=-100.0, le=1000.0, description="Volume change in percent (+40 = 1.4 x) [%].")
-    start: AwareDatetime = Field(description="First instant of the window (timezone-aware).")
-    end: AwareDatetime = Field(description="End of the window, exclusive (timezone-aware).")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end <= self.start:
-            msg = "end must be after start"
-            raise ValueError(msg)
-        return self
-
-
-class PlanChange(_Domain):
+class PlanChange(DomainType):
     """One difference between the published plan and the re-plan (a row of ``changes.csv``)."""
 
     change: ChangeKind = Field(description="'added' (new gig), 'extended' (FTE overtime) or 'removed' (VTO).")
@@ -102,7 +83,7 @@ class PlanChange(_Domain):
     old_end: AwareDatetime | None = Field(description="End of the published shift, exclusive; null when added.")
 
 
-class DayComparison(_Domain):
+class DayComparison(DomainType):
     """The published plan and the re-plan on one local day, both measured on the new demand."""
 
     date: dt.date = Field(description="Local day.")
@@ -115,7 +96,7 @@ class DayComparison(_Domain):
     shortfall_agent_hours_after: float = Field(description="Agent-hours below the requirement, re-plan [h].")
 
 
-class ReplanResult(_Domain):
+class ReplanResult(DomainType):
     """A re-plan: the new plan, what changed, and how the day looks before and after on the new demand."""
 
     problem: PlanningProblem = Field(description="The published problem with the new demand.")

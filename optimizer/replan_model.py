@@ -4,7 +4,7 @@
 with published shifts is a crew of one whose options are exactly its published shifts, each with its published
 break, plus, when extensions are allowed, variants that add whole intervals at one end. Without extensions or
 voluntary time off every published shift is simply locked (``add_locks``); otherwise
-``add_published_shifts`` makes each published shift be worked in exactly one variant (or at most one, when it
+``constraints.published_shifts`` makes each published shift be worked in exactly one variant (or at most one, when it
 may be released). Posted gigs are kept (``GigInput.posted``) and new gigs start no earlier than
 ``GigInput.first_new_start``. All timestamp work happens here, before CP-SAT.
 """
@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
 from optimizer.domain import Contract, Plan, PlannedShift, PlanningProblem, SolveParams, Worker
 from optimizer.errors import InputError
@@ -28,6 +27,7 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import (
     FILL_RATE_SCALE,
     Crew,
+    KeptShift,
     ModelInput,
     RestLimit,
     ShiftOption,
@@ -36,8 +36,6 @@ from optimizer.model.inputs import (
     prepare,
     within_availability,
 )
-from optimizer.model.objective import ObjectiveTerms
-from optimizer.model.variables import ShiftVars
 from optimizer.replan_domain import ReplanOptions
 
 
@@ -54,15 +52,6 @@ class Variant:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class KeptShift:
-    """The options of one crew that work the same published shift, and whether it may be released."""
-
-    crew: int
-    options: tuple[int, ...]
-    releasable: bool
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class ReplanInput:
     """The model input of a re-plan and how its options map back to the published plan."""
 
@@ -71,46 +60,11 @@ class ReplanInput:
     """Published FTE shifts, indexed by ``Variant.shift``."""
     variants: tuple[tuple[Variant, ...], ...]
     """Per crew, per option: which published shift it works and how."""
-    kept: tuple[KeptShift, ...]
-    """Groups for ``add_published_shifts``; empty when plain locks suffice."""
     published_gigs: tuple[PlannedShift, ...]
     first_new: int
     """First interval at or after now + lead time: new gigs and extension parts start here or later."""
     first_open: int
     """First interval at or after now: shifts starting here or later may be released."""
-
-
-def add_employment_cost(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput, *, cents: int) -> ObjectiveTerms:
-    """Price the FTEs the published plan employs: a constant, since a re-plan hires and releases nobody.
-
-    Objective: ``fte_fixed_cost`` = cents   [cents], so the re-plan's bound and cost compare like ``plan()``'s.
-    """
-    return ObjectiveTerms.of("fte_fixed_cost", cp_model.LinearExpr.constant(cents))
-
-
-def add_published_shifts(
-    m: cp_model.CpModel, v: ShiftVars, inp: ModelInput, *, kept: Sequence[KeptShift]
-) -> ObjectiveTerms:
-    """Work every published FTE shift in exactly one of its variants, or release it where allowed.
-
-    For each published shift p of crew c with variant options O_p::
-
-        sum_{o in O_p} fte[c, o] == 1        (kept: as published or extended)
-        sum_{o in O_p} fte[c, o] <= 1        (releasable: voluntary time off)
-
-    Bind ``kept`` with ``functools.partial`` to get the family signature ``(m, v, inp)``.
-    Names: ``published[{crew_id},{day}]``. Objective: none (an extension's overtime is in its option's cost,
-    hence in ``fte_cost``; a released shift simply costs nothing).
-    """
-    for group in kept:
-        crew = inp.crews[group.crew]
-        xs = [v.fte(group.crew)[k] for k in group.options]
-        name = f"published[{crew.crew_id},{crew.options[group.options[0]].day}]"
-        if group.releasable:
-            m.add_at_most_one(xs).with_name(name)
-        else:
-            m.add_exactly_one(xs).with_name(name)
-    return ObjectiveTerms.empty()
 
 
 def _index_of(grid_ns: np.ndarray, step_ns: int) -> dict[int, int]:
@@ -357,12 +311,13 @@ def replan_input(
                 )
             posted[t] += 1
         gig = dataclasses.replace(gig, posted=tuple(sorted(posted.items())), first_new_start=first_new)
-    inp = dataclasses.replace(base, shift_types=tuple(types), crews=tuple(crews), gig=gig, locked=tuple(locked))
+    inp = dataclasses.replace(
+        base, shift_types=tuple(types), crews=tuple(crews), gig=gig, locked=tuple(locked), kept=tuple(kept)
+    )
     return ReplanInput(
         inp=inp,
         published=tuple(fte),
         variants=tuple(variants),
-        kept=tuple(kept),
         published_gigs=tuple(gigs),
         first_new=first_new,
         first_open=first_open,

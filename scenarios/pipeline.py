@@ -17,8 +17,8 @@ import pandas as pd
 import forecasting
 from optimizer import check_plan, coverage_frame, plan, schedule_frame
 from optimizer.check import Violation
-from optimizer.demand import validate_demand_frame
-from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
+from optimizer.demand import demand_rows, validate_demand_frame
+from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
@@ -48,6 +48,15 @@ class PlanRun:
 def _history_path(config: PlanConfig, base_dir: Path) -> Path:
     path = Path(config.history)
     return path if path.is_absolute() else base_dir / path
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """A forecast horizon: its demand of *recorded* contacts, first day and interval length [min]."""
+
+    forecast: ForecastRun
+    start_date: dt.date
+    interval_min: int
 
 
 def horizon_start(config: PlanConfig, history: pd.DataFrame) -> dt.date:
@@ -97,20 +106,31 @@ def forecast_demand(
     return ForecastRun(demand=demand, model=spec.name, backtest=backtest)
 
 
+def forecast_horizon(config: PlanConfig, history_path: Path) -> Horizon:
+    """Load a config's history and forecast its horizon on the history's interval grid.
+
+    Raises
+    ------
+    InputError, forecasting.ForecastingError
+        On a bad history, horizon or forecaster setting (they name the field).
+    """
+    history = forecasting.load_history(history_path, timezone=config.timezone)
+    interval_min = forecasting.infer_interval_min(history.index)
+    start = horizon_start(config, history)
+    grid = build_grid(config.timezone, start, config.days, interval_min)
+    return Horizon(forecast_demand(history, config.forecast, grid.starts), start, interval_min)
+
+
 def problem_from(
     config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int
 ) -> PlanningProblem:
     """Build the planning problem of a config from a demand frame covering its horizon."""
-    rows = tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
-        for ts, v, a in zip(demand.index, demand["volume"], demand["aht_s"], strict=True)
-    )
     return PlanningProblem(
         timezone=config.timezone,
         start_date=start_date,
         days=config.days,
         interval_min=interval_min,  # type: ignore[arg-type]
-        demand=rows,
+        demand=demand_rows(demand),
         service_target=config.service_target,
         automation=config.automation,
         workforce=config.workforce(),
@@ -126,13 +146,9 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
     InputError, forecasting.ForecastingError
         On bad inputs (they name the field).
     """
-    history = forecasting.load_history(_history_path(config, base_dir), timezone=config.timezone)
-    index = pd.DatetimeIndex(history.index)
-    interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
-    start = horizon_start(config, history)
-    grid = build_grid(config.timezone, start, config.days, interval_min)
-    fc = forecast_demand(history, config.forecast, grid.starts)
-    return problem_from(config, start, fc.demand, interval_min), fc
+    horizon = forecast_horizon(config, _history_path(config, base_dir))
+    fc = horizon.forecast
+    return problem_from(config, horizon.start_date, fc.demand, horizon.interval_min), fc
 
 
 def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:

@@ -22,14 +22,12 @@ containment falling from 0.66 to 0.50 multiplies the human demand by 0.50 / 0.34
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Mapping
 from typing import Any, Self
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -37,7 +35,8 @@ from pydantic import (
     model_validator,
 )
 
-from optimizer.domain import Automation, Contract, GigPool, ServiceTarget, SolveParams
+from optimizer.demand import DemandUplift
+from optimizer.domain import Automation, Contract, DomainType, GigPool, ServiceTarget, SolveParams
 from optimizer.errors import InputError
 from scenarios.spec import ForecastSettings, PlanConfig, StaffGroup
 
@@ -59,40 +58,7 @@ PATCH_TARGETS: dict[str, type[BaseModel]] = {
 """Variation fields that patch a domain type of the base, and that type (whose keys they may use)."""
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DemandUplift(_Spec):
-    """A multiplier on the forecast volume, optionally only on some local days and times of day."""
-
-    factor: float = Field(gt=0.0, le=10.0, description="Multiplier of the forecast volume (1.3 = +30%).")
-    dates: tuple[dt.date, ...] = Field((), description="Local days it applies to; empty for every day.")
-    start_time: dt.time | None = Field(
-        None, description="Local time of day it starts (inclusive); null 00:00."
-    )
-    end_time: dt.time | None = Field(None, description="Local time of day it ends (exclusive); null 24:00.")
-
-    @model_validator(mode="after")
-    def _window_ordered(self) -> Self:
-        if self.start_time is not None and self.end_time is not None and self.end_time <= self.start_time:
-            msg = "end_time must be after start_time"
-            raise ValueError(msg)
-        return self
-
-    def describe(self) -> str:
-        """Return a short text such as ``x1.3 on 2026-12-28,2026-12-29 08:00-12:00``."""
-        out = f"x{self.factor:g}"
-        if self.dates:
-            out += " on " + ",".join(d.isoformat() for d in self.dates)
-        if self.start_time is not None or self.end_time is not None:
-            lo = self.start_time.strftime("%H:%M") if self.start_time else "00:00"
-            hi = self.end_time.strftime("%H:%M") if self.end_time else "24:00"
-            out += f" {lo}-{hi}"
-        return out
-
-
-class Variation(_Spec):
+class Variation(DomainType):
     """One what-if: deltas applied to the base plan config, in the order the fields are listed."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.=,+\-]{0,79}$", description="Name and folder name.")
@@ -146,7 +112,7 @@ class Variation(_Spec):
         return v
 
 
-class Scenario(_Spec):
+class Scenario(DomainType):
     """A base plan and its what-if variations; the base always runs too, named ``base``."""
 
     title: str = Field(description="One-line title of the question the scenario answers.")

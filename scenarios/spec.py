@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from forecasting import ForecasterName
 from optimizer.domain import (
     Automation,
     Availability,
     Contract,
+    DomainType,
     GigPool,
     ServiceTarget,
     SolveParams,
@@ -34,11 +36,7 @@ EXAMPLE_CONFIG = "example.yaml"
 """The bundled example that ``shiftmix plan --example`` runs."""
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StaffGroup(_Spec):
+class StaffGroup(DomainType):
     """A number of FTEs on one contract, with generated ids ``{id_prefix}-001`` …."""
 
     contract: str = Field(description="Contract name.")
@@ -56,10 +54,10 @@ class StaffGroup(_Spec):
         return self
 
 
-class ForecastSettings(_Spec):
+class ForecastSettings(DomainType):
     """How the demand of the horizon is forecast from history."""
 
-    model: Literal["auto", "seasonal_naive", "ets", "regression"] = Field(
+    model: ForecasterName = Field(
         "auto", description="Forecaster; 'auto' picks the best by rolling-origin backtest."
     )
     country: str | None = Field("SE", description="ISO country code for public holidays; null for none.")
@@ -72,7 +70,7 @@ class ForecastSettings(_Spec):
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
 
 
-class PlanConfig(_Spec):
+class PlanConfig(DomainType):
     """Everything ``shiftmix plan --config`` needs."""
 
     history: str = Field(

@@ -23,23 +23,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 from tqdm import tqdm
 
-import forecasting
 from forecasting.errors import ForecastingError
 from optimizer import check_plan, plan
 from optimizer.check import Violation
-from optimizer.demand import validate_demand_frame
+from optimizer.demand import DemandUplift, uplift_factors, validate_demand_frame
 from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams, SolveStatus
 from optimizer.errors import InputError, ShiftmixError
-from optimizer.grid import build_grid
 from scenarios.backends import Backend, BackendName, make_backend
 from scenarios.derive import DerivedPlan, prepare_scenario
-from scenarios.pipeline import ForecastRun, PlanRun, forecast_demand, horizon_start, problem_from
-from scenarios.scenario import DemandUplift, Scenario
+from scenarios.pipeline import ForecastRun, Horizon, PlanRun, forecast_horizon, problem_from
+from scenarios.scenario import Scenario
 from scenarios.spec import ForecastSettings, PlanConfig
 
 _SOLVED = tuple(s for s in SolveStatus if s.has_plan)
@@ -61,15 +58,6 @@ class ForecastJob:
         path = Path(config.history)
         history = (path if path.is_absolute() else base_dir / path).resolve()
         return cls(history, config.timezone, config.start_date, config.days, config.forecast)
-
-
-@dataclass(frozen=True, slots=True)
-class Horizon:
-    """A forecast horizon: its demand of *recorded* contacts, first day and interval length [min]."""
-
-    forecast: ForecastRun
-    start_date: dt.date
-    interval_min: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +110,7 @@ class ScenarioResult:
 def _forecast_task(task: tuple[ForecastJob, PlanConfig]) -> Horizon | TaskFailure:
     job, config = task
     try:
-        history = forecasting.load_history(job.history, timezone=job.timezone)
-        index = pd.DatetimeIndex(history.index)
-        interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
-        start = horizon_start(config, history)
-        grid = build_grid(job.timezone, start, job.days, interval_min)
-        return Horizon(forecast_demand(history, job.settings, grid.starts), start, interval_min)
+        return forecast_horizon(config, job.history)
     except (ShiftmixError, ForecastingError) as exc:
         return TaskFailure(str(exc))
 
@@ -173,18 +156,7 @@ def adjust_demand(
     if baseline is not None:
         out["volume"] = out["volume"] / (1.0 - baseline.containment)
         out["aht_s"] = out["aht_s"] / (1.0 + baseline.escalated_aht_uplift)
-    factor = np.ones(len(out))
-    local = pd.DatetimeIndex(out.index).tz_convert(timezone)
-    minute = local.hour * 60 + local.minute
-    for u in uplifts:
-        mask = np.ones(len(out), dtype=bool)
-        if u.dates:
-            mask &= np.isin(np.array(local.date), np.array(u.dates))
-        if u.start_time is not None:
-            mask &= minute >= u.start_time.hour * 60 + u.start_time.minute
-        if u.end_time is not None:
-            mask &= minute < u.end_time.hour * 60 + u.end_time.minute
-        factor[mask] *= u.factor
+    factor = uplift_factors(pd.DatetimeIndex(out.index), uplifts, timezone)
     before = float(out["volume"].sum())
     out["volume"] = out["volume"] * factor
     ratio = float(out["volume"].sum()) / before if before > 0 else 1.0

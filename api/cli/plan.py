@@ -60,7 +60,7 @@ def _unmet_runs(plan: Plan) -> str:
     if runs.empty:
         return ""
     shown = "; ".join(
-        f"{r.start[:16].replace('T', ' ')}-{r.end[11:16]} short {r.most_short}"
+        f"{str(r.start)[:16].replace('T', ' ')}-{str(r.end)[11:16]} short {r.most_short}"
         for r in runs.head(UNMET_SHOWN).itertuples()
     )
     more = f" and {len(runs) - UNMET_SHOWN} more" if len(runs) > UNMET_SHOWN else ""

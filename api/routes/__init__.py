@@ -6,18 +6,24 @@ Routes are thin: validate (pydantic and these dependencies), call one library fu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import ApiProblem
+from api.errors import PROBLEM_JSON, ApiProblem
 from api.jobs import JobRunner
 from api.metrics import Metrics
-from api.schemas import JobAccepted
+from api.schemas import JobAccepted, ProblemDetails
 from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
 from api.tables import SCHEDULE_KINDS
+
+PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
+"""The OpenAPI response of an ``application/problem+json`` error, for every route's ``responses``."""
+
+JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 404: PROBLEM, 422: PROBLEM}  # 422: job id length
+"""The errors of every route that looks a job up by id."""
 
 DEV_ORG = "dev"
 """Organisation every request acts for when ``settings.dev`` disables API keys."""

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from api.errors import PROBLEM_JSON, ensure_at_most, prefixed_errors
-from api.routes import PrincipalDep, ServicesDep
-from api.schemas import ForecastRequest, ForecastResponse, ProblemDetails
+from api.errors import ensure_at_most, prefixed_errors
+from api.routes import PROBLEM, PrincipalDep, ServicesDep
+from api.schemas import ForecastRequest, ForecastResponse
 from forecasting import forecast, load_history
-
-_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
 
 
-@router.post("", response_model=ForecastResponse, responses={401: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM})
+@router.post("", response_model=ForecastResponse, responses={401: PROBLEM, 413: PROBLEM, 422: PROBLEM})
 def create_forecast(
     body: ForecastRequest, services: ServicesDep, _principal: PrincipalDep
 ) -> ForecastResponse:

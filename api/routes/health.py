@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.errors import PROBLEM_JSON, ApiProblem
+from api.errors import ApiProblem
 from api.metrics import CONTENT_TYPE
-from api.routes import ServicesDep
-from api.schemas import Health, ProblemDetails
-
-_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
+from api.routes import PROBLEM, ServicesDep
+from api.schemas import Health
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +19,7 @@ async def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", response_model=Health, responses={503: _PROBLEM})
+@router.get("/readyz", response_model=Health, responses={503: PROBLEM})
 def readyz(services: ServicesDep) -> Health:
     """Answer once the job store is reachable (readiness); 503 otherwise."""
     try:

@@ -12,18 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api import replan_jobs
-from api.errors import PROBLEM_JSON, ApiProblem
+from api.errors import ApiProblem
 from api.replan_schemas import ReplanRequest
-from api.routes import IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
+from api.routes import JOB_ERRORS, PROBLEM, IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
 from api.schedule_jobs import stored_replan
-from api.schemas import JobAccepted, ProblemDetails
+from api.schemas import JobAccepted
 from api.storage import JobRecord, Storage
 from optimizer.replan_changes import changes_frame, days_frame
 from optimizer.replan_domain import ReplanResult
 
-_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}  # 422: job id length
-_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS}
+_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}, 409: PROBLEM, **JOB_ERRORS}
 
 router = APIRouter(prefix="/v1/schedules", tags=["replans"])
 
@@ -32,7 +30,7 @@ router = APIRouter(prefix="/v1/schedules", tags=["replans"])
     "/{job_id}/replan",
     status_code=202,
     response_model=JobAccepted,
-    responses={409: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM, **_JOB_ERRORS},
+    responses={409: PROBLEM, 413: PROBLEM, 422: PROBLEM, **JOB_ERRORS},
 )
 def submit_replan(
     body: ReplanRequest,

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BeforeValidator
 
 from api import scenario_jobs
-from api.errors import PROBLEM_JSON, ApiProblem
-from api.routes import MAX_OFFSET, IdempotencyKey, PrincipalDep, ScenarioJobDep, ServicesDep, accepted, csv_response
+from api.errors import ApiProblem
+from api.routes import (
+    JOB_ERRORS,
+    MAX_OFFSET,
+    PROBLEM,
+    IdempotencyKey,
+    PrincipalDep,
+    ScenarioJobDep,
+    ServicesDep,
+    accepted,
+    csv_response,
+)
 from api.scenario_schemas import SCENARIO_EXAMPLE, ScenarioJobInfo, ScenarioPage, ScenarioResponse
-from api.schemas import JobAccepted, ProblemDetails, local_times_only
+from api.schemas import JobAccepted, local_times_only
 from scenarios.scenario import Scenario
-
-_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}  # 422: job id length
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 
@@ -38,7 +45,7 @@ Charts are not served over the API: run `shiftmix scenario run` for them.
     status_code=202,
     response_model=JobAccepted,
     description=_SUBMIT_DESCRIPTION,
-    responses={401: _PROBLEM, 409: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM},
+    responses={401: PROBLEM, 409: PROBLEM, 413: PROBLEM, 422: PROBLEM},
 )
 def submit_scenario(
     body: Annotated[
@@ -59,7 +66,7 @@ def submit_scenario(
     return accepted(request, response, "get_scenario", record)
 
 
-@router.get("", response_model=ScenarioPage, responses={401: _PROBLEM, 422: _PROBLEM})
+@router.get("", response_model=ScenarioPage, responses={401: PROBLEM, 422: PROBLEM})
 def list_scenarios(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -73,7 +80,7 @@ def list_scenarios(
     )
 
 
-@router.get("/{job_id}", response_model=ScenarioResponse, responses=_JOB_ERRORS)
+@router.get("/{job_id}", response_model=ScenarioResponse, responses=JOB_ERRORS)
 def get_scenario(job: ScenarioJobDep, services: ServicesDep) -> ScenarioResponse:
     """Return a scenario job's state and, once it succeeded, one results row per run and the optimal headcount."""
     stored = scenario_jobs.stored_results(services.storage, job)
@@ -83,7 +90,7 @@ def get_scenario(job: ScenarioJobDep, services: ServicesDep) -> ScenarioResponse
 @router.get(
     "/{job_id}/results.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS},
+    responses={200: {"content": {"text/csv": {}}}, 409: PROBLEM, **JOB_ERRORS},
 )
 def get_scenario_results_csv(job: ScenarioJobDep, services: ServicesDep) -> Response:
     """Return the results as ``results.csv``, one row per run, the base first (409 until the job succeeded)."""
@@ -95,7 +102,7 @@ def get_scenario_results_csv(job: ScenarioJobDep, services: ServicesDep) -> Resp
 
 
 @router.post(
-    "/{job_id}/cancel", status_code=202, response_model=ScenarioJobInfo, responses={409: _PROBLEM, **_JOB_ERRORS}
+    "/{job_id}/cancel", status_code=202, response_model=ScenarioJobInfo, responses={409: PROBLEM, **JOB_ERRORS}
 )
 def cancel_scenario(job: ScenarioJobDep, services: ServicesDep, principal: PrincipalDep) -> ScenarioJobInfo:
     """Cancel a scenario job: a queued one at once; a running one stops without results."""
@@ -105,7 +112,7 @@ def cancel_scenario(job: ScenarioJobDep, services: ServicesDep, principal: Princ
     return ScenarioJobInfo.from_record(updated or job)
 
 
-@router.delete("/{job_id}", status_code=204, response_class=Response, responses=_JOB_ERRORS)
+@router.delete("/{job_id}", status_code=204, response_class=Response, responses=JOB_ERRORS)
 def delete_scenario(job: ScenarioJobDep, services: ServicesDep, principal: PrincipalDep) -> Response:
     """Delete a scenario job with its request and results; a running one is stopped."""
     services.storage.delete_job(principal, job.job_id)

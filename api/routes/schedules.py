@@ -7,17 +7,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.errors import PROBLEM_JSON, ApiProblem
+from api.errors import ApiProblem
 from api.jobs import SOLVED
 from api.replan_schemas import ReplanReport
-from api.routes import MAX_OFFSET, IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
-from api.schedule_jobs import stored_plan, stored_replan, submit_schedule, validate_schedule
+from api.routes import (
+    JOB_ERRORS,
+    MAX_OFFSET,
+    PROBLEM,
+    IdempotencyKey,
+    JobDep,
+    PrincipalDep,
+    ServicesDep,
+    accepted,
+    csv_response,
+)
+from api.schedule_jobs import stored_plan, stored_replan, stored_violations, submit_schedule, validate_schedule
 from api.schemas import (
     JobAccepted,
     JobInfo,
     JobPage,
     PlanResponse,
-    ProblemDetails,
     ScheduleRequest,
     ValidationReport,
 )
@@ -26,9 +35,7 @@ from api.tables import SCHEDULE_KINDS
 from optimizer.domain import Plan
 from optimizer.export import coverage_frame, schedule_frame
 
-_PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 422: _PROBLEM}
-_JOB_ERRORS: dict[int | str, dict[str, Any]] = {401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM}  # 422: job id length
+_ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 422: PROBLEM}
 
 router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
 
@@ -39,8 +46,8 @@ router = APIRouter(prefix="/v1/schedules", tags=["schedules"])
     response_model=JobAccepted,
     responses={
         200: {"model": ValidationReport, "description": "validate_only: the request is valid"},
-        409: _PROBLEM,
-        413: _PROBLEM,
+        409: PROBLEM,
+        413: PROBLEM,
         **_ERRORS,
     },
 )
@@ -73,7 +80,7 @@ def submit(
     return accepted(request, response, "get_schedule", record)
 
 
-@router.get("", response_model=JobPage, responses={401: _PROBLEM, 422: _PROBLEM})
+@router.get("", response_model=JobPage, responses={401: PROBLEM, 422: PROBLEM})
 def list_schedules(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -87,7 +94,7 @@ def list_schedules(
     return JobPage(items=[JobInfo.from_record(r) for r in records], total=total, limit=limit, offset=offset)
 
 
-@router.get("/{job_id}", response_model=PlanResponse, responses=_JOB_ERRORS)
+@router.get("/{job_id}", response_model=PlanResponse, responses=JOB_ERRORS)
 def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
     """Return a job's state, its progress (best objective and bound so far) and, once done, its plan.
 
@@ -98,6 +105,7 @@ def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
         job=JobInfo.from_record(job),
         plan=result.plan if result is not None else stored_plan(services.storage, job),
         replan=ReplanReport.from_result(job.replan_of, result) if result is not None and job.replan_of else None,
+        violations=stored_violations(services.storage, job),
     )
 
 
@@ -112,7 +120,7 @@ def _solved_plan(storage: Storage, job: JobRecord) -> Plan:
 @router.get(
     "/{job_id}/schedule.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS},
+    responses={200: {"content": {"text/csv": {}}}, 409: PROBLEM, **JOB_ERRORS},
 )
 def get_schedule_csv(job: JobDep, services: ServicesDep) -> Response:
     """Return the plan's shifts as the schedule CSV (409 until the job has a plan)."""
@@ -122,7 +130,7 @@ def get_schedule_csv(job: JobDep, services: ServicesDep) -> Response:
 @router.get(
     "/{job_id}/coverage.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, 409: _PROBLEM, **_JOB_ERRORS},
+    responses={200: {"content": {"text/csv": {}}}, 409: PROBLEM, **JOB_ERRORS},
 )
 def get_coverage_csv(job: JobDep, services: ServicesDep) -> Response:
     """Return the plan's coverage per interval as the coverage CSV (409 until the job has a plan)."""
@@ -130,7 +138,7 @@ def get_coverage_csv(job: JobDep, services: ServicesDep) -> Response:
 
 
 @router.post(
-    "/{job_id}/cancel", status_code=202, response_model=JobInfo, responses={409: _PROBLEM, **_JOB_ERRORS}
+    "/{job_id}/cancel", status_code=202, response_model=JobInfo, responses={409: PROBLEM, **JOB_ERRORS}
 )
 def cancel_schedule(job: JobDep, services: ServicesDep, principal: PrincipalDep) -> JobInfo:
     """Cancel a job: a queued one at once; a running one stops and keeps the best plan found so far.
@@ -145,7 +153,7 @@ def cancel_schedule(job: JobDep, services: ServicesDep, principal: PrincipalDep)
     return JobInfo.from_record(updated or job)
 
 
-@router.delete("/{job_id}", status_code=204, response_class=Response, responses=_JOB_ERRORS)
+@router.delete("/{job_id}", status_code=204, response_class=Response, responses=JOB_ERRORS)
 def delete_schedule(job: JobDep, services: ServicesDep, principal: PrincipalDep) -> Response:
     """Delete a job with its request and plan; a running solve is stopped."""
     services.storage.delete_job(principal, job.job_id)

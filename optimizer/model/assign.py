@@ -17,13 +17,10 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams
-from optimizer.model.build import BuiltModel, Family, build_model
-from optimizer.model.constraints import add_fte_contract, add_rest_and_days, add_symmetry
+from optimizer.model.build import BuiltModel, build_model
+from optimizer.model.constraints.registry import PERSONAL_FAMILIES
 from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.solve import SolveOutcome
-
-PERSONAL_FAMILIES: tuple[Family, ...] = (add_fte_contract, add_rest_and_days, add_symmetry)
-"""The rules that bind each part of a crew; they are exact for parts of one worker."""
 
 MIN_SPLIT_S = 0.5
 """Least time one split model gets, even past the deadline [s]. Measured on 4 weeks x 3,000 FTEs (120 s
@@ -138,7 +135,7 @@ def _split_used(
     model_input = dataclasses.replace(inp, crews=sub_parts, required=np.zeros_like(inp.required), gig=None, locked=())
     built = build_model(model_input, families=PERSONAL_FAMILIES)
     m = built.cp_model
-    misses = []
+    misses: list[cp_model.IntVar] = []
     for k, count in enumerate(counts):
         taken = cp_model.LinearExpr.sum([built.vars.fte(i)[k] for i in range(len(parts))])
         miss = m.new_int_var(0, max(count, crew.size), f"miss[{k}]")
@@ -274,8 +271,8 @@ def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
     Solving it (all families, ``add_locks`` keeping every shift) re-optimises only break slots, gig
     micro-shifts and shortfall.
     """
-    crews = []
-    locked = []
+    crews: list[Crew] = []
+    locked: list[tuple[int, int]] = []
     for crew in inp.crews:
         for wid in crew.worker_ids:
             taken = assignment.picks.get(wid, ())

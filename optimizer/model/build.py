@@ -1,40 +1,19 @@
-"""Build the CP-SAT model from prepared input: the ordered list of constraint families."""
+"""Build the CP-SAT model from prepared input and constraint families (``constraints.registry``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from optimizer.errors import ModelError
-from optimizer.model.constraints import (
-    add_breaks,
-    add_coverage,
-    add_fte_contract,
-    add_gig_pool,
-    add_locks,
-    add_rest_and_days,
-    add_service_goal,
-    add_symmetry,
-)
+from optimizer.model.constraints.registry import FAMILIES, Family
 from optimizer.model.inputs import ModelInput
 from optimizer.model.objective import ObjectiveTerms
 from optimizer.model.variables import ShiftVars
 
-Family = Callable[[cp_model.CpModel, ShiftVars, ModelInput], ObjectiveTerms]
-
-FAMILIES: tuple[Family, ...] = (
-    add_coverage,
-    add_service_goal,
-    add_fte_contract,
-    add_rest_and_days,
-    add_breaks,
-    add_gig_pool,
-    add_locks,
-    add_symmetry,
-)
-"""What the model contains, in build order."""
+__all__ = ["FAMILIES", "BuiltModel", "Family", "build_model"]
 
 
 @dataclass(frozen=True, slots=True)

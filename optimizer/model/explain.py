@@ -16,8 +16,11 @@ from ortools.sat.python import cp_model
 from optimizer.domain import PlanningProblem
 from optimizer.errors import Issue
 from optimizer.model.build import Family, build_model
-from optimizer.model.constraints import add_fte_contract, add_rest_and_days
+from optimizer.model.constraints.registry import PERSONAL_FAMILIES, family
 from optimizer.model.inputs import Crew, ModelInput, WeekLimit
+
+CONTRACT_ONLY: tuple[Family, ...] = (family("fte_contract").add,)
+"""The probe that asks whether the contract's shifts alone leave room for its minimums."""
 
 PROBE_TIME_LIMIT_S = 2.0
 """Time limit of one probe model [s]; a one-worker model decides in milliseconds."""
@@ -42,7 +45,7 @@ def _describe(problem: PlanningProblem, inp: ModelInput, crew: Crew) -> str:
     contract = problem.workforce.contracts[crew.contract]
     worker = next(w for w in problem.workforce.workers if w.worker_id == person.worker_ids[0])
     rules = "shift lengths and start window" + (", availability" if worker.availability else "")
-    if not _feasible(inp, person, (add_fte_contract,)):
+    if not _feasible(inp, person, CONTRACT_ONLY):
         reason = f"the {rules} (and absences) leave too few shifts"
     else:
         rules += ", rest and consecutive-day rules" + (", weekends off" if contract.weekends_off else "")
@@ -55,7 +58,7 @@ def _describe(problem: PlanningProblem, inp: ModelInput, crew: Crew) -> str:
             dataclasses.replace(
                 person, weeks=tuple(_without_minimum(w) if w is wk else w for w in person.weeks)
             ),
-            (add_fte_contract, add_rest_and_days),
+            PERSONAL_FAMILIES,
         )
     ]
     if weeks:
@@ -84,7 +87,7 @@ def explain_infeasible(problem: PlanningProblem, inp: ModelInput) -> list[Issue]
             person = dataclasses.replace(
                 crew, crew_id=crew.worker_ids[0], worker_ids=crew.worker_ids[:1], optional=False
             )
-            ok = crew.optional or _feasible(inp, person, (add_fte_contract, add_rest_and_days))
+            ok = crew.optional or _feasible(inp, person, PERSONAL_FAMILIES)
             seen[crew.symmetry_class] = None if ok else _describe(problem, inp, crew)
         problem_text = seen[crew.symmetry_class]
         if problem_text is not None:

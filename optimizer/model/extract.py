@@ -19,9 +19,9 @@ from optimizer.domain import (
 from optimizer.errors import ModelError
 from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
 from optimizer.model.build import BuiltModel
-from optimizer.model.inputs import ModelInput, ShiftOption, demand_frame
+from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
-from optimizer.staffing import human_demand
+from optimizer.requirement import people_demand
 
 
 def _at(inp: ModelInput, t: int) -> dt.datetime:
@@ -116,8 +116,7 @@ def plan_coverage(problem: PlanningProblem, inp: ModelInput, shifts: Sequence[Pl
     scheduled = scheduled_agents(
         inp.grid.starts, problem.interval_min, shifts, pool.fill_rate if pool is not None else 1.0
     )
-    demand = human_demand(demand_frame(problem), problem.automation)
-    return coverage_rows(demand, inp.required, scheduled, problem.service_target, problem.interval_min)
+    return coverage_rows(people_demand(problem), inp.required, scheduled, problem.service_target, problem.interval_min)
 
 
 def assemble_plan(

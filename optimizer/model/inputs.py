@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.demand import demand_frame
 from optimizer.domain import (
     MINUTES_PER_WEEK,
     Contract,
@@ -26,8 +27,8 @@ from optimizer.domain import (
 )
 from optimizer.errors import InputError, Issue
 from optimizer.grid import Grid, align_demand, build_grid
-from optimizer.service_goal import ServiceGoal, interval_requirement, service_goal
-from optimizer.staffing import human_demand
+from optimizer.horizon_goal import PreparedGoal, prepare_goal, service_goal
+from optimizer.requirement import staff_needed
 
 SHORTFALL_PENALTY_FACTOR = 10
 """Default shortfall penalty as a multiple of the dearest hourly rate (explicit, so plans can explain it)."""
@@ -189,6 +190,15 @@ class GigInput:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptShift:
+    """The options of one crew that work the same published shift, and whether it may be released (re-plan)."""
+
+    crew: int
+    options: tuple[int, ...]
+    releasable: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ModelInput:
     """Fully prepared input of the CP-SAT model: ints, tuples and numpy arrays only (plus the grid)."""
 
@@ -202,22 +212,17 @@ class ModelInput:
     shortfall_penalty_cents: int
     locked: tuple[tuple[int, int], ...] = ()
     """FTE shifts that must be worked, as (crew index, option index): published or already assigned."""
-    service: ServiceGoal | None = None
-    """The horizon-wide service goal, when the target's scope is the horizon."""
+    service: PreparedGoal | None = None
+    """The horizon-wide service goal with its concave pieces, when the target's scope is the horizon."""
+    kept: tuple[KeptShift, ...] = ()
+    """Re-plan: published shifts to work in exactly one variant (or release); empty when locks suffice."""
+    employment_cost_cents: int | None = None
+    """Re-plan: fixed cost of the staff the published plan employs, a constant term [cents]; None when unpriced."""
 
     @property
     def intervals(self) -> int:
         """Number of intervals in the horizon."""
         return self.grid.size
-
-
-def demand_frame(problem: PlanningProblem) -> pd.DataFrame:
-    """Return the problem's demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``)."""
-    index = pd.DatetimeIndex([d.interval_start for d in problem.demand]).tz_convert(problem.timezone)
-    return pd.DataFrame(
-        {"volume": [d.volume for d in problem.demand], "aht_s": [d.aht_s for d in problem.demand]},
-        index=index.rename("interval_start").as_unit("ns"),
-    )
 
 
 def _cost_cents(paid_min: int, per_hour_cents: int) -> int:
@@ -288,7 +293,8 @@ def _worker_options(
                 workable.add(day)
                 if not within_availability(grid, available, start, end):
                     continue
-                break_len, break_starts = 0, ()
+                break_len = 0
+                break_starts: tuple[int, ...] = ()
                 if rule is not None and length_min >= rule.applies_from_shift_min:
                     break_len = grid.intervals_for(rule.length_min)
                     first = start + math.ceil(rule.earliest_after_start_min / grid.interval_min)
@@ -549,10 +555,9 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         When demand rows do not match the horizon's grid, or a worker's contract leaves no shift to work.
     """
     grid = build_grid(problem.timezone, problem.start_date, problem.days, problem.interval_min)
-    demand = demand_frame(problem)
+    demand = demand_frame(problem.demand, timezone=problem.timezone)
     align_demand(grid, pd.DatetimeIndex(demand.index))
-    people_demand = human_demand(demand, problem.automation)
-    staffing = interval_requirement(people_demand, problem.service_target, interval_min=problem.interval_min)
+    staffing = staff_needed(demand, problem.service_target, problem.automation, interval_min=problem.interval_min)
 
     types: dict[ShiftType, int] = {}
     contracts = problem.workforce.contracts
@@ -561,8 +566,8 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     for i, w in enumerate(problem.workforce.workers):
         key = (w.contract, tuple((o.start, o.end) for o in w.time_off), w.availability)
         groups.setdefault(key, []).append(i)
-    crews = []
-    issues = []
+    crews: list[Crew] = []
+    issues: list[Issue] = []
     for symmetry_class, members in enumerate(groups.values()):
         first = problem.workforce.workers[members[0]]
         contract = contracts[contract_index[first.contract]]
@@ -602,20 +607,21 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     penalty = shortfall_penalty_cents(problem, params)
     most = len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0)
     service = service_goal(
-        people_demand,
+        staffing[["volume", "aht_s"]],
         problem.service_target,
         interval_min=problem.interval_min,
         max_scheduled=most,
         shortfall_penalty_cents=penalty,
     )
+    required = staffing["required"].to_numpy(dtype=np.int64)
     return ModelInput(
         grid=grid,
-        required=staffing["required"].to_numpy(dtype=np.int64),
+        required=required,
         volume=staffing["volume"].to_numpy(dtype=float),
         aht_s=staffing["aht_s"].to_numpy(dtype=float),
         shift_types=tuple(types),
         crews=tuple(crews),
         gig=_gig_input(grid, pool) if pool is not None else None,
         shortfall_penalty_cents=penalty,
-        service=service,
+        service=prepare_goal(service, required) if service is not None else None,
     )

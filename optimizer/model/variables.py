@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from optimizer.horizon_goal import GoalPiece
 from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
+
+
+@dataclass(frozen=True, slots=True)
+class GoalVars:
+    """The horizon service goal's variables, one entry per goal piece (``inp.service.pieces``) each.
+
+    Variables
+    ---------
+    ``reached[{t}]``    bool, the floor requirement is met at t.
+    ``agents[{t}]``     int, agents on the phones at t (people scheduled after shrinkage).
+    ``answered[{t}]``   int, contacts answered within target at t [1/ANSWERED_SCALE].
+    ``missed``          int, units of the horizon goal not answered.
+    """
+
+    pieces: tuple[GoalPiece, ...]
+    reached: tuple[cp_model.IntVar, ...]
+    agents: tuple[cp_model.IntVar, ...]
+    answered: tuple[cp_model.IntVar, ...]
+    missed: cp_model.IntVar
 
 
 class ShiftVars:
@@ -20,10 +41,13 @@ class ShiftVars:
     ``gig_start[{t}]``         int, gig micro-shifts posted to start at interval t.
     ``gig_eff[{t}]``           int, gig workers expected on shift at t after the fill rate (only when < 1).
     ``short[{t}]``             int, agents missing below the requirement at t.
+    and, once ``service_goal()`` is asked for, the goal's variables (``GoalVars``).
     """
 
     def __init__(self, m: cp_model.CpModel, inp: ModelInput) -> None:
+        self._m = m
         self._inp = inp
+        self._goal: GoalVars | None = None
         self._fte: list[list[cp_model.IntVar]] = [
             [
                 m.new_bool_var(f"fte[{c.crew_id},{k}]")
@@ -104,7 +128,7 @@ class ShiftVars:
         """Return the counter of shifts of a type whose break starts at ``break_start``."""
         return self._brk[shift_type, break_start]
 
-    def fte_on_floor(self, t: int) -> cp_model.LinearExprT:
+    def fte_on_floor(self, t: int) -> cp_model.LinearExpr:
         """Return FTEs on shift and not on break at interval t."""
         on_shift = [x for s in self._types_covering[t] for x in self._by_type[s]]
         on_break = [self._brk[key] for key in self._breaks_covering[t]]
@@ -119,7 +143,7 @@ class ShiftVars:
         """Return the gig start counters whose shifts cover interval t."""
         return self._gig_covering[t]
 
-    def gig_effective(self, t: int) -> cp_model.LinearExprT:
+    def gig_effective(self, t: int) -> cp_model.LinearExpr:
         """Return gig workers expected on the floor at t (posted x fill rate, rounded down)."""
         if t in self._gig_eff:
             return self._gig_eff[t]
@@ -129,7 +153,7 @@ class ShiftVars:
         """Return the fill-rate variable of t, or None where coverage counts posted gigs directly."""
         return self._gig_eff.get(t)
 
-    def staffed(self, t: int) -> cp_model.LinearExprT:
+    def staffed(self, t: int) -> cp_model.LinearExpr:
         """Return the people on the floor at t: FTEs not on break plus the gig workers expected."""
         return self.fte_on_floor(t) + self.gig_effective(t)
 
@@ -145,3 +169,24 @@ class ShiftVars:
     def short(self, t: int) -> cp_model.IntVar:
         """Return the shortfall variable of interval t."""
         return self._short[t]
+
+    # ---- horizon service goal -----------------------------------------------------------------------------
+    def service_goal(self) -> GoalVars | None:
+        """Return the horizon goal's variables, created on first use; None without a horizon goal.
+
+        Only models that contain ``add_service_goal`` ask for them, so other models carry none.
+        """
+        goal = self._inp.service
+        if goal is None:
+            return None
+        if self._goal is None:
+            m = self._m
+            reached, agents, answered = [], [], []
+            for p in goal.pieces:
+                t = p.interval
+                reached.append(m.new_bool_var(f"reached[{t}]"))
+                agents.append(m.new_int_var(0, p.first_agents + len(p.values) - 1, f"agents[{t}]"))
+                answered.append(m.new_int_var(0, p.values[-1], f"answered[{t}]"))
+            missed = m.new_int_var(0, goal.goal, "missed")
+            self._goal = GoalVars(goal.pieces, tuple(reached), tuple(agents), tuple(answered), missed)
+        return self._goal

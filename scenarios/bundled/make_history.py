@@ -176,7 +176,7 @@ def main() -> None:
     """Generate the history and write it next to this file."""
     frame = generate()
     write_csv(frame, OUTPUT)
-    daily = frame["volume"].groupby(np.array(frame.index.date)).sum()
+    daily = frame["volume"].groupby(np.array(pd.DatetimeIndex(frame.index).date)).sum()
     print(f"wrote {OUTPUT} ({len(frame)} rows, {len(daily)} days, mean {daily.mean():.0f} contacts/day)")
 
 

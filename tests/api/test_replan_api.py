@@ -87,6 +87,7 @@ def test_replan_keeps_published_shifts_and_adds_gigs_after_the_lead_time(
     assert job["status"] == "succeeded", job["error"]
     assert job["replan_of"] == report["replan_of"] == published_id
     assert plan["inputs_digest"] == job["inputs_digest"]
+    assert done["violations"] == []
 
     assert _spans(plan, "fte") == _spans(published["plan"], "fte")
     old_gigs = _spans(published["plan"], "gig")
@@ -283,7 +284,12 @@ def test_a_job_store_from_before_replans_gains_the_new_columns(tmp_path: Path) -
         principal, request_json="{}", inputs_digest="d" * 64, params_json="{}", solver_version="test"
     )
     with sqlite3.connect(tmp_path / "old.sqlite3") as conn:  # as the previous version created the tables
-        for table, column in (("jobs", "kind"), ("jobs", "replan_of"), ("audit_events", "replan_of")):
+        for table, column in (
+            ("jobs", "kind"),
+            ("jobs", "replan_of"),
+            ("jobs", "check_json"),
+            ("audit_events", "replan_of"),
+        ):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     storage.close()
 
@@ -292,6 +298,7 @@ def test_a_job_store_from_before_replans_gains_the_new_columns(tmp_path: Path) -
     old = upgraded.get_job(published.job_id)
     assert old is not None
     assert (old.kind, old.replan_of) == ("schedule", None)
+    assert upgraded.check_json(published.job_id) is None
     new, _ = upgraded.create_job(
         principal,
         request_json="{}",

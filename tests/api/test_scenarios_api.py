@@ -67,6 +67,7 @@ def test_small_scenario_runs_to_results(client: TestClient, auth: dict[str, str]
     assert [row["name"] for row in results["runs"]] == ["base", "fewer", "small-pool"]
     assert all(tuple(row) == COLUMNS for row in results["runs"])
     assert {row["status"] for row in results["runs"]} <= SOLVED
+    assert [row["violations"] for row in results["runs"]] == [0, 0, 0]  # every run's plan passed check_plan
     base, fewer, small_pool = results["runs"]
     assert (base["fte_headcount"], fewer["fte_headcount"]) == (3, 2)
     assert (base["gig_cap"], small_pool["gig_cap"]) == (20, 5)

@@ -40,6 +40,7 @@ def test_submit_poll_and_fetch_plan_and_csvs(client: TestClient, auth: dict[str,
     assert job["params"] == TINY_PARAMS.model_dump(mode="json")
     assert plan["inputs_digest"] == job["inputs_digest"]
     assert job["started_at"] <= job["finished_at"]
+    assert done["violations"] == []  # the worker ran check_plan on the plan and stored its findings
 
     coverage = client.get(f"/v1/schedules/{job['job_id']}/coverage.csv", headers=auth)
     assert coverage.status_code == 200
@@ -144,9 +145,11 @@ def test_cancel_stops_the_solve_and_keeps_the_best_plan(client: TestClient, auth
 
     done = wait_for(client, job_id, auth, timeout_s=20)
     assert done["job"]["status"] == "cancelled"
-    assert done["plan"]["solver"]["status"] == "FEASIBLE"
-    assert done["plan"]["solver"]["wall_time_s"] < HARD_PARAMS.time_limit_s
+    solver = done["plan"]["solver"]
+    assert solver["status"] == "FEASIBLE"
+    assert solver["objective_cents"] >= solver["best_bound_cents"]
     assert done["plan"]["shifts"]
+    assert done["violations"] == []  # the best plan so far is whole and valid
     assert client.get(f"/v1/schedules/{job_id}/schedule.csv", headers=auth).status_code == 200
     assert [e["action"] for e in storage_of(client).audit_events(job_id)] == ["submit", "cancel"]
 

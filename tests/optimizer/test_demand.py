@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
-from optimizer.demand import validate_demand_frame
+from optimizer.demand import INDEX_NAME, DemandUplift, uplift_factors, validate_demand_frame
 from optimizer.errors import DataError, InputError
 
 ZONE = "Europe/Stockholm"
@@ -118,3 +121,42 @@ def test_bad_arguments():
     assert info.value.field == "interval_min"
     assert problems(lambda: validate_demand_frame(frame().iloc[:0])) == [("demand", "has no rows")]
     assert problems(lambda: validate_demand_frame([1, 2]))[0][0] == "demand"  # type: ignore[arg-type]
+
+
+# ---- uplifts: one type for scenarios (local days and times) and re-plans (absolute spans) -------------------
+
+
+def _hourly_index(days: int = 2) -> pd.DatetimeIndex:
+    return pd.date_range("2026-12-28T00:00+01:00", periods=24 * days, freq="h", name=INDEX_NAME).tz_convert(
+        "Europe/Stockholm"
+    )
+
+
+def test_local_and_absolute_windows_of_one_uplift_type_agree() -> None:
+    index = _hourly_index()
+    local = DemandUplift(factor=1.4, dates=(dt.date(2026, 12, 28),), start_time=dt.time(8), end_time=dt.time(14))
+    cet = dt.timezone(dt.timedelta(hours=1))
+    span = DemandUplift.change(40, dt.datetime(2026, 12, 28, 8, tzinfo=cet), dt.datetime(2026, 12, 28, 14, tzinfo=cet))
+    for u in (local, span):
+        factors = uplift_factors(index, [u], "Europe/Stockholm")
+        assert factors[8:14] == pytest.approx([1.4] * 6)
+        assert (factors[:8] == 1).all()
+        assert (factors[14:] == 1).all()
+
+
+def test_overlapping_uplifts_multiply() -> None:
+    index = _hourly_index(1)
+    factors = uplift_factors(
+        index, [DemandUplift(factor=2.0), DemandUplift(factor=1.5, start_time=dt.time(12))], "Europe/Stockholm"
+    )
+    assert factors[11] == 2.0
+    assert factors[12] == 3.0
+
+
+def test_uplift_window_problems_name_the_field() -> None:
+    with pytest.raises(ValidationError) as err:
+        DemandUplift(factor=1.2, start_time=dt.time(12), end_time=dt.time(8))
+    assert "end_time must be after start_time" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        DemandUplift(factor=-1.0)
+    assert err.value.errors()[0]["loc"] == ("factor",)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from optimizer import GigPool, InputError, check_plan, plan
+from optimizer.demand import demand_frame
 from optimizer.domain import DemandInterval, PlannedShift
 from optimizer.errors import DataError
-from optimizer.model.inputs import demand_frame
 from optimizer.replan import replan
 from optimizer.replan_demand import parse_uplift, read_demand_csv, uplift_demand, with_demand
 from optimizer.replan_domain import ReplanOptions
@@ -131,7 +131,7 @@ def test_explicit_lead_time_overrides_the_pool(published):
 
 def test_forecast_frame_for_part_of_the_horizon_keeps_the_rest(published):
     problem, pub = published
-    frame = demand_frame(problem)
+    frame = demand_frame(problem.demand, timezone=problem.timezone)
     day2 = frame[frame.index >= pd.Timestamp("2026-12-01T00:00+01:00")]
     forecast = day2.assign(volume=day2["volume"] * 1.3)
     result = replan(problem, pub, forecast, now=NOW, params=DETERMINISTIC)
@@ -264,7 +264,7 @@ def test_uplift_grammar_terms_and_local_times():
     terms = parse_uplift(
         ["+40% 2026-12-27T08:00/2026-12-27T14:00; -10.5%2026-12-28T08:00+00:00 / 2026-12-28T09:00+00:00"], TZ
     )
-    assert [t.change_pct for t in terms] == [40.0, -10.5]
+    assert [t.factor for t in terms] == pytest.approx([1.4, 0.895])
     assert terms[0].start == _at("2026-12-27T08:00+01:00")
     assert terms[1].end == _at("2026-12-28T10:00+01:00")
     assert (
@@ -307,7 +307,7 @@ def test_uplift_windows_must_lie_in_the_horizon(published, spec, problem_text):
 def test_uplift_multiplies_volume_in_the_window_only(published):
     problem, _ = published
     frame = uplift_demand(problem, parse_uplift("+50% 2026-11-30T10:00/2026-11-30T11:00", TZ))
-    old = demand_frame(problem)
+    old = demand_frame(problem.demand, timezone=problem.timezone)
     changed = frame["volume"] != old["volume"]
     assert list(frame.index[changed]) == list(pd.date_range("2026-11-30T10:00+01:00", periods=2, freq="30min"))
     assert (frame.loc[changed, "volume"] == old.loc[changed, "volume"] * 1.5).all()

@@ -80,15 +80,15 @@ def _add_weekends_off(m: cp_model.CpModel, c: Crew, xs: list[cp_model.IntVar], e
             if rest:
                 m.add(worked + cp_model.LinearExpr.sum(rest) <= e).with_name(f"weekend_must_rest[{c.crew_id},{d}]")
         return
-    worked = []
+    weekends_worked = []
     for w in range(max(sl.weekend for sl in c.weekend_slots) + 1):
         count = m.new_int_var(0, c.size, f"weekend_worked[{c.crew_id},{w}]")
         for slot in c.weekend_slots:
             if slot.weekend == w:
                 m.add(cp_model.LinearExpr.sum([xs[k] for k in slot.options]) <= count)
         m.add(count <= e)
-        worked.append(count)
+        weekends_worked.append(count)
     for limit in c.weekend_limits:
-        m.add(cp_model.LinearExpr.sum(worked[limit.first : limit.last + 1]) <= limit.max_worked * e).with_name(
+        m.add(cp_model.LinearExpr.sum(weekends_worked[limit.first : limit.last + 1]) <= limit.max_worked * e).with_name(
             f"weekends_off[{c.crew_id},{limit.first}]"
         )

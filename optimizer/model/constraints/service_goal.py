@@ -1,111 +1,24 @@
-"""Service goal over the horizon: answered-within-target contacts summed over all intervals."""
+"""Service goal over the horizon: answered-within-target contacts summed over all intervals.
+
+The data (agent ratio, each interval's concave piece) is prepared in ``prepare`` (``PreparedGoal``); the
+variables are owned by ``ShiftVars.service_goal()`` (``GoalVars``).
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from fractions import Fraction
-
-import numpy as np
 from ortools.sat.python import cp_model
 
+from optimizer.horizon_goal import GoalPiece
 from optimizer.model.inputs import ModelInput
 from optimizer.model.objective import ObjectiveTerms
-from optimizer.model.variables import ShiftVars
-from optimizer.service_goal import ServiceGoal
-from optimizer.staffing import effective_agents
-
-SATURATION = 0.999
-"""Head counts past the one answering this share of an interval's contacts add no modelled service."""
-
-RATIO_DENOMINATORS = (100, 10_000, 1_000_000)
-"""Denominators tried for the integer ratio that maps people scheduled to agents on the phones."""
-
-
-@dataclass(frozen=True, slots=True)
-class GoalPiece:
-    """The concave answered-within-target function of one interval, in agents on the phones.
-
-    ``values[i]`` is the modelled answer count at ``first_agents + i`` agents; it is concave in i and
-    never above the curve. ``floor`` is the interval's floor requirement in people scheduled.
-    """
-
-    interval: int
-    floor: int
-    first_agents: int
-    values: tuple[int, ...]
-
-    def at(self, agents: int) -> int:
-        """Return the modelled answer count at a number of agents (0 below the first, flat past the last)."""
-        if agents < self.first_agents:
-            return 0
-        return self.values[min(agents - self.first_agents, len(self.values) - 1)]
-
-    def answered(self, people: int, ratio: tuple[int, int]) -> int:
-        """Return the modelled answer count with ``people`` on the floor.
-
-        Nothing below the floor requirement; else the count at ``floor(N people / D)`` agents, ``ratio`` = (N, D).
-        """
-        if people < self.floor:
-            return 0
-        return self.at(people * ratio[0] // ratio[1])
-
-
-def agent_ratio(shrinkage: float, top: int) -> tuple[int, int]:
-    """Return (N, D) such that ``floor(N s / D)`` agents stay on the phones of ``s`` people scheduled.
-
-    Exactly ``effective_agents(s, shrinkage)`` for s in 0..top when a fraction with a denominator up to 10^6
-    matches it (every shrinkage given in decimals does); otherwise the largest fraction below
-    ``1 - shrinkage`` with that denominator, which never counts more agents than there are.
-    """
-    people = np.arange(top + 1, dtype=np.int64)
-    agents = effective_agents(people, shrinkage)
-    kept = 1.0 - shrinkage
-    for limit in RATIO_DENOMINATORS:
-        ratio = Fraction(kept).limit_denominator(limit)
-        if np.array_equal(people * ratio.numerator // ratio.denominator, agents):
-            return ratio.numerator, ratio.denominator
-    scale = RATIO_DENOMINATORS[-1]
-    return math.floor(kept * scale), scale
-
-
-def concave_minorant(values: np.ndarray) -> tuple[int, ...]:
-    """Return the concave sequence m <= values built by never letting a step exceed the one before it.
-
-    Above the load the Erlang curve in agents is concave (see ``staffing_curves``), so ``m`` equals it up
-    to the flooring of integer units: measured on the bundled week at 15 minutes, 42 of 372 intervals lose
-    one unit (1/100 contact), 0.42 contacts in all.
-    """
-    out = [int(values[0])]
-    step = None
-    for v in values[1:]:
-        rise = int(v) - out[-1]
-        step = rise if step is None else min(step, rise)
-        if step <= 0:
-            break
-        out.append(out[-1] + step)
-    return tuple(out)
+from optimizer.model.variables import GoalVars, ShiftVars
 
 
 def goal_pieces(inp: ModelInput) -> tuple[tuple[int, int], list[GoalPiece]]:
-    """Return the agent ratio and the concave piece of every interval with demand."""
-    goal: ServiceGoal | None = inp.service
+    """Return the agent ratio and the concave piece of every interval with demand (prepared in ``prepare``)."""
+    goal = inp.service
     assert goal is not None
-    top = goal.curve.shape[1] - 1
-    numerator, denominator = agent_ratio(goal.shrinkage, top)
-    agents = effective_agents(np.arange(top + 1), goal.shrinkage)
-    first_person = np.searchsorted(agents, np.arange(int(agents[-1]) + 1), side="left")
-    pieces = []
-    for t in range(inp.intervals):
-        curve = goal.curve[t]
-        if curve[-1] == 0:
-            continue
-        lo = min(int(inp.required[t]), top)
-        hi = max(lo, int(np.searchsorted(curve, SATURATION * curve[-1], side="left")))
-        first, last = int(lo * numerator // denominator), int(agents[min(hi, top)])
-        by_agents = curve[first_person[first : last + 1]]
-        pieces.append(GoalPiece(t, lo, first, concave_minorant(by_agents)))
-    return (numerator, denominator), pieces
+    return goal.agent_ratio, list(goal.pieces)
 
 
 def add_service_goal(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
@@ -128,16 +41,13 @@ def add_service_goal(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obje
     Objective: ``missed_service_penalty`` = penalty_per_unit_cents * missed   [cents].
     """
     goal = inp.service
-    if goal is None:
+    gv = v.service_goal()
+    if goal is None or gv is None:
         return ObjectiveTerms.empty()
-    (numerator, denominator), pieces = goal_pieces(inp)
-    answered = []
-    for p in pieces:
+    numerator, denominator = goal.agent_ratio
+    for p, reached, agents, a in zip(gv.pieces, gv.reached, gv.agents, gv.answered, strict=True):
         t, values = p.interval, p.values
         staffed = v.staffed(t)
-        reached = m.new_bool_var(f"reached[{t}]")
-        agents = m.new_int_var(0, p.first_agents + len(values) - 1, f"agents[{t}]")
-        a = m.new_int_var(0, values[-1], f"answered[{t}]")
         m.add(denominator * agents <= numerator * staffed).with_name(f"agents_def[{t}]")
         m.add(p.floor * reached <= staffed).with_name(f"reached_def[{t}]")
         m.add(a <= values[-1] * reached).with_name(f"answered_cap[{t}]")
@@ -147,33 +57,55 @@ def add_service_goal(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obje
             if slope != previous:
                 m.add(a <= values[i] + slope * (agents - (p.first_agents + i))).with_name(f"answered_def[{t},{i}]")
             previous = slope
-        answered.append(a)
-    missed = m.new_int_var(0, goal.goal, "missed")
-    m.add(cp_model.LinearExpr.sum(answered) + missed >= goal.goal).with_name("service_goal")
-    return ObjectiveTerms.of("missed_service_penalty", goal.penalty_per_unit_cents * missed)
+    m.add(cp_model.LinearExpr.sum(gv.answered) + gv.missed >= goal.goal).with_name("service_goal")
+    return ObjectiveTerms.of("missed_service_penalty", goal.penalty_per_unit_cents * gv.missed)
 
 
-def hint_service_goal(m: cp_model.CpModel, inp: ModelInput, staffed: list[int]) -> None:
+def hint_service_goal(
+    m: cp_model.CpModel, inp: ModelInput, staffed: list[int], v: ShiftVars | None = None
+) -> None:
     """Hint shortfall and service-goal variables for given head counts per interval.
 
-    With the shift decisions hinted too, the hint is complete, so CP-SAT starts from it at once.
+    With the shift decisions hinted too, the hint is complete, so CP-SAT starts from it at once. Pass the
+    model's ``ShiftVars`` as ``v``; without it the variables are found by their names in ``m`` (for callers
+    that hold only the CP-SAT model).
     """
     goal = inp.service
     if goal is None:
         return
-    index = {v.name: i for i, v in enumerate(m.proto.variables)}
-    for t, need in enumerate(inp.required):
-        if f"short[{t}]" in index:
-            m.add_hint(m.get_int_var_from_proto_index(index[f"short[{t}]"]), max(0, int(need) - staffed[t]))
-    ratio, pieces = goal_pieces(inp)
+    if v is not None:
+        gv, shorts = v.service_goal(), [v.short(t) for t in range(inp.intervals)]
+    else:
+        gv, shorts = _vars_by_name(m, inp)
+    assert gv is not None
+    for short, need, s in zip(shorts, inp.required, staffed, strict=False):
+        m.add_hint(short, max(0, int(need) - s))
+    ratio = goal.agent_ratio
     total = 0
-    for p in pieces:
-        t, s = p.interval, staffed[p.interval]
-        reached = s >= p.floor
-        agents = min(s * ratio[0] // ratio[1], p.first_agents + len(p.values) - 1)
+    for p, reached, agents, answered in zip(gv.pieces, gv.reached, gv.agents, gv.answered, strict=True):
+        s = staffed[p.interval]
         value = p.answered(s, ratio)
-        m.add_hint(m.get_bool_var_from_proto_index(index[f"reached[{t}]"]), reached)
-        m.add_hint(m.get_int_var_from_proto_index(index[f"agents[{t}]"]), agents)
-        m.add_hint(m.get_int_var_from_proto_index(index[f"answered[{t}]"]), value)
+        m.add_hint(reached, s >= p.floor)
+        m.add_hint(agents, min(s * ratio[0] // ratio[1], p.first_agents + len(p.values) - 1))
+        m.add_hint(answered, value)
         total += value
-    m.add_hint(m.get_int_var_from_proto_index(index["missed"]), max(0, goal.goal - total))
+    m.add_hint(gv.missed, max(0, goal.goal - total))
+
+
+def _vars_by_name(m: cp_model.CpModel, inp: ModelInput) -> tuple[GoalVars, list[cp_model.IntVar]]:
+    """Return the goal's and the shortfall variables of a model built with ``add_service_goal``, by name."""
+    goal = inp.service
+    assert goal is not None
+    index = {x.name: i for i, x in enumerate(m.proto.variables)}
+
+    def var(name: str) -> cp_model.IntVar:
+        return m.get_int_var_from_proto_index(index[name])
+
+    goal_vars = GoalVars(
+        pieces=goal.pieces,
+        reached=tuple(m.get_bool_var_from_proto_index(index[f"reached[{p.interval}]"]) for p in goal.pieces),
+        agents=tuple(var(f"agents[{p.interval}]") for p in goal.pieces),
+        answered=tuple(var(f"answered[{p.interval}]") for p in goal.pieces),
+        missed=var("missed"),
+    )
+    return goal_vars, [var(f"short[{t}]") for t in range(inp.intervals)]

@@ -6,10 +6,10 @@ from ortools.sat.python import cp_model
 
 from optimizer import check_plan, plan
 from optimizer.domain import ServiceTarget, SolveParams
+from optimizer.horizon_goal import ANSWERED_SCALE, agent_ratio, concave_minorant
 from optimizer.model.constraints import add_coverage, add_service_goal
-from optimizer.model.constraints.service_goal import agent_ratio, concave_minorant, goal_pieces, hint_service_goal
+from optimizer.model.constraints.service_goal import goal_pieces, hint_service_goal
 from optimizer.model.inputs import prepare
-from optimizer.service_goal import ANSWERED_SCALE
 from optimizer.staffing import effective_agents
 from tests.conftest import make_contract, make_problem
 from tests.optimizer.constraints._instances import built, option
@@ -37,6 +37,14 @@ def _only_worker_zero_at_nine(inp, b):
     return {x: int(i == 0 and j == k) for i in range(3) for j, x in enumerate(b.vars.fte(i))}
 
 
+def test_goal_pieces_are_prepared_before_the_model():
+    _, inp = _horizon_input()
+    goal = inp.service
+    assert goal.agent_ratio == (1, 1)
+    assert [p.interval for p in goal.pieces] == [t for t in range(inp.intervals) if goal.curve[t][-1] > 0]
+    assert all(p.floor == min(int(inp.required[p.interval]), goal.curve.shape[1] - 1) for p in goal.pieces)
+
+
 def test_goal_data_counts_answered_contacts_in_hundredths():
     _, inp = _horizon_input()
     goal = inp.service
@@ -49,9 +57,7 @@ def test_goal_data_counts_answered_contacts_in_hundredths():
 def test_enough_people_meet_the_goal_and_too_few_miss_it():
     _, inp = _horizon_input()
     b = built(inp, add_coverage, add_service_goal)
-    missed = b.cp_model.get_int_var_from_proto_index(
-        next(i for i, v in enumerate(b.cp_model.proto.variables) if v.name == "missed")
-    )
+    missed = b.vars.service_goal().missed
     everyone = {b.vars.fte(i)[option(inp, i, 0, 9)]: 1 for i in range(3)}
     assert_feasible(b, everyone | {missed: 0})
     assert_infeasible(b, _only_worker_zero_at_nine(inp, b) | {missed: 0})
@@ -69,14 +75,15 @@ def test_missed_goal_term_is_penalty_times_missed_units():
     assert solver.value(b.objective.terms["missed_service_penalty"]) == goal.missed_cents(staffed)
 
 
-def test_hint_is_complete_and_feasible():
+@pytest.mark.parametrize("by", ["vars", "names"])
+def test_hint_is_complete_and_feasible(by):
     _, inp = _horizon_input()
     b = built(inp, add_coverage, add_service_goal)
     for i in range(3):
         for k, x in enumerate(b.vars.fte(i)):
             b.cp_model.add_hint(x, k == option(inp, i, 0, 9))
     staffed = [3 if 9 <= inp.grid.timestamp(t).hour < 17 else 0 for t in range(inp.intervals)]
-    hint_service_goal(b.cp_model, inp, staffed)
+    hint_service_goal(b.cp_model, inp, staffed, b.vars if by == "vars" else None)
     assert len(b.cp_model.proto.solution_hint.vars) == len(b.cp_model.proto.variables)
     fixed = {
         b.cp_model.get_int_var_from_proto_index(v): val
@@ -145,9 +152,7 @@ def test_model_answers_the_curve_at_every_head_count_through_shrinkage(staff):
     b = built(inp, add_coverage, add_service_goal)
     m = b.cp_model
     fixed = {x: int(i < staff and k == option(inp, i, 0, 9)) for i in range(4) for k, x in enumerate(b.vars.fte(i))}
-    names = {v.name: i for i, v in enumerate(m.proto.variables)}
-    answered = [m.get_int_var_from_proto_index(i) for name, i in names.items() if name.startswith("answered[")]
-    m.maximize(cp_model.LinearExpr.sum(answered))
+    m.maximize(cp_model.LinearExpr.sum(b.vars.service_goal().answered))
     solver = assert_feasible(b, fixed)
     staffed = np.array([staff if 9 <= inp.grid.timestamp(t).hour < 17 else 0 for t in range(inp.intervals)])
     reached = [p for p in goal_pieces(inp)[1] if staffed[p.interval] >= p.floor]
