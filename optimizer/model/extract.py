@@ -94,7 +94,7 @@ def gig_shifts(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> lis
     gig = inp.gig
     if gig is None:
         return []
-    shifts = []
+    shifts: list[PlannedShift] = []
     for t, var in sorted(built.vars.gig_starts().items()):
         for _ in range(outcome.solver.value(var)):
             shifts.append(

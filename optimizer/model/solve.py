@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 
-import ortools
 from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams, SolveStatus
@@ -16,7 +16,7 @@ from optimizer.model.build import BuiltModel
 WATCHDOG_GRACE_S = 2.0
 """How long past the time limit the watchdog waits before stopping the search itself [s]."""
 
-SOLVER_VERSION = f"ortools {ortools.__version__} CP-SAT"
+SOLVER_VERSION = f"ortools {metadata.version('ortools')} CP-SAT"
 
 
 @dataclass(frozen=True, slots=True)
