@@ -101,6 +101,24 @@ class ServiceTarget(_Domain):
     interval_floor: float = Field(
         0.5, gt=0.0, lt=1.0, description="Least service level of any interval when `scope` is 'horizon' (0-1)."
     )
+    handle_cv: float = Field(
+        1.0,
+        gt=0.0,
+        le=5.0,
+        description=(
+            "Coefficient of variation of handle times (std / mean); 1 is the exponential law Erlang C/A assume. "
+            "The simulator draws lognormal handle times with it."
+        ),
+    )
+    volume_cv: float | None = Field(
+        None,
+        ge=0.0,
+        le=2.0,
+        description=(
+            "Coefficient of variation of an interval's true volume around its forecast, used where the demand "
+            "has no quantile columns; null for the built-in default (0.10)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _floor_below_target(self) -> Self:
