@@ -14,7 +14,7 @@ CSV to replay). Pure numpy; queueing maths, so nothing here imports ``scenarios`
 from optimizer.simulation.contacts import CONTACT_COLUMNS, read_contacts, validate_contacts
 from optimizer.simulation.floor import draw_handle_factors, simulate_floor, simulate_plan, target_confidence
 from optimizer.simulation.options import DEFAULT_RISK_CONFIDENCE, SimulationOptions
-from optimizer.simulation.result import SIMULATION_COLUMNS, SimulationResult
+from optimizer.simulation.result import SIMULATION_COLUMNS, SimulationResult, SimulationSummary
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -22,6 +22,7 @@ __all__ = [
     "SIMULATION_COLUMNS",
     "SimulationOptions",
     "SimulationResult",
+    "SimulationSummary",
     "draw_handle_factors",
     "read_contacts",
     "simulate_floor",

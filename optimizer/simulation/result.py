@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from optimizer.simulation.engine import Outcome
 
@@ -27,6 +28,27 @@ SIMULATION_COLUMNS = (
 
 HORIZON_INTERVAL = (0.05, 0.95)
 """Quantiles of the replications' horizon service level reported as its 90 % interval."""
+
+
+class SimulationSummary(BaseModel):
+    """Headline numbers of a simulation (the JSON form of :class:`SimulationResult` without its rows)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reps: int = Field(description="Replications simulated.")
+    mode: str = Field(description="How contacts arrived: 'poisson', 'forecast' (uncertain volumes) or 'replay'.")
+    level: float = Field(description="Service level an interval must reach to count as met (0-1).")
+    risk_below: float = Field(description="An interval is at risk when its probability of meeting is below this.")
+    service_level: float = Field(description="Horizon service level over all replications (0-1).")
+    service_level_low: float = Field(description="5th percentile of the replications' horizon service level.")
+    service_level_high: float = Field(description="95th percentile of the replications' horizon service level.")
+    share_below_target: float = Field(
+        description="Expected share of intervals with forecast contacts that miss the level (0-1)."
+    )
+    intervals_at_risk: tuple[AwareDatetime, ...] = Field(
+        description="Starts of the intervals at risk, least likely to meet the level first."
+    )
+    dropped_contacts: int = Field(0, description="Replayed contacts outside the horizon, ignored.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +106,26 @@ class SimulationResult:
         """Return the rows of the intervals at risk, least likely to meet the target first."""
         rows = self.intervals[self.intervals["at_risk"]]
         return rows.sort_values(["p_meet", "service_level"], kind="stable")
+
+    def share_below_target(self) -> float:
+        """Return the expected share of intervals with forecast contacts that miss the level (0-1)."""
+        loaded = self.intervals["volume"] > 0
+        return float(1.0 - self.intervals.loc[loaded, "p_meet"].mean()) if loaded.any() else 0.0
+
+    def summary(self) -> SimulationSummary:
+        """Return the headline numbers and the intervals at risk."""
+        return SimulationSummary(
+            reps=self.reps,
+            mode=self.mode,
+            level=self.level,
+            risk_below=self.risk_below,
+            service_level=self.service_level,
+            service_level_low=self.service_level_low,
+            service_level_high=self.service_level_high,
+            share_below_target=self.share_below_target(),
+            intervals_at_risk=tuple(ts.to_pydatetime() for ts in self.at_risk().index),
+            dropped_contacts=self.dropped_contacts,
+        )
 
     def frame(self) -> pd.DataFrame:
         """Return ``simulation.csv``'s frame: ``interval_start`` as ISO 8601 text, rounded measures."""
