@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.arrival_law import count_quantile, volume_sigma
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Automation, ServiceTarget
 from optimizer.errors import InputError
@@ -29,7 +30,13 @@ __all__ = [
     "service_at",
     "staffing_curves",
     "staffing_requirements",
+    "wait_within_s",
 ]
+
+
+def wait_within_s(target: ServiceTarget) -> float:
+    """Return the answer threshold the Erlang formulas are evaluated at [s]: ``answer_within_s``."""
+    return target.answer_within_s
 
 
 def human_demand(demand: pd.DataFrame, automation: Automation) -> pd.DataFrame:
@@ -142,18 +149,35 @@ def staffing_requirements(demand: pd.DataFrame, target: ServiceTarget, *, interv
     ------
     DataError
         When ``demand`` breaks the demand-frame contract.
+
+    Notes
+    -----
+    With ``target.confidence`` set, ``agents`` is also at least what meets the service level (and ASA ceiling)
+    when the ``confidence``-quantile of the arrival count arrives (:mod:`optimizer.arrival_law`: Poisson
+    around a lognormal rate read from the frame's ``volume_pXX`` columns, else ``target.volume_cv``), so the
+    modelled probability of meeting the target (:func:`optimizer.risk.meet_probability`) is at least
+    ``confidence`` in every interval. The occupancy cap still applies at the forecast volume only.
     """
     frame, load, aht = _loads(demand, interval_min)
-    agents = agents_for_target(
-        load,
-        aht,
-        service_level=target.service_level,
-        within_s=target.answer_within_s,
-        max_asa_s=target.max_asa_s,
-        max_occupancy=target.max_occupancy,
-        patience_s=target.patience_s,
-        concurrency=target.concurrency,
-    )
+    def agents_at(offered: np.ndarray, max_occupancy: float) -> np.ndarray:
+        return np.asarray(
+            agents_for_target(
+                offered,
+                aht,
+                service_level=target.service_level,
+                within_s=wait_within_s(target),
+                max_asa_s=target.max_asa_s,
+                max_occupancy=max_occupancy,
+                patience_s=target.patience_s,
+                concurrency=target.concurrency,
+            )
+        )
+
+    agents = agents_at(load, target.max_occupancy)
+    if target.confidence is not None:
+        volume = frame["volume"].to_numpy()
+        count = count_quantile(volume, volume_sigma(frame, target.volume_cv), target.confidence)
+        agents = np.maximum(agents, agents_at(offered_load(count, aht, interval_min), 1.0))
     return pd.DataFrame(
         {
             "volume": frame["volume"],

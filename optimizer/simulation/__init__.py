@@ -12,13 +12,12 @@ CSV to replay). Pure numpy; queueing maths, so nothing here imports ``scenarios`
 """
 
 from optimizer.simulation.contacts import CONTACT_COLUMNS, read_contacts, validate_contacts
-from optimizer.simulation.floor import draw_handle_factors, simulate_floor, simulate_plan, target_confidence
-from optimizer.simulation.options import DEFAULT_RISK_CONFIDENCE, SimulationOptions
+from optimizer.simulation.floor import draw_handle_factors, simulate_floor, simulate_plan
+from optimizer.simulation.options import SimulationOptions
 from optimizer.simulation.result import SIMULATION_COLUMNS, SimulationResult, SimulationSummary
 
 __all__ = [
     "CONTACT_COLUMNS",
-    "DEFAULT_RISK_CONFIDENCE",
     "SIMULATION_COLUMNS",
     "SimulationOptions",
     "SimulationResult",
@@ -27,6 +26,5 @@ __all__ = [
     "read_contacts",
     "simulate_floor",
     "simulate_plan",
-    "target_confidence",
     "validate_contacts",
 ]

@@ -12,9 +12,10 @@ from optimizer.domain import Plan, PlanningProblem, ServiceTarget
 from optimizer.errors import InputError
 from optimizer.kpis import scheduled_agents
 from optimizer.model.inputs import demand_frame
+from optimizer.risk import risk_threshold
 from optimizer.service_goal import floor_target
 from optimizer.simulation.engine import run_floor
-from optimizer.simulation.options import DEFAULT_RISK_CONFIDENCE, SimulationOptions
+from optimizer.simulation.options import SimulationOptions
 from optimizer.simulation.result import SimulationResult, summarise
 from optimizer.staffing import effective_agents, human_demand
 
@@ -150,15 +151,10 @@ def simulate_floor(
         interval_s=interval_s,
         within_s=target.answer_within_s,
         level=target.service_level if level is None else level,
-        risk_below=opts.risk_below or target_confidence(target),
+        risk_below=opts.risk_below or risk_threshold(target),
         mode=mode,
         dropped=dropped,
     )
-
-
-def target_confidence(target: ServiceTarget) -> float:
-    """Return the probability of meeting the target below which an interval is at risk."""
-    return getattr(target, "confidence", None) or DEFAULT_RISK_CONFIDENCE
 
 
 def simulate_plan(

@@ -6,9 +6,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DEFAULT_RISK_CONFIDENCE = 0.5
-"""Without ``service_target.confidence``, an interval is at risk when it is more likely to miss than to meet."""
-
 
 class SimulationOptions(BaseModel):
     """Knobs of one simulation of a plan's floor."""
