@@ -51,9 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--handle-cv", type=float, metavar="X", help="handle-time CV (default: the target's, 1)")
     p.add_argument(
         "--volumes",
-        choices=("forecast", "poisson"),
+        choices=("forecast", "poisson", "counts"),
         help="'forecast': draw each interval's volume from the forecast's uncertainty (default); "
-        "'poisson': Poisson arrivals at the forecast volume",
+        "'poisson': Poisson arrivals at the forecast volume; 'counts': exactly the volume arrives",
     )
     p.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (default 0.10)")
     p.add_argument(

@@ -32,10 +32,12 @@ def draw_handle_factors(rng: np.random.Generator, shape: tuple[int, ...], cv: fl
     return rng.lognormal(-0.5 * s2, np.sqrt(s2), shape)
 
 
-def _poisson_arrivals(rng: np.random.Generator, rates: np.ndarray, interval_s: float) -> np.ndarray:
-    """Return sorted, ``inf``-padded arrival times (R, J) of Poisson arrivals at ``rates`` (R, T) per interval."""
-    reps, size = rates.shape
-    counts = rng.poisson(rates)
+def _arrivals(rng: np.random.Generator, counts: np.ndarray, interval_s: float) -> np.ndarray:
+    """Return sorted, ``inf``-padded arrival times (R, J): ``counts[r, t]`` uniform times in each interval.
+
+    Uniform times given the count are exactly a Poisson process when the counts are Poisson.
+    """
+    reps, size = counts.shape
     per_rep = counts.sum(axis=1)
     flat = counts.ravel()
     t_idx = np.repeat(np.tile(np.arange(size), reps), flat)
@@ -117,12 +119,14 @@ def simulate_floor(
     dropped = 0
     if contacts is None:
         volume = frame["volume"].to_numpy()
-        if opts.volumes == "forecast":
+        if opts.volumes == "counts":
+            counts = np.broadcast_to(np.rint(volume).astype(np.int64), (opts.reps, len(volume)))
+        elif opts.volumes == "forecast":
             sigma = volume_sigma(frame, opts.volume_cv if opts.volume_cv is not None else target.volume_cv)
-            rates = draw_rates(rng, volume, sigma, opts.reps)
+            counts = rng.poisson(draw_rates(rng, volume, sigma, opts.reps))
         else:
-            rates = np.broadcast_to(volume, (opts.reps, len(volume)))
-        arrival = _poisson_arrivals(rng, rates, interval_s)
+            counts = rng.poisson(np.broadcast_to(volume, (opts.reps, len(volume))))
+        arrival = _arrivals(rng, counts, interval_s)
         t_of = np.minimum(arrival / interval_s, len(frame) - 1).astype(np.int64)
         handle = aht[t_of] * draw_handle_factors(rng, arrival.shape, cv)
         mode: str = opts.volumes

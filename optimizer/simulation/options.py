@@ -14,12 +14,13 @@ class SimulationOptions(BaseModel):
 
     reps: int = Field(200, ge=1, le=10_000, description="Replications of the horizon.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the random number generator.")
-    volumes: Literal["poisson", "forecast"] = Field(
+    volumes: Literal["poisson", "forecast", "counts"] = Field(
         "forecast",
         description=(
             "'poisson': contacts arrive as a Poisson process at each interval's forecast volume; 'forecast': "
             "each replication first draws the interval's true volume from the forecast's uncertainty "
-            "(quantile columns, else `volume_cv`), then Poisson arrivals at it."
+            "(quantile columns, else `volume_cv`), then Poisson arrivals at it; 'counts': exactly the "
+            "interval's volume (rounded) arrives, at uniform times (actual volumes, e.g. in backtests)."
         ),
     )
     volume_cv: float | None = Field(
