@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (default 0.10)")
     p.add_argument(
-        "--risk-below", type=float, metavar="P", help="at risk when P(meet) < P (default: confidence, else 0.5)"
+        "--risk-below", type=float, metavar="P", help="at risk when P(meet) < P (default: confidence, else 0.7)"
     )
     p.set_defaults(handler=run)
 

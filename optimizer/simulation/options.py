@@ -47,6 +47,6 @@ class SimulationOptions(BaseModel):
         lt=1.0,
         description=(
             "An interval is at risk when its probability of meeting the target is below this (0-1); "
-            "null: the service target's `confidence`, else 0.5."
+            "null: the service target's `confidence`, else 0.7."
         ),
     )

@@ -86,7 +86,7 @@ def test_plans_carry_p_meet_in_coverage_and_list_intervals_at_risk():
     assert list(risky["p_meet"]) == sorted(risky["p_meet"])
     share = expected_share_below(result)
     assert share == pytest.approx(1.0 - np.mean([r.p_meet for r in loaded]))
-    assert risk_threshold(problem.service_target) == 0.5
+    assert risk_threshold(problem.service_target) == 0.7
     assert risk_threshold(ServiceTarget(confidence=0.9)) == 0.9
 
 
