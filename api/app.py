@@ -18,10 +18,11 @@ from api.errors import BodySizeLimit, install_error_handlers
 from api.jobs import JobRunner, JobWork
 from api.metrics import Metrics, MetricsMiddleware
 from api.replan_jobs import solve_replan
-from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, staffing
+from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, simulations, staffing
 from api.scenario_jobs import run_scenario_job
 from api.schedule_jobs import solve_schedule
 from api.settings import Settings
+from api.simulation_jobs import run_simulation_job
 from api.storage import JobKind, Principal, Storage
 from optimizer.model import software_version
 
@@ -36,7 +37,12 @@ Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>` (create o
 """
 
 
-JOB_WORK: dict[JobKind, JobWork] = {"schedule": solve_schedule, "replan": solve_replan, "scenario": run_scenario_job}
+JOB_WORK: dict[JobKind, JobWork] = {
+    "schedule": solve_schedule,
+    "replan": solve_replan,
+    "scenario": run_scenario_job,
+    "simulation": run_simulation_job,
+}
 """What a worker process does for each kind of job."""
 
 REQUEST_THREADS = 8
@@ -96,7 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
-    for module in (schedules, replans, scenarios, staffing, forecasts, health):
+    for module in (schedules, replans, simulations, scenarios, staffing, forecasts, health):
         app.include_router(module.router)
     return app
 

@@ -27,7 +27,7 @@ JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATUSES: tuple[JobStatus, ...] = ("queued", "running")
 
-JobKind = Literal["schedule", "replan", "scenario"]
+JobKind = Literal["schedule", "replan", "scenario", "simulation"]
 SCHEDULE_KINDS: tuple[JobKind, ...] = ("schedule", "replan")
 """Kinds served under ``/v1/schedules``: both produce a plan."""
 

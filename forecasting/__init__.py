@@ -8,7 +8,7 @@ today and tomorrow from today's actuals. This package never imports ``optimizer`
 """
 
 from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, infer_interval_min, season_lengths
-from forecasting.backtest import BacktestReport, Score, backtest
+from forecasting.backtest import BacktestReport, Score, backtest, fold_windows
 from forecasting.calendar import Event, day_features, load_events, post_holiday_days, public_holidays
 from forecasting.errors import ForecastingError, ForecastInputError, HistoryError, HistoryIssue
 from forecasting.forecasters import (
@@ -61,6 +61,7 @@ __all__ = [
     "choose_forecaster",
     "day_features",
     "fit_forecaster",
+    "fold_windows",
     "forecast",
     "infer_interval_min",
     "load_events",

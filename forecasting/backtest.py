@@ -94,6 +94,43 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else float("nan")
 
 
+def fold_windows(
+    history: pd.DataFrame, *, folds: int = DEFAULT_FOLDS, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Return the test windows ``[start, stop)`` of a rolling-origin backtest, oldest first.
+
+    Fold ``k`` trains on everything before its ``start``; the windows tile the last ``folds * horizon_days``
+    complete local days of ``history``.
+
+    Raises
+    ------
+    ForecastInputError
+        If ``folds``/``horizon_days`` are not positive, or the history is too short to keep
+        ``MIN_TRAIN_WEEKS`` weeks of training data before the first fold.
+    """
+    if folds <= 0 or horizon_days <= 0:
+        raise ForecastInputError(field="folds", problem="folds and horizon_days must be > 0")
+    validate_history_frame(history)
+    interval_min = infer_interval_min(history.index)
+    days = complete_days(history.index, interval_min)
+    zone = str(pd.DatetimeIndex(history.index).tz)
+    test_days = folds * horizon_days
+    if len(days) < test_days + MIN_TRAIN_WEEKS * 7:
+        raise ForecastInputError(
+            field="folds",
+            problem=f"{folds} folds of {horizon_days} days need {test_days + MIN_TRAIN_WEEKS * 7} complete "
+            f"days of history, got {len(days)}",
+        )
+    first_test = days[-test_days]
+    return [
+        (
+            day_start(first_test + timedelta(days=k * horizon_days), zone),
+            day_start(first_test + timedelta(days=(k + 1) * horizon_days), zone),
+        )
+        for k in range(folds)
+    ]
+
+
 def backtest(
     history: pd.DataFrame,
     forecasters: Sequence[Forecaster],
@@ -129,19 +166,11 @@ def backtest(
     """
     if not forecasters:
         raise ForecastInputError(field="forecasters", problem="needs at least one forecaster")
-    if folds <= 0 or horizon_days <= 0:
-        raise ForecastInputError(field="folds", problem="folds and horizon_days must be > 0")
-    validate_history_frame(history)
+    windows = fold_windows(history, folds=folds, horizon_days=horizon_days)
     interval_min = infer_interval_min(history.index)
     days = complete_days(history.index, interval_min)
     zone = str(pd.DatetimeIndex(history.index).tz)
     test_days = folds * horizon_days
-    if len(days) < test_days + MIN_TRAIN_WEEKS * 7:
-        raise ForecastInputError(
-            field="folds",
-            problem=f"{folds} folds of {horizon_days} days need {test_days + MIN_TRAIN_WEEKS * 7} complete "
-            f"days of history, got {len(days)}",
-        )
     end = day_start(days[-1] + timedelta(days=1), zone)
     history = history[(history.index >= day_start(days[0], zone)) & (history.index < end)]
     naive_error = (history["volume"] - weekly_lag(history)).abs()
@@ -152,9 +181,7 @@ def backtest(
     predictions = {f.name: np.full(len(history), np.nan) for f in forecasters}
     mase_parts: dict[str, list[float]] = {f.name: [] for f in forecasters}
     first_test = days[-test_days]
-    for k in range(folds):
-        start = day_start(first_test + timedelta(days=k * horizon_days), zone)
-        stop = day_start(first_test + timedelta(days=(k + 1) * horizon_days), zone)
+    for start, stop in windows:
         train = history[history.index < start]
         test = (history.index >= start) & (history.index < stop)
         scale = float(naive_error[history.index < start].mean())

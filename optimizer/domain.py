@@ -108,6 +108,33 @@ class ServiceTarget(_Domain):
     interval_floor: float = Field(
         0.5, gt=0.0, lt=1.0, description="Least service level of any interval when `scope` is 'horizon' (0-1)."
     )
+    confidence: float | None = Field(
+        None,
+        gt=0.0,
+        lt=1.0,
+        description=(
+            "Staff every interval so that it meets its service level with at least this probability under random "
+            "arrivals and forecast error (e.g. 0.9); null staffs to the forecast volume."
+        ),
+    )
+    handle_cv: float = Field(
+        1.0,
+        gt=0.0,
+        le=5.0,
+        description=(
+            "Coefficient of variation of handle times (std / mean); 1 is the exponential law Erlang C/A assume. "
+            "The simulator draws lognormal handle times with it."
+        ),
+    )
+    volume_cv: float | None = Field(
+        None,
+        ge=0.0,
+        le=2.0,
+        description=(
+            "Coefficient of variation of an interval's true volume around its forecast, used where the demand "
+            "has no quantile columns; null for the built-in default (0.10)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _floor_below_target(self) -> Self:
@@ -644,6 +671,13 @@ class CoverageRow(_Domain):
     service_level: float = Field(description="Forecast share answered within the target time at `scheduled`.")
     asa_s: float | None = Field(
         description="Forecast average speed of answer at `scheduled` [s]; null when the queue is unstable."
+    )
+    p_meet: float | None = Field(
+        None,
+        description=(
+            "Modelled probability that the interval meets its service level at `scheduled` under random arrivals "
+            "and forecast error (0-1); null in plans made before it existed."
+        ),
     )
 
 

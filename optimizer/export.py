@@ -18,7 +18,16 @@ SCHEDULE_COLUMNS = (
     "paid_minutes",
     "cost_cents",
 )
-COVERAGE_COLUMNS = ("interval_start", "volume", "aht_s", "required", "scheduled", "service_level", "asa_s")
+COVERAGE_COLUMNS = (
+    "interval_start",
+    "volume",
+    "aht_s",
+    "required",
+    "scheduled",
+    "service_level",
+    "asa_s",
+    "p_meet",
+)
 
 
 def schedule_frame(plan: Plan) -> pd.DataFrame:
@@ -53,10 +62,11 @@ def schedule_frame(plan: Plan) -> pd.DataFrame:
 
 
 def coverage_frame(plan: Plan) -> pd.DataFrame:
-    """Return one row per interval: ``interval_start,volume,aht_s,required,scheduled,service_level,asa_s``.
+    """Return one row per interval: ``interval_start,volume,aht_s,required,scheduled,service_level,asa_s,p_meet``.
 
     ``volume`` and ``aht_s`` are what reaches people; ``required`` includes shrinkage; ``scheduled`` counts
-    people on shift and not on break (gig at the fill rate); ``asa_s`` is empty where the queue is unstable.
+    people on shift and not on break (gig at the fill rate); ``asa_s`` is empty where the queue is unstable;
+    ``p_meet`` is the modelled probability of meeting the target (:mod:`optimizer.risk`), empty in old plans.
     """
     return pd.DataFrame(
         [
@@ -68,6 +78,7 @@ def coverage_frame(plan: Plan) -> pd.DataFrame:
                 "scheduled": r.scheduled,
                 "service_level": round(r.service_level, 4),
                 "asa_s": round(r.asa_s, 2) if r.asa_s is not None else None,
+                "p_meet": round(r.p_meet, 4) if r.p_meet is not None else None,
             }
             for r in plan.coverage
         ],

@@ -11,6 +11,8 @@ import pandas as pd
 
 from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, PlanningProblem, ServiceTarget
 from optimizer.horizon_goal import ServiceGoal
+from optimizer.requirement import floor_target
+from optimizer.risk import meet_probability
 from optimizer.staffing import service_at
 
 
@@ -59,8 +61,14 @@ def coverage_rows(
     target: ServiceTarget,
     interval_min: int,
 ) -> tuple[CoverageRow, ...]:
-    """Return one coverage row per interval with the forecast service level and ASA at ``scheduled``."""
+    """Return one coverage row per interval with the forecast service level, ASA and ``p_meet`` at ``scheduled``.
+
+    ``p_meet`` is measured against the interval's own level: the service level, or under ``scope: horizon``
+    the interval floor.
+    """
     service = service_at(demand, scheduled, target, interval_min=interval_min)
+    level = floor_target(target).service_level
+    p_meet = meet_probability(demand, scheduled, target, interval_min=interval_min, level=level)
     rows = []
     for i, ts in enumerate(demand.index):
         asa = float(service["asa_s"].iloc[i])
@@ -73,6 +81,7 @@ def coverage_rows(
                 scheduled=int(scheduled[i]),
                 service_level=float(service["service_level"].iloc[i]),
                 asa_s=asa if math.isfinite(asa) else None,
+                p_meet=float(p_meet[i]),
             )
         )
     return tuple(rows)

@@ -22,6 +22,7 @@ from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
+from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
 from scenarios.spec import ForecastSettings, PlanConfig
 
 
@@ -171,6 +172,16 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
     )
 
 
+def risk_section(run: PlanRun) -> dict[str, object]:
+    """Return plan.json's ``risk``: the threshold, the expected share of intervals below target, those at risk."""
+    below = risk_threshold(run.problem.service_target)
+    return {
+        "below": below,
+        "expected_share_below_target": expected_share_below(run.plan),
+        "intervals_at_risk": at_risk_frame(run.plan, below).to_dict(orient="records"),
+    }
+
+
 def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
     """Write ``schedule.csv``, ``coverage.csv``, ``unmet.csv`` (runs of understaffed intervals) and ``plan.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -186,6 +197,7 @@ def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
         "problem": run.problem.model_dump(mode="json"),
         "forecast": {"model": run.forecast.model, "backtest": run.forecast.backtest},
         "check": [str(v) for v in run.violations],
+        "risk": risk_section(run),
     }
     plan_json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return [schedule, coverage, unmet, plan_json]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from api.cli import staffing_backtest
 from forecasting import (
     FORECASTER_NAMES,
     ForecastInputError,
@@ -56,7 +57,11 @@ def run_forecast(args: argparse.Namespace) -> int:
 
 
 def run_backtest(args: argparse.Namespace) -> int:
-    """Backtest every forecaster; print a table (or one JSON object) and the chosen forecaster."""
+    """Backtest every forecaster; print a table (or one JSON object) and the chosen forecaster.
+
+    With ``--staffing``, then staff each fold from the chosen forecaster and simulate it on actual volumes.
+    """
+    target = staffing_backtest.check(args)
     history = load_history(args.history, timezone=args.timezone)
     events = load_events(args.events) if args.events else ()
     report = backtest(
@@ -74,6 +79,8 @@ def run_backtest(args: argparse.Namespace) -> int:
     print(f"backtest: {report.folds} folds x {report.horizon_days} days, {window}")
     print(table.to_string(float_format=lambda x: f"{x:.4f}"))
     print(f"chosen: {report.chosen}")
+    if target is not None:
+        staffing_backtest.run(args, history, target, report.chosen)
     return 0
 
 
@@ -103,4 +110,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bt.add_argument("--folds", type=int, default=8, help="number of test windows")
     bt.add_argument("--horizon-days", type=int, default=7, help="length of each test window [days]")
     bt.add_argument("--json", action="store_true", help="print one JSON object")
+    staffing_backtest.add_arguments(bt)
     bt.set_defaults(handler=run_backtest)

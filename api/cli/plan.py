@@ -12,6 +12,7 @@ from api.cli._errors import describe_validation_error
 from optimizer import unmet_frame
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
+from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
 from scenarios.pipeline import PlanRun, run_plan, write_outputs
 from scenarios.spec import load_example, load_plan_config
 
@@ -67,6 +68,23 @@ def _unmet_runs(plan: Plan) -> str:
     return f": {shown}{more} (unmet.csv)"
 
 
+def _risk(run: PlanRun) -> str:
+    share = expected_share_below(run.plan)
+    if share is None:
+        return "n/a"
+    below = risk_threshold(run.problem.service_target)
+    risky = at_risk_frame(run.plan, below)
+    shown = ", ".join(
+        f"{str(r['interval_start'])[:16].replace('T', ' ')} ({r['p_meet']:.0%})"
+        for r in risky.head(UNMET_SHOWN).to_dict("records")
+    )
+    more = f" and {len(risky) - UNMET_SHOWN} more" if len(risky) > UNMET_SHOWN else ""
+    return (
+        f"expected {share:.0%} of intervals below target; {len(risky)} at risk (P(meet) < {below:.0%})"
+        + (f": {shown}{more} (plan.json, risk)" if len(risky) else "")
+    )
+
+
 def summary(run: PlanRun) -> str:
     """Return the short human summary printed after a plan."""
     p = run.plan
@@ -87,6 +105,7 @@ def summary(run: PlanRun) -> str:
         + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
         + _unmet_runs(p),
+        f"risk         {_risk(run)}",
         f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s"
         + (f" (first plan {s.first_solution_s:.1f} s)" if s.first_solution_s is not None else "")

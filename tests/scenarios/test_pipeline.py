@@ -57,6 +57,7 @@ def test_coverage_recomputed_from_schedule_matches_and_meets_requirement(short_r
         "scheduled",
         "service_level",
         "asa_s",
+        "p_meet",
     ]
     assert set(schedule["kind"]) <= {"fte", "gig"}
     assert len(coverage) == 96
@@ -76,3 +77,16 @@ def test_plan_json_explains_itself(short_run):
     assert doc["plan"]["kpis"]["total_cost_cents"] == sum(
         v for k, v in doc["plan"]["cost_terms_cents"].items() if k != "shortfall_penalty"
     )
+
+
+def test_plan_json_lists_the_intervals_at_risk(short_run):
+    doc = json.loads((short_run / "plan.json").read_text())
+    risk = doc["risk"]
+    assert risk["below"] == 0.7
+    coverage = doc["plan"]["coverage"]
+    loaded = [r for r in coverage if r["volume"] > 0]
+    assert risk["expected_share_below_target"] == pytest.approx(1 - sum(r["p_meet"] for r in loaded) / len(loaded))
+    expected = {r["interval_start"] for r in loaded if r["p_meet"] < 0.7}
+    assert {r["interval_start"] for r in risk["intervals_at_risk"]} == expected
+    frame = pd.read_csv(short_run / "coverage.csv")
+    assert list(frame["p_meet"]) == pytest.approx([round(r["p_meet"], 4) for r in coverage])

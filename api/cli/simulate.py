@@ -1,0 +1,117 @@
+"""``shiftmix simulate``: replay a plan's floor many times and say which intervals are at risk.
+
+Reads a published ``plan.json`` (``shiftmix plan`` writes it: ``plan`` and ``problem``), simulates it
+(:mod:`optimizer.simulation`) with Poisson arrivals at uncertain volumes, or at the forecast volumes, or a
+per-contact CSV, and writes ``simulation.csv`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from api.cli._errors import describe_validation_error
+from api.cli.replan import read_published
+from optimizer.errors import InputError
+from optimizer.simulation import SimulationOptions, SimulationResult, read_contacts, simulate_plan
+
+_FLAGS = {
+    "reps": "--reps",
+    "seed": "--seed",
+    "handle_cv": "--handle-cv",
+    "volumes": "--volumes",
+    "volume_cv": "--volume-cv",
+    "risk_below": "--risk-below",
+}
+"""Option fields and the flags that set them, so errors name what the user typed."""
+
+AT_RISK_SHOWN = 5
+"""Intervals at risk the summary names; ``simulation.csv`` marks them all."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` sub-command."""
+    p = sub.add_parser(
+        "simulate",
+        help="simulate a plan's floor: service-level band and risk per interval, weekly 90%% interval",
+        description=(
+            "Simulate a published plan on random arrivals (or replayed contacts): per interval the mean service "
+            "level, its P10/P90, the probability of meeting the target, ASA and abandonment; the weekly level "
+            "with a 90%% interval; the intervals at risk."
+        ),
+    )
+    p.add_argument("--plan", type=Path, required=True, metavar="FILE", help="published plan.json (plan + problem)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for simulation.csv")
+    p.add_argument("--contacts", type=Path, metavar="CSV", help="contacts to replay: arrival,handle_s[,patience_s]")
+    p.add_argument("--reps", type=int, metavar="N", help="replications (default 200)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
+    p.add_argument("--handle-cv", type=float, metavar="X", help="handle-time CV (default: the target's, 1)")
+    p.add_argument(
+        "--volumes",
+        choices=("forecast", "poisson", "counts"),
+        help="'forecast': draw each interval's volume from the forecast's uncertainty (default); "
+        "'poisson': Poisson arrivals at the forecast volume; 'counts': exactly the volume arrives",
+    )
+    p.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (default 0.10)")
+    p.add_argument(
+        "--risk-below", type=float, metavar="P", help="at risk when P(meet) < P (default: confidence, else 0.7)"
+    )
+    p.set_defaults(handler=run)
+
+
+def _options(args: argparse.Namespace) -> SimulationOptions:
+    given = {field: getattr(args, field) for field in _FLAGS if getattr(args, field) is not None}
+    try:
+        return SimulationOptions.model_validate(given)
+    except ValidationError as exc:
+        loc = str(exc.errors()[0]["loc"][0])
+        raise InputError.single(_FLAGS.get(loc, loc), describe_validation_error(exc).split(": ", 1)[1]) from None
+
+
+def _when(ts: pd.Timestamp) -> str:
+    return f"{ts:%Y-%m-%d %H:%M}"
+
+
+def summary(result: SimulationResult, claimed: float, within_s: float) -> str:
+    """Return the short human summary printed after a simulation."""
+    rows = result.intervals
+    loaded = int((rows["volume"] > 0).sum())
+    risky = result.at_risk()
+    lines = [
+        f"simulated    {result.reps} replications, arrivals: {result.mode}",
+        f"service      horizon {result.service_level:.1%} (90% interval {result.service_level_low:.1%} .. "
+        f"{result.service_level_high:.1%}); the plan claims {claimed:.1%} within {within_s:g} s",
+        f"intervals    {loaded} with contacts; expected {result.share_below_target():.0%} below {result.level:.0%}; "
+        f"{len(risky)} at risk (P(meet) < {result.risk_below:.0%})",
+    ]
+    if result.dropped_contacts:
+        lines.append(f"contacts     {result.dropped_contacts} replayed contacts outside the horizon were ignored")
+    if len(risky):
+        head = risky.head(AT_RISK_SHOWN)
+        shown = [
+            f"{_when(ts)} P(meet) {r.p_meet:.0%}, SL {r.service_level:.1%} [P10 {r.service_level_p10:.0%}, "
+            f"P90 {r.service_level_p90:.0%}]"
+            for ts, r in zip(pd.DatetimeIndex(head.index), head.itertuples(), strict=True)
+        ]
+        lines.append("at risk      " + shown[0])
+        lines.extend("             " + s for s in shown[1:])
+        if len(risky) > AT_RISK_SHOWN:
+            lines.append(f"             ... and {len(risky) - AT_RISK_SHOWN} more (simulation.csv, column at_risk)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``shiftmix simulate``."""
+    published, problem = read_published(args.plan)
+    options = _options(args)
+    contacts = read_contacts(args.contacts) if args.contacts is not None else None
+    result = simulate_plan(problem, published, options, contacts)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "simulation.csv"
+    result.frame().to_csv(path, index=False)
+    print(summary(result, published.kpis.service_level, problem.service_target.answer_within_s))
+    print(f"wrote        {path}")
+    return 0

@@ -1,0 +1,130 @@
+"""How likely an interval is to meet its service target, and which intervals of a plan are at risk.
+
+An interval meets its target when the contacts that actually arrive are few enough for its agents:
+with ``N`` the arrival count (:mod:`optimizer.arrival_law`: Poisson around an uncertain rate) and
+``N*(n)`` the most contacts ``n`` agents answer at the target level (Erlang C/A at the load
+``N aht / interval``, the same maths and handle-time correction as the requirement),
+
+    p_meet(n) = P(N <= N*(n)).
+
+This is the count part of the randomness: it ignores how arrivals bunch inside the interval and the queue
+carried over from the previous one, which the simulator (:mod:`optimizer.simulation`) measures. Staffing to a
+confidence ``c`` (:func:`optimizer.staffing.staffing_requirements`) is its inverse: the fewest agents with
+``p_meet >= c``, i.e. the agents that meet the target at the ``c``-quantile of ``N``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer._erlang import smallest_meeting
+from optimizer.arrival_law import count_cdf, volume_sigma
+from optimizer.demand import validate_demand_frame
+from optimizer.domain import Plan, ServiceTarget
+from optimizer.queueing import queue_measures
+from optimizer.staffing import effective_agents, wait_within_s
+
+DEFAULT_RISK_CONFIDENCE = 0.7
+"""Without ``service_target.confidence`` an interval is at risk when its chance of missing exceeds 30 %.
+
+A plan staffed to the forecast mean meets each interval with probability 0.55-0.9 (simulated, bundled week),
+so 0.5 would flag nothing and 0.8 most intervals; 0.7 names the weakest fifth or so."""
+
+__all__ = [
+    "AT_RISK_COLUMNS",
+    "DEFAULT_RISK_CONFIDENCE",
+    "at_risk_frame",
+    "expected_share_below",
+    "meet_probability",
+    "risk_threshold",
+]
+
+
+def risk_threshold(target: ServiceTarget) -> float:
+    """Return the probability of meeting below which an interval is at risk: the confidence, else 0.7."""
+    return target.confidence if target.confidence is not None else DEFAULT_RISK_CONFIDENCE
+
+
+def meet_probability(
+    demand: pd.DataFrame, scheduled: np.ndarray, target: ServiceTarget, *, interval_min: int, level: float
+) -> np.ndarray:
+    """Return the modelled probability that each interval reaches ``level`` with ``scheduled`` people.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        Demand frame of the contacts reaching people (quantile columns widen the law, else ``volume_cv``).
+    scheduled : ndarray
+        People on shift and not on break per interval; shrinkage applies as in the plan.
+    target : ServiceTarget
+        Threshold, shrinkage, patience, concurrency, handle-time CV and volume CV.
+    interval_min : int
+        Interval length [min].
+    level : float
+        Service level the interval must reach (0-1).
+
+    Returns
+    -------
+    ndarray of float
+        ``p_meet`` per interval (module notes); 1.0 where the volume is 0.
+    """
+    frame = validate_demand_frame(demand, interval_min=interval_min)
+    volume = frame["volume"].to_numpy()
+    aht = frame["aht_s"].to_numpy()
+    agents = effective_agents(np.asarray(scheduled), target.shrinkage).astype(np.float64)
+    busy = np.flatnonzero(volume > 0)
+    out = np.ones(len(volume))
+    if busy.size == 0:
+        return out
+    n, h = agents[busy], aht[busy]
+    within = wait_within_s(target)
+    per_contact = h / (60.0 * interval_min)
+
+    def fails(count: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        m = queue_measures(
+            n[idx],
+            count * per_contact[idx],
+            h[idx],
+            within,
+            patience_s=target.patience_s,
+            concurrency=target.concurrency,
+        )
+        return m.service_level < level
+
+    step = np.ceil(2.0 * np.sqrt(volume[busy])) + 1.0
+    most = smallest_meeting(fails, np.zeros(busy.size), step) - 1
+    sigma = volume_sigma(frame, target.volume_cv)
+    out[busy] = count_cdf(most, volume[busy], sigma[busy])
+    return out
+
+
+AT_RISK_COLUMNS = ("interval_start", "volume", "scheduled", "required", "service_level", "p_meet")
+
+
+def at_risk_frame(plan: Plan, below: float) -> pd.DataFrame:
+    """Return the plan's intervals with contacts and ``p_meet < below``, least likely to meet first.
+
+    Columns: ``interval_start`` (ISO 8601), ``volume``, ``scheduled``, ``required``, ``service_level``,
+    ``p_meet``. Plans from before ``p_meet`` existed give an empty frame.
+    """
+    rows = [
+        {
+            "interval_start": r.interval_start.isoformat(),
+            "volume": round(r.volume, 3),
+            "scheduled": r.scheduled,
+            "required": r.required,
+            "service_level": round(r.service_level, 4),
+            "p_meet": round(r.p_meet, 4),
+        }
+        for r in plan.coverage
+        if r.p_meet is not None and r.volume > 0 and r.p_meet < below
+    ]
+    frame = pd.DataFrame(rows, columns=list(AT_RISK_COLUMNS))
+    return frame.sort_values(["p_meet", "interval_start"], kind="stable").reset_index(drop=True)
+
+
+def expected_share_below(plan: Plan) -> float | None:
+    """Return the expected share of intervals with contacts that miss their level, or None without ``p_meet``."""
+    probs = [r.p_meet for r in plan.coverage if r.volume > 0 and r.p_meet is not None]
+    return float(1.0 - np.mean(probs)) if probs else None

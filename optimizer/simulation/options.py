@@ -1,0 +1,52 @@
+"""How to simulate a plan: replications, seed, arrival randomness, handle-time spread, risk threshold."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SimulationOptions(BaseModel):
+    """Knobs of one simulation of a plan's floor."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reps: int = Field(200, ge=1, le=10_000, description="Replications of the horizon.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the random number generator.")
+    volumes: Literal["poisson", "forecast", "counts"] = Field(
+        "forecast",
+        description=(
+            "'poisson': contacts arrive as a Poisson process at each interval's forecast volume; 'forecast': "
+            "each replication first draws the interval's true volume from the forecast's uncertainty "
+            "(quantile columns, else `volume_cv`), then Poisson arrivals at it; 'counts': exactly the "
+            "interval's volume (rounded) arrives, at uniform times (actual volumes, e.g. in backtests)."
+        ),
+    )
+    volume_cv: float | None = Field(
+        None,
+        ge=0.0,
+        le=2.0,
+        description=(
+            "Coefficient of variation of an interval's true volume around the forecast when the demand has no "
+            "quantile columns; null: the service target's `volume_cv`, else the built-in default (0.10)."
+        ),
+    )
+    handle_cv: float | None = Field(
+        None,
+        gt=0.0,
+        le=5.0,
+        description=(
+            "Coefficient of variation of handle times (lognormal; 1 is exponential); "
+            "null: the service target's `handle_cv`."
+        ),
+    )
+    risk_below: float | None = Field(
+        None,
+        gt=0.0,
+        lt=1.0,
+        description=(
+            "An interval is at risk when its probability of meeting the target is below this (0-1); "
+            "null: the service target's `confidence`, else 0.7."
+        ),
+    )

@@ -1,0 +1,165 @@
+"""Calibration on history: staff each backtest fold from its forecast, simulate it on the fold's actual volumes.
+
+For every rolling-origin fold (:func:`forecasting.fold_windows`): fit the forecaster on the history before the
+fold, forecast the fold, staff it (:func:`optimizer.staffing.staffing_requirements`, the same requirement a
+plan meets, so a plan that covers exactly its requirement), then
+
+* **claimed**: the volume-weighted forecast service level at that staffing (what a plan would report), and
+  the modelled share of intervals below target (``1 - mean p_meet``);
+* **realised**: the simulated service level when the fold's *actual* volumes arrive (each interval's actual
+  count at uniform times, the fold's actual AHT, :func:`optimizer.simulation.simulate_floor`), and the share
+  of intervals with contacts that miss the target.
+
+This glues ``forecasting`` and ``optimizer`` and so lives in ``scenarios``. It measures the requirement, not a
+CP-SAT plan: real plans overstaff some intervals (shift shapes), so their realised level is higher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import forecasting
+from optimizer.demand import validate_demand_frame
+from optimizer.domain import ServiceTarget
+from optimizer.requirement import floor_target
+from optimizer.risk import meet_probability
+from optimizer.simulation import SimulationOptions, simulate_floor
+from optimizer.staffing import service_at, staffing_requirements
+
+FOLD_COLUMNS = (
+    "fold",
+    "start",
+    "end",
+    "forecast_volume",
+    "actual_volume",
+    "agent_hours",
+    "claimed_service_level",
+    "realised_service_level",
+    "claimed_share_below",
+    "realised_share_below",
+)
+"""Columns of the staffing backtest's table, one row per fold."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingBacktest:
+    """Claimed against realised service level per fold, and pooled over all folds."""
+
+    folds: pd.DataFrame
+    """One row per fold, columns :data:`FOLD_COLUMNS` (levels and shares are ratios 0-1)."""
+    model: str
+    """Forecaster used in every fold."""
+    claimed_service_level: float
+    realised_service_level: float
+    realised_share_below: float
+    """Share of all folds' intervals with contacts whose simulated level missed the target (0-1)."""
+
+
+def _actual_demand(history: pd.DataFrame, fold: pd.Series, forecast_aht: pd.Series) -> pd.DataFrame:
+    """Return the fold's actual demand frame; intervals without contacts take the forecast AHT."""
+    actual = history.loc[fold.index]
+    aht = actual["aht_s"] if "aht_s" in actual.columns else forecast_aht
+    aht = aht.where(aht.notna() & (aht > 0), forecast_aht)
+    frame = pd.DataFrame({"volume": actual["volume"].to_numpy(), "aht_s": aht.to_numpy()}, index=fold.index)
+    return validate_demand_frame(frame.rename_axis("interval_start"))
+
+
+def staffing_backtest(
+    history: pd.DataFrame,
+    target: ServiceTarget,
+    *,
+    model: str,
+    folds: int = 4,
+    horizon_days: int = 7,
+    country: str | None = None,
+    reps: int = 50,
+    seed: int = 0,
+) -> StaffingBacktest:
+    """Staff every backtest fold from its forecast and simulate it on the fold's actual volumes.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        History frame (:func:`forecasting.load_history`) of the contacts reaching people.
+    target : ServiceTarget
+        Service target and staffing assumptions (confidence, handle-time CV, volume CV included).
+    model : str
+        Forecaster name (:data:`forecasting.FORECASTER_NAMES`, not ``auto``).
+    folds, horizon_days : int
+        Rolling-origin folds and their length [days].
+    country : str, optional
+        Holiday calendar of the forecaster.
+    reps, seed : int
+        Replications and seed of each fold's simulation.
+
+    Returns
+    -------
+    StaffingBacktest
+
+    Raises
+    ------
+    forecasting.ForecastInputError
+        On an unknown model or a history too short for the folds.
+    """
+    spec = forecasting.make_forecaster(model, country=country)
+    level = floor_target(target).service_level
+    rows = []
+    met = arrived = claimed_met = forecast_total = 0.0
+    below: list[np.ndarray] = []
+    for k, (start, stop) in enumerate(forecasting.fold_windows(history, folds=folds, horizon_days=horizon_days)):
+        train = history[history.index < start]
+        fitted = spec.fit(train)
+        index = history.index[(history.index >= start) & (history.index < stop)]
+        periods = int((index[-1] - fitted.history_end) / pd.Timedelta(minutes=fitted.interval_min)) + 1
+        predicted = fitted.forecast(periods).reindex(index)[["volume", "aht_s"]]
+        demand = validate_demand_frame(predicted.rename_axis("interval_start"), interval_min=fitted.interval_min)
+        needed = staffing_requirements(demand, floor_target(target), interval_min=fitted.interval_min)
+        staff = needed["required"].to_numpy()
+        forecast_sl = service_at(demand, staff, target, interval_min=fitted.interval_min)["service_level"]
+        p_meet = meet_probability(demand, staff, target, interval_min=fitted.interval_min, level=level)
+        actual = _actual_demand(history, demand["volume"], demand["aht_s"])
+        sim = simulate_floor(
+            actual,
+            staff,
+            target,
+            SimulationOptions(reps=reps, seed=seed + k, volumes="counts"),
+            interval_min=fitted.interval_min,
+            level=level,
+        )
+        forecast_volume = demand["volume"].to_numpy()
+        loaded = actual["volume"].to_numpy() > 0
+        contacts = sim.intervals["contacts"].to_numpy()
+        sl = sim.intervals["service_level"].to_numpy()
+        misses = 1.0 - sim.intervals["p_meet"].to_numpy()[loaded]
+        below.append(misses)
+        claimed = float((forecast_volume * forecast_sl).sum() / forecast_volume.sum()) if forecast_volume.sum() else 1.0
+        busy = forecast_volume > 0
+        rows.append(
+            {
+                "fold": k + 1,
+                "start": start.isoformat(),
+                "end": stop.isoformat(),
+                "forecast_volume": round(float(forecast_volume.sum()), 1),
+                "actual_volume": round(float(actual["volume"].sum()), 1),
+                "agent_hours": float(staff.sum() * fitted.interval_min / 60),
+                "claimed_service_level": claimed,
+                "realised_service_level": sim.service_level,
+                "claimed_share_below": float(1.0 - p_meet[busy].mean()) if busy.any() else 0.0,
+                "realised_share_below": float(misses.mean()) if misses.size else 0.0,
+            }
+        )
+        met += float((sl * contacts).sum())
+        arrived += float(contacts.sum())
+        claimed_met += claimed * float(forecast_volume.sum())
+        forecast_total += float(forecast_volume.sum())
+    pooled_below = np.concatenate(below) if below else np.zeros(0)
+    return StaffingBacktest(
+        folds=pd.DataFrame(rows, columns=list(FOLD_COLUMNS)),
+        model=spec.name,
+        claimed_service_level=claimed_met / forecast_total if forecast_total else 1.0,
+        realised_service_level=met / arrived if arrived else 1.0,
+        realised_share_below=float(pooled_below.mean()) if pooled_below.size else 0.0,
+    )

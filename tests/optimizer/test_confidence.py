@@ -1,0 +1,97 @@
+"""Staffing to a confidence level: p_meet, the requirement at the count quantile, and the plan's risk view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizer.domain import ServiceTarget
+from optimizer.export import COVERAGE_COLUMNS, coverage_frame
+from optimizer.risk import at_risk_frame, expected_share_below, meet_probability, risk_threshold
+from optimizer.simulation import SimulationOptions, simulate_floor
+from optimizer.staffing import staffing_requirements
+
+ZONE = "Europe/Stockholm"
+
+
+def day() -> pd.DataFrame:
+    index = pd.date_range("2026-11-30", periods=48, freq="30min", tz=ZONE, name="interval_start")
+    hour = index.hour + index.minute / 60
+    volume = np.where((hour >= 7) & (hour < 21), 20 + 80 * np.sin(np.pi * (hour - 7) / 14), 0.0)
+    return pd.DataFrame({"volume": volume, "aht_s": 300.0}, index=index)
+
+
+def test_without_confidence_the_requirement_is_unchanged():
+    plain = ServiceTarget(shrinkage=0.25)
+    same = ServiceTarget(shrinkage=0.25, confidence=None, volume_cv=0.5)
+    pd.testing.assert_frame_equal(
+        staffing_requirements(day(), plain, interval_min=30), staffing_requirements(day(), same, interval_min=30)
+    )
+
+
+@pytest.mark.parametrize("patience_s", [None, 180.0])
+def test_confidence_staffs_the_fewest_agents_whose_p_meet_reaches_it(patience_s):
+    frame = day()
+    base = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, patience_s=patience_s)
+    sure = base.model_copy(update={"confidence": 0.9})
+    need = staffing_requirements(frame, base, interval_min=30)["agents"].to_numpy()
+    more = staffing_requirements(frame, sure, interval_min=30)["agents"].to_numpy()
+    assert (more >= need).all()
+    assert more.sum() > need.sum()
+    p = meet_probability(frame, more, sure, interval_min=30, level=0.8)
+    assert (p >= 0.9).all()
+    busy = frame["volume"].to_numpy() > 0
+    raised = busy & (more > need)
+    fewer = meet_probability(frame, more - 1, sure, interval_min=30, level=0.8)
+    assert (fewer[raised] < 0.9).all()  # one agent fewer misses the confidence: the fewest
+    assert (p[~busy] == 1.0).all()
+
+
+def test_quantile_columns_widen_the_law_and_raise_the_requirement():
+    frame = day()
+    target = ServiceTarget(shrinkage=0.0, confidence=0.9, volume_cv=0.0)
+    narrow = staffing_requirements(frame, target, interval_min=30)["agents"]
+    wide = frame.assign(volume_p90=frame["volume"] * 1.4)
+    assert (staffing_requirements(wide, target, interval_min=30)["agents"] >= narrow).all()
+    assert staffing_requirements(wide, target, interval_min=30)["agents"].sum() > narrow.sum()
+
+
+def test_the_simulator_finds_about_the_share_below_target_the_model_promises():
+    frame = day()
+    target = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, confidence=0.9)
+    agents = staffing_requirements(frame, target, interval_min=30)["required"].to_numpy()
+    sim = simulate_floor(frame, agents, target, SimulationOptions(reps=100, seed=5), interval_min=30)
+    assert sim.share_below_target() <= 0.12
+    plain = ServiceTarget(shrinkage=0.0, max_occupancy=1.0)
+    base = staffing_requirements(frame, plain, interval_min=30)["required"].to_numpy()
+    worse = simulate_floor(frame, base, plain, SimulationOptions(reps=100, seed=5), interval_min=30)
+    assert worse.share_below_target() > 2 * sim.share_below_target()
+
+
+def test_plans_carry_p_meet_in_coverage_and_list_intervals_at_risk():
+    from optimizer import plan as solve
+    from tests.conftest import DETERMINISTIC, make_problem
+
+    problem = make_problem(n_workers=4)
+    result = solve(problem, DETERMINISTIC)
+    assert result.solver.status == "OPTIMAL"
+    assert all(r.p_meet is not None and 0.0 <= r.p_meet <= 1.0 for r in result.coverage)
+    frame = coverage_frame(result)
+    assert tuple(frame.columns) == COVERAGE_COLUMNS
+    assert COVERAGE_COLUMNS[-1] == "p_meet"
+    risky = at_risk_frame(result, 1.0)
+    loaded = [r for r in result.coverage if r.volume > 0]
+    assert len(risky) == sum(1 for r in loaded if r.p_meet < 1.0)
+    assert list(risky["p_meet"]) == sorted(risky["p_meet"])
+    share = expected_share_below(result)
+    assert share == pytest.approx(1.0 - np.mean([r.p_meet for r in loaded]))
+    assert risk_threshold(problem.service_target) == 0.7
+    assert risk_threshold(ServiceTarget(confidence=0.9)) == 0.9
+
+
+def test_confidence_out_of_range_names_the_field():
+    with pytest.raises(ValueError, match="confidence"):
+        ServiceTarget(confidence=1.0)
+    with pytest.raises(ValueError, match="volume_cv"):
+        ServiceTarget(volume_cv=-0.1)

@@ -1,0 +1,48 @@
+"""Staffing backtest: each fold staffed from its forecast and simulated on its actual volumes."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.cli import main
+from optimizer.domain import ServiceTarget
+from scenarios.staffing_backtest import FOLD_COLUMNS, staffing_backtest
+from tests.conftest import run_bad_cli
+from tests.forecasting.conftest import synthetic_history, write_history_csv
+
+
+@pytest.fixture(scope="module")
+def history():
+    return synthetic_history(days=35, level=600.0)
+
+
+def test_every_fold_reports_claimed_and_realised_levels(history):
+    target = ServiceTarget(shrinkage=0.0)
+    result = staffing_backtest(history, target, model="seasonal_naive", folds=2, horizon_days=3, reps=10)
+    assert tuple(result.folds.columns) == FOLD_COLUMNS
+    assert list(result.folds["fold"]) == [1, 2]
+    assert (result.folds["actual_volume"] > 0).all()
+    assert (result.folds["claimed_service_level"] >= 0.8).all()  # the requirement meets the target on the forecast
+    assert 0.0 < result.realised_service_level <= 1.0
+    assert 0.0 <= result.realised_share_below <= 1.0
+    sure = staffing_backtest(
+        history, target.model_copy(update={"confidence": 0.9}), model="seasonal_naive", folds=2, horizon_days=3, reps=10
+    )
+    assert (sure.folds["agent_hours"] > result.folds["agent_hours"]).all()
+    assert sure.realised_share_below < result.realised_share_below
+    assert sure.realised_service_level > result.realised_service_level
+
+
+def test_backtest_staffing_cli_prints_claimed_against_realised(history, tmp_path, capsys):
+    path = tmp_path / "history.csv"
+    write_history_csv(history, path)
+    argv = ["backtest", "--history", str(path), "--folds", "2", "--horizon-days", "3", "--staffing", "--reps", "5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "staffing: " in out
+    assert "pooled: claimed " in out
+    assert "realised_service_level" in out
+    line = run_bad_cli(capsys, [*argv, "--confidence", "1.5"])
+    assert line == "shiftmix: error: --confidence: Input should be less than 1"
+    line = run_bad_cli(capsys, [*argv, "--reps", "0"])
+    assert line == "shiftmix: error: --reps: must be >= 1, got 0"
