@@ -67,14 +67,16 @@ def localize_wall_clock(
     local = pd.DatetimeIndex(naive)
     as_dst = local.tz_localize(timezone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="NaT")
     as_std = local.tz_localize(timezone, ambiguous=np.zeros(len(local), dtype=bool), nonexistent="NaT")
-    ambiguous = np.asarray((as_dst != as_std) & ~as_dst.isna())
-    nonexistent = np.asarray(as_dst.isna() & ~local.isna())
-    seen: dict[pd.Timestamp, int] = {}
+    unparsed = np.asarray(local.isna())
+    ambiguous = np.asarray(as_dst != as_std) & ~np.asarray(as_dst.isna())
+    nonexistent = np.asarray(as_dst.isna()) & ~unparsed
+    wall_ns = local.as_unit("ns").asi8
+    seen: dict[int, int] = {}
     second_pass = np.zeros(len(local), dtype=bool)
     for i in np.flatnonzero(ambiguous):
-        count = seen.get(local[i], 0)
+        count = seen.get(int(wall_ns[i]), 0)
         second_pass[i] = count >= 1
-        seen[local[i]] = count + 1
+        seen[int(wall_ns[i])] = count + 1
     stamps = np.where(second_pass, as_std.as_unit("ns").asi8, as_dst.as_unit("ns").asi8)
     problems: list[tuple[int, str]] = []
     keep = np.ones(len(local), dtype=bool)
@@ -84,7 +86,7 @@ def localize_wall_clock(
             keep[i] = False
         else:
             problems.append((int(i), f"{text.iloc[i].strip()} does not exist in {timezone} (clocks skip it)"))
-    once = ambiguous & np.array([seen.get(t, 0) == 1 for t in local])
+    once = ambiguous & np.array([seen.get(int(t), 0) == 1 for t in wall_ns], dtype=bool)
     source = np.flatnonzero(keep)
     share = np.where(once[source], 0.5, 1.0)
     utc_ns = stamps[source]
@@ -96,7 +98,7 @@ def localize_wall_clock(
         # the two passes of a repeated hour may be listed side by side (sorted as text); time order wins
         order = np.argsort(utc_ns, kind="stable")
         source, share, utc_ns = source[order], share[order], utc_ns[order]
-    valid = ~local[source].isna()
+    valid = ~unparsed[source]
     utc = pd.Series(pd.to_datetime(np.where(valid, utc_ns, 0), unit="ns", utc=True)).where(valid)
     return utc.astype("datetime64[ns, UTC]"), source, share, problems
 

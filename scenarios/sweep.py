@@ -26,17 +26,15 @@ import pandas as pd
 from pydantic import ValidationError
 from tqdm import tqdm
 
-import forecasting
 from forecasting.errors import ForecastingError
 from optimizer import check_plan, plan
 from optimizer.check import Violation
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError, ShiftmixError
-from optimizer.grid import build_grid
 from scenarios.backends import Backend, BackendName, make_backend
 from scenarios.derive import DerivedPlan, prepare_scenario
-from scenarios.pipeline import ForecastRun, PlanRun, forecast_demand, horizon_start, problem_from
+from scenarios.pipeline import ForecastRun, PlanRun, horizon_demand, problem_from, resolve_path
 from scenarios.scenario import DemandUplift, Scenario
 from scenarios.spec import ForecastSettings, PlanConfig
 
@@ -47,7 +45,9 @@ _SOLVED = ("OPTIMAL", "FEASIBLE")
 class ForecastJob:
     """What a forecast depends on; runs with equal jobs share one forecast."""
 
-    history: Path
+    history: Path | None
+    demand: Path | None
+    gaps: str
     timezone: str
     start_date: dt.date | None
     days: int
@@ -55,10 +55,10 @@ class ForecastJob:
 
     @classmethod
     def of(cls, config: PlanConfig, base_dir: Path) -> ForecastJob:
-        """Return the forecast job of a plan config whose history path starts at ``base_dir``."""
-        path = Path(config.history)
-        history = (path if path.is_absolute() else base_dir / path).resolve()
-        return cls(history, config.timezone, config.start_date, config.days, config.forecast)
+        """Return the forecast job of a plan config whose file paths start at ``base_dir``."""
+        history = resolve_path(config.history, base_dir).resolve() if config.history is not None else None
+        demand = resolve_path(config.demand, base_dir).resolve() if config.demand is not None else None
+        return cls(history, demand, config.gaps, config.timezone, config.start_date, config.days, config.forecast)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +120,7 @@ class ScenarioResult:
 def _forecast_task(task: tuple[ForecastJob, PlanConfig]) -> Horizon | TaskFailure:
     job, config = task
     try:
-        history = forecasting.load_history(job.history, timezone=job.timezone)
-        index = pd.DatetimeIndex(history.index)
-        interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
-        start = horizon_start(config, history)
-        grid = build_grid(job.timezone, start, job.days, interval_min)
-        return Horizon(forecast_demand(history, job.settings, grid.starts), start, interval_min)
+        return Horizon(*horizon_demand(config, job.history, job.demand))
     except (ShiftmixError, ForecastingError) as exc:
         return TaskFailure(str(exc))
 

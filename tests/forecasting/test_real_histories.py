@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from api.cli import main
 from forecasting import (
     ForecastInputError,
     HistoryError,
@@ -18,6 +19,7 @@ from forecasting import (
     select_forecaster,
     weekend_days,
 )
+from tests.conftest import run_bad_cli
 from tests.forecasting.conftest import synthetic_history
 
 TZ = "Europe/Stockholm"
@@ -133,3 +135,23 @@ def test_israel_works_sunday_to_thursday_so_the_day_after_a_saturday_holiday_is_
     assert monday_to_friday.loc[dt.date(2024, 10, 14), "post_holiday_1"] == 1.0
     with pytest.raises(ForecastInputError, match="weekend: weekend days must be"):
         weekend_days("SE", weekend=(7,))
+
+
+def test_cli_forecast_takes_volume_only_histories_gaps_and_weekend(tmp_path, capsys):
+    frame = synthetic_history(days=21)
+    frame = frame.drop(frame.index[200:210])
+    rows = pd.DataFrame({"interval_start": [t.isoformat() for t in frame.index], "volume": frame["volume"]})
+    rows.to_csv(tmp_path / "h.csv", index=False)
+    argv = ["forecast", "--history", str(tmp_path / "h.csv"), "--horizon-days", "2", "--model", "seasonal_naive"]
+    line = run_bad_cli(capsys, [*argv, "--out", str(tmp_path / "f.csv")])
+    assert "history: " not in line
+    assert "interval_start[row 200]: 10 missing interval(s)" in line
+    assert main([*argv, "--gaps", "seasonal", "--out", str(tmp_path / "f.csv")]) == 0
+    assert "no AHT: the history has volume only" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "f.csv")["aht_s"].isna().all()
+    assert (
+        main([*argv, "--gaps", "zero", "--aht-s", "310", "--weekend", "fri,sat", "--out", str(tmp_path / "g.csv")]) == 0
+    )
+    assert (pd.read_csv(tmp_path / "g.csv")["aht_s"] == 310.0).all()
+    line = run_bad_cli(capsys, [*argv, "--gaps", "zero", "--weekend", "fri,someday", "--out", str(tmp_path / "g.csv")])
+    assert line.startswith("shiftmix: error: --weekend: not a comma-separated list of weekdays")
