@@ -13,6 +13,7 @@ from forecasting import GAP_POLICIES
 from optimizer import unmet_frame
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
+from scenarios.exports import parse_formats, write_exports
 from scenarios.pipeline import GIVEN_DEMAND, PlanRun, run_plan, write_outputs
 from scenarios.spec import PlanConfig, load_example, load_plan_config
 
@@ -37,6 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--gaps",
         choices=GAP_POLICIES,
         help="missing history intervals: error, zero (site closed) or seasonal (data missing)",
+    )
+    p.add_argument(
+        "--formats",
+        default="csv",
+        metavar="LIST",
+        help="outputs besides plan.json: csv,ics,xlsx,html (calendars/, plan.xlsx, report.html); default csv",
     )
     p.set_defaults(handler=run)
 
@@ -67,6 +74,15 @@ def _overridden(config: PlanConfig, args: argparse.Namespace) -> PlanConfig:
     if args.gaps is not None:
         update["gaps"] = args.gaps
     return config.model_copy(update=update) if update else config
+
+
+def _listed(paths: list[Path]) -> list[str]:
+    """Return the written paths to print, with the calendar files counted under their folder."""
+    calendars = [p for p in paths if p.suffix == ".ics"]
+    shown = [str(p) for p in paths if p.suffix != ".ics"]
+    if calendars:
+        shown.append(f"{calendars[0].parent}/ ({len(calendars)} .ics files)")
+    return shown
 
 
 def _money(cents: int) -> str:
@@ -128,10 +144,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``shiftmix plan``."""
     config, base_dir = load_example() if args.example else load_plan_config(args.config)
     config = _overridden(config, args)
+    formats = parse_formats(args.formats)
     result = run_plan(config, base_dir, _params(args, config.solve))
-    paths = write_outputs(result, args.out)
+    paths = write_outputs(result, args.out) + write_exports(result, args.out, formats)
     print(summary(result))
-    print("wrote        " + ", ".join(str(p) for p in paths))
+    print("wrote        " + ", ".join(_listed(paths)))
     if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
         print(f"shiftmix: error: no plan found (solver status {result.plan.solver.status})", file=sys.stderr)
         return 1
