@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,8 +27,7 @@ from openpyxl.utils import get_column_letter
 from optimizer.domain import Plan, PlannedShift
 from optimizer.errors import InputError
 from optimizer.export import coverage_frame, schedule_frame, unmet_frame
-from scenarios.pipeline import PlanRun
-from scenarios.report import REPORT_FILE, run_report
+from scenarios.report import REPORT_FILE
 
 FORMATS: tuple[str, ...] = ("csv", "ics", "xlsx", "html")
 """Output formats of ``shiftmix plan --formats`` (csv and plan.json are always written)."""
@@ -188,21 +187,24 @@ def write_calendars(plan: Plan, out_dir: Path) -> list[Path]:
     return paths
 
 
-def write_exports(run: PlanRun, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """Write the ``ics``, ``xlsx`` and ``html`` formats of a plan run into ``out_dir``; return the paths.
+def write_exports(
+    plan: Plan, out_dir: Path, formats: Sequence[str], report: Callable[[], str] | None = None
+) -> list[Path]:
+    """Write the ``ics``, ``xlsx`` and ``html`` formats of a plan into ``out_dir``; return the paths.
 
-    ``csv`` is written by ``scenarios.pipeline.write_outputs`` and is ignored here.
+    ``report`` renders the page for ``html`` (a plan run's or a re-plan's, ``scenarios.report``). ``csv`` is
+    written by the commands themselves and is ignored here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     if "ics" in formats:
-        paths += write_calendars(run.plan, out_dir)
+        paths += write_calendars(plan, out_dir)
     if "xlsx" in formats:
         path = out_dir / WORKBOOK_FILE
-        path.write_bytes(plan_workbook(run.plan))
+        path.write_bytes(plan_workbook(plan))
         paths.append(path)
-    if "html" in formats:
+    if "html" in formats and report is not None:
         path = out_dir / REPORT_FILE
-        path.write_text(run_report(run), encoding="utf-8")
+        path.write_text(report(), encoding="utf-8")
         paths.append(path)
     return paths

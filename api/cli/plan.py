@@ -15,6 +15,7 @@ from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
 from scenarios.exports import parse_formats, write_exports
 from scenarios.pipeline import GIVEN_DEMAND, PlanRun, run_plan, write_outputs
+from scenarios.report import run_report
 from scenarios.spec import PlanConfig, load_example, load_plan_config
 
 
@@ -146,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
     config = _overridden(config, args)
     formats = parse_formats(args.formats)
     result = run_plan(config, base_dir, _params(args, config.solve))
-    paths = write_outputs(result, args.out) + write_exports(result, args.out, formats)
+    paths = write_outputs(result, args.out) + write_exports(
+        result.plan, args.out, formats, lambda: run_report(result)
+    )
     print(summary(result))
     print("wrote        " + ", ".join(_listed(paths)))
     if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):

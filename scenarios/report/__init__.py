@@ -8,6 +8,7 @@ in ``api``, never in ``optimizer`` or ``forecasting``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -32,10 +33,21 @@ def problem_inputs(problem: PlanningProblem, title: str, violations: tuple[str, 
     )
 
 
-def replan_report(problem: PlanningProblem, plan: Plan, replan: ReplanResult | None, title: str) -> str:
-    """Return the report of a stored plan: checked again here; a re-plan also lists what it changed."""
-    violations = tuple(str(v) for v in check_plan(problem, plan, plan.solver.params))
-    inputs = problem_inputs(problem, title, violations)
+def replan_report(
+    problem: PlanningProblem,
+    plan: Plan,
+    replan: ReplanResult | None,
+    title: str,
+    violations: Sequence[object] | None = None,
+) -> str:
+    """Return the report of a plan or re-plan; a re-plan also lists what it changed.
+
+    Without ``violations`` the independent check runs here (a re-plan's objective has change terms, so its
+    check compares no objective, as ``shiftmix replan`` does).
+    """
+    if violations is None:
+        violations = check_plan(problem, plan, None if replan is not None else plan.solver.params)
+    inputs = problem_inputs(problem, title, tuple(str(v) for v in violations))
     if replan is not None:
         changes = pd.DataFrame([c.model_dump(mode="json") for c in replan.changes])
         inputs = replace(inputs, changes=changes)

@@ -146,3 +146,15 @@ def test_plan_a_given_demand_file_with_empty_aht_on_closed_intervals(tmp_path, c
         capsys, ["plan", "--config", str(config), "--out", str(tmp_path / "o"), "--demand", str(tmp_path / "bad.csv")]
     )
     assert "demand.aht_s[2026-02-02T09:00+00:00]: must be finite" in line
+
+
+def test_plan_formats_write_calendars_workbook_and_report(tmp_path, capsys):
+    _write_history(synthetic_history(days=21, level=300.0), tmp_path / "h.csv")
+    config = _config(tmp_path, history="h.csv", forecast={"model": "seasonal_naive", "country": "SE"})
+    document = _plan(config, tmp_path / "o", "--formats", "csv,ics,xlsx,html")
+    workers = {s["worker_id"] for s in document["plan"]["shifts"]}
+    assert {p.stem for p in (tmp_path / "o" / "calendars").glob("*.ics")} == workers
+    assert (tmp_path / "o" / "plan.xlsx").is_file()
+    page = (tmp_path / "o" / "report.html").read_text()
+    assert "Forecast: seasonal_naive." in page
+    assert "calendars/ (" in capsys.readouterr().out
