@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -379,7 +379,7 @@ class ForecastRequest(_Schema):
     aht_s: float | None = Field(
         None, gt=0.0, le=86_400.0, description="AHT [s] to assume where the history has none (volume only)."
     )
-    weekend: tuple[int, ...] | None = Field(
+    weekend: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = Field(
         None, description="Weekend weekdays (Monday = 0), e.g. [4, 5]; null: the country's weekend."
     )
 

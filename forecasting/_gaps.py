@@ -24,10 +24,16 @@ Gap policies (``gaps``)
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from forecasting.errors import HistoryError, HistoryIssue
+
+OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+"""A UTC offset at the end of an ISO 8601 timestamp (``Z``, ``+01:00``, ``-0500``)."""
 
 GapPolicy = Literal["error", "zero", "seasonal"]
 GAP_POLICIES: tuple[str, ...] = ("error", "zero", "seasonal")
@@ -101,6 +107,36 @@ def localize_wall_clock(
     valid = ~unparsed[source]
     utc = pd.Series(pd.to_datetime(np.where(valid, utc_ns, 0), unit="ns", utc=True)).where(valid)
     return utc.astype("datetime64[ns, UTC]"), source, share, problems
+
+
+def wall_clock_rows(
+    rows: pd.DataFrame, column: str, timezone: str | None
+) -> tuple[pd.DataFrame, pd.Series] | None:
+    """Return history rows placed on the absolute time line if ``column`` holds local wall-clock times.
+
+    None when no zone is known or any timestamp carries an offset (then offsets are the rule). A split row of
+    a repeated hour carries half its volume in each copy.
+
+    Raises
+    ------
+    HistoryError
+        Naming each row in an hour the clocks skip that holds contacts.
+    """
+    values = rows[column]
+    if timezone is None or pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return None
+    text = values.astype(str).str.strip()
+    if text.str.contains(OFFSET).any():
+        return None
+    volume = rows["volume"].astype(str) if "volume" in rows.columns else None
+    utc, source, share, problems = localize_wall_clock(text, volume, timezone)
+    if problems:
+        raise HistoryError([HistoryIssue(f"{column}[row {row}]", problem) for row, problem in problems])
+    placed = rows.iloc[source].reset_index(drop=True)
+    if "volume" in placed.columns and (share < 1).any():
+        numbers = pd.to_numeric(placed["volume"], errors="coerce")
+        placed["volume"] = placed["volume"].where(share == 1, (numbers * share).astype(str))
+    return placed, utc.reset_index(drop=True)
 
 
 def fill_gaps(frame: pd.DataFrame, interval_min: int, policy: GapPolicy) -> pd.DataFrame:

@@ -16,7 +16,6 @@ is the first line after the CSV header); all problems are collected before :clas
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecasting._gaps import GAP_POLICIES, GapPolicy, fill_gaps, localize_wall_clock
+from forecasting._gaps import GAP_POLICIES, OFFSET, GapPolicy, fill_gaps, wall_clock_rows
 from forecasting._grid import ALLOWED_INTERVAL_MIN, day_start, step
 from forecasting.errors import ForecastInputError, HistoryError, HistoryIssue
 
@@ -35,7 +34,7 @@ DEFAULT_INTERVAL_MIN = 30
 """Interval length [min] that per-contact records are aggregated to unless told otherwise."""
 
 INDEX_NAME = "interval_start"
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+_OFFSET = OFFSET
 _NS_PER_MIN = 60_000_000_000
 
 
@@ -180,25 +179,6 @@ def _check_grid(
     return length
 
 
-def _wall_clock_rows(rows: pd.DataFrame, timezone: str | None) -> tuple[pd.DataFrame, pd.Series] | None:
-    """Return rows placed on the absolute time line if they are local wall-clock times of a known zone."""
-    values = rows[INDEX_NAME]
-    if timezone is None or pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return None
-    text = values.astype(str).str.strip()
-    if text.str.contains(_OFFSET).any():
-        return None
-    volume = rows["volume"].astype(str) if "volume" in rows.columns else None
-    utc, source, share, problems = localize_wall_clock(text, volume, _check_timezone(timezone))
-    if problems:
-        raise HistoryError([HistoryIssue(f"{INDEX_NAME}[row {row}]", problem) for row, problem in problems])
-    placed = rows.iloc[source].reset_index(drop=True)
-    if "volume" in placed.columns and (share < 1).any():
-        numbers = pd.to_numeric(placed["volume"], errors="coerce")
-        placed["volume"] = placed["volume"].where(share == 1, (numbers * share).astype(str))
-    return placed, utc.reset_index(drop=True)
-
-
 def _rows_to_frame(
     rows: pd.DataFrame, *, timezone: str | None, interval_min: int | None, gaps: GapPolicy
 ) -> pd.DataFrame:
@@ -206,7 +186,7 @@ def _rows_to_frame(
     if gaps not in GAP_POLICIES:
         raise ForecastInputError(field="gaps", problem=f"must be one of {GAP_POLICIES}, got {gaps!r}")
     issues: list[HistoryIssue] = []
-    wall_clock = _wall_clock_rows(rows, timezone)
+    wall_clock = wall_clock_rows(rows, INDEX_NAME, _check_timezone(timezone) if timezone is not None else None)
     if wall_clock is not None:
         rows, utc = wall_clock
         carried: str | None = timezone

@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecasting._grid import DAYS_PER_WEEK, complete_days, horizon_for_days, infer_interval_min
 from forecasting.backtest import DEFAULT_HORIZON_DAYS, MIN_TRAIN_WEEKS, BacktestReport, backtest
-from forecasting.calendar import Event
+from forecasting.calendar import Event, weekend_days
 from forecasting.errors import ForecastInputError
 from forecasting.forecasters import (
     CalendarRegression,
@@ -36,7 +36,7 @@ def candidate_forecasters(
 
     ``weekend`` (weekday numbers, Monday = 0) overrides the country's weekend (``calendar.weekend_days``).
     """
-    days = tuple(sorted(weekend)) if weekend is not None else None
+    days = tuple(sorted(weekend_days(country, weekend))) if weekend is not None else None
     return (
         SeasonalNaive(),
         WeeklyETS(country=country, weekend=days),

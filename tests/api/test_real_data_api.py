@@ -54,3 +54,10 @@ def test_schedule_accepts_null_or_zero_aht_on_zero_volume_rows(client: TestClien
     demand[busy]["aht_s"] = None
     bad = assert_problem(client.post("/v1/schedules?validate_only=true", json=body, headers=auth), 422)
     assert fields(bad) == [f"problem.demand[{busy}].aht_s"]
+
+
+def test_forecast_weekend_override_is_checked(client: TestClient, auth: dict[str, str]) -> None:
+    body = {"history": _volume_only(7), "model": "seasonal_naive", "horizon_days": 1, "aht_s": 300.0}
+    assert client.post("/v1/forecasts", json={**body, "weekend": [4, 5]}, headers=auth).status_code == 200
+    bad = assert_problem(client.post("/v1/forecasts", json={**body, "weekend": [4, 9]}, headers=auth), 422)
+    assert fields(bad) == ["weekend[1]"]

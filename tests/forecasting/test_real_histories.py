@@ -155,3 +155,4 @@ def test_cli_forecast_takes_volume_only_histories_gaps_and_weekend(tmp_path, cap
     assert (pd.read_csv(tmp_path / "g.csv")["aht_s"] == 310.0).all()
     line = run_bad_cli(capsys, [*argv, "--gaps", "zero", "--weekend", "fri,someday", "--out", str(tmp_path / "g.csv")])
     assert line.startswith("shiftmix: error: --weekend: not a comma-separated list of weekdays")
+

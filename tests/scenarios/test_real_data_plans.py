@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from api.cli import main
+from forecasting import select_forecaster
+from scenarios.spec import ForecastSettings
 from tests.conftest import run_bad_cli
 from tests.forecasting.conftest import synthetic_history
 
@@ -158,3 +160,11 @@ def test_plan_formats_write_calendars_workbook_and_report(tmp_path, capsys):
     page = (tmp_path / "o" / "report.html").read_text()
     assert "Forecast: seasonal_naive." in page
     assert "calendars/ (" in capsys.readouterr().out
+
+
+def test_a_weekend_override_reaches_the_calendar_forecasters():
+    assert ForecastSettings(weekend=("sat", "fri")).weekend_numbers() == (4, 5)
+    assert ForecastSettings().weekend_numbers() is None
+    history = synthetic_history(days=23)
+    spec, _ = select_forecaster(history, "ets", country="IL", weekend=(4, 5))
+    assert spec.weekend == (4, 5)
