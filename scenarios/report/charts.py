@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 from optimizer.domain import Plan, PlannedShift
 
 FTE_COLOUR = "#3b6ea8"
+FTE_SHADES = (FTE_COLOUR, "#6f9fd6", "#24476e", "#9dbbe0", "#4f7fb5")
+"""Blues for FTE contracts (one shade per contract, in Gantt order); gig is orange, so kinds never mix."""
 GIG_COLOUR = "#e39a2d"
 BREAK_COLOUR = "#d9d9d9"
 SHORT_COLOUR = "#c0392b"
@@ -67,10 +69,10 @@ def gantt_figure(plan: Plan, contracts: Mapping[str, str]) -> go.Figure:
     rows = worker_rows(plan, contracts)
     contract_of = dict(rows)
     fig = go.Figure()
-    for contract in dict.fromkeys(c for _, c in rows):
+    for n, contract in enumerate(dict.fromkeys(c for _, c in rows)):
         shifts = [s for s in plan.shifts if contract_of[s.worker_id] == contract]
         kind = "gig" if contract == GIG_CONTRACT else "fte"
-        colour = GIG_COLOUR if kind == "gig" else FTE_COLOUR
+        colour = GIG_COLOUR if kind == "gig" else FTE_SHADES[n % len(FTE_SHADES)]
         fig.add_trace(_bars(shifts, plan.timezone, f"{kind.upper()} {contract}", colour, contract))
     first_breaks = True
     for contract in dict.fromkeys(c for _, c in rows):

@@ -66,7 +66,9 @@ def test_report_opens_offline_with_one_gantt_row_per_worker(tmp_path: Path) -> N
                 "() => Object.fromEntries(document.getElementById('gantt').data"
                 ".filter(t => t.meta && t.meta.role === 'shift').map(t => [t.name, t.marker.color]))"
             )
-            assert len(set(colours.values())) == 2  # FTE and gig in distinct colours
+            gig_colour = colours.pop("GIG gig")
+            assert colours
+            assert gig_colour not in colours.values()  # FTE and gig in distinct colours
             assert page.locator("#gantt .legendtext", has_text="break").count() == 1
 
             page.select_option("#filter-contract", "gig")
