@@ -72,6 +72,14 @@ def check_sources(scenario: Scenario) -> None:
     histories = {"base_overrides.history": scenario.base_overrides.get("history")}
     if scenario.base is not None:
         histories["base.history"] = scenario.base.history
+    for field in ("base_overrides.demand", "base.demand"):
+        given = (
+            scenario.base_overrides.get("demand")
+            if field.startswith("base_overrides")
+            else getattr(scenario.base, "demand", None)
+        )
+        if given is not None:
+            raise InputError.single(field, "the API reads no files; give a bundled history to forecast instead")
     for field, name in histories.items():
         if name is not None and name not in bundled_histories():
             problem = f"{name!r} is not a bundled history; one of: {', '.join(bundled_histories())}"

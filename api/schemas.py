@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -394,16 +394,30 @@ class ForecastRequest(DomainType):
     model: ForecasterName = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
     country: str | None = Field(None, description="ISO country code of the holiday calendar.")
     quantiles: tuple[float, ...] = Field((), description="Volume quantiles in (0, 1) to add.")
+    gaps: Literal["error", "zero", "seasonal"] = Field(
+        "error",
+        description="Missing intervals: 'error' reports them, 'zero' fills volume 0 (site closed), 'seasonal' "
+        "repeats the same weekday and time of the nearest week (data missing).",
+    )
+    aht_s: float | None = Field(
+        None, gt=0.0, le=86_400.0, description="AHT [s] to assume where the history has none (volume only)."
+    )
+    weekend: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = Field(
+        None, description="Weekend weekdays (Monday = 0), e.g. [4, 5]; null: the country's weekend."
+    )
 
     def history_frame(self) -> pd.DataFrame:
-        """Return the rows as history-CSV-shaped columns for ``forecasting.load_history``."""
-        return pd.DataFrame(
-            {
-                "interval_start": [r.interval_start.isoformat() for r in self.history],
-                "volume": [r.volume for r in self.history],
-                "aht_s": [math.nan if r.aht_s is None else r.aht_s for r in self.history],
-            }
-        )
+        """Return the rows as history-CSV-shaped columns for ``forecasting.load_history``.
+
+        A history whose rows all lack ``aht_s`` is a volume-only history: it has no ``aht_s`` column.
+        """
+        columns: dict[str, list[object]] = {
+            "interval_start": [r.interval_start.isoformat() for r in self.history],
+            "volume": [r.volume for r in self.history],
+        }
+        if any(r.aht_s is not None for r in self.history):
+            columns["aht_s"] = [math.nan if r.aht_s is None else r.aht_s for r in self.history]
+        return pd.DataFrame(columns)
 
 
 class ForecastRow(DomainType):
@@ -411,7 +425,9 @@ class ForecastRow(DomainType):
 
     interval_start: AwareDatetime
     volume: float = Field(description="Expected contacts offered [contacts].")
-    aht_s: float = Field(description="Expected average handle time [s].")
+    aht_s: float | None = Field(
+        description="Expected average handle time [s]; null when the history has none and no aht_s was given."
+    )
     volume_quantiles: dict[str, float] = Field(
         default_factory=dict, description="Volume quantiles keyed by column name, e.g. volume_p80 [contacts]."
     )
@@ -431,7 +447,7 @@ class ForecastResponse(DomainType):
                 ForecastRow(
                     interval_start=ts.to_pydatetime(),
                     volume=float(row["volume"]),
-                    aht_s=float(row["aht_s"]),
+                    aht_s=None if pd.isna(row["aht_s"]) else float(row["aht_s"]),
                     volume_quantiles={c: float(row[c]) for c in quantile_columns},
                 )
                 for ts, (_, row) in zip(pd.DatetimeIndex(frame.index), frame.iterrows(), strict=True)

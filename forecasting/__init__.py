@@ -7,9 +7,18 @@ baseline; ``fit_forecaster`` / ``forecast`` choose by backtest (``model="auto"``
 today and tomorrow from today's actuals. This package never imports ``optimizer``, ``scenarios`` or ``api``.
 """
 
+from forecasting._gaps import GAP_POLICIES, GapPolicy
 from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, infer_interval_min, season_lengths
 from forecasting.backtest import BacktestReport, Score, backtest, fold_windows
-from forecasting.calendar import Event, day_features, load_events, post_holiday_days, public_holidays
+from forecasting.calendar import (
+    WEEKDAY_NAMES,
+    Event,
+    day_features,
+    load_events,
+    post_holiday_days,
+    public_holidays,
+    weekend_days,
+)
 from forecasting.errors import ForecastingError, ForecastInputError, HistoryError, HistoryIssue
 from forecasting.forecasters import (
     CalendarRegression,
@@ -31,15 +40,20 @@ from forecasting.selection import (
     ForecasterName,
     candidate_forecasters,
     choose_forecaster,
+    fill_aht,
     fit_forecaster,
     forecast,
+    has_backtest_history,
     make_forecaster,
+    select_forecaster,
 )
 
 __all__ = [
     "ALLOWED_INTERVAL_MIN",
     "DEFAULT_TIMEZONE",
     "FORECASTER_NAMES",
+    "GAP_POLICIES",
+    "WEEKDAY_NAMES",
     "BacktestReport",
     "CalendarRegression",
     "Event",
@@ -48,6 +62,7 @@ __all__ = [
     "Forecaster",
     "ForecasterName",
     "ForecastingError",
+    "GapPolicy",
     "HistoryError",
     "HistoryIssue",
     "Reforecast",
@@ -60,17 +75,21 @@ __all__ = [
     "candidate_forecasters",
     "choose_forecaster",
     "day_features",
+    "fill_aht",
     "fit_forecaster",
     "fold_windows",
     "forecast",
     "infer_interval_min",
+    "has_backtest_history",
     "load_events",
     "load_history",
     "make_forecaster",
+    "select_forecaster",
     "post_holiday_days",
     "public_holidays",
     "quantile_column",
     "reforecast",
     "season_lengths",
     "validate_history_frame",
+    "weekend_days",
 ]

@@ -70,9 +70,9 @@ class EtsDaily:
     closed: frozenset[int]
 
     @classmethod
-    def fit(cls, totals: pd.Series, country: str | None) -> EtsDaily:
+    def fit(cls, totals: pd.Series, country: str | None, weekend: tuple[int, ...] | None = None) -> EtsDaily:
         """Fit on ``totals``, indexed by consecutive dates; ``country`` names the holiday calendar or None."""
-        flags = day_features(list(totals.index), country)
+        flags = day_features(list(totals.index), country, weekend=weekend)
         flagged = [cast(date, d) for d, row in flags.iterrows() if row[list(HOLIDAY_COLUMNS)].sum() > 0]
         series = clean_calendar_days(totals, flagged).to_numpy(dtype=float)
         model = ExponentialSmoothing(
@@ -145,6 +145,7 @@ class RegressionDaily:
     harmonics: int
     country: str | None
     events: tuple[Event, ...]
+    weekend: tuple[int, ...] | None
     columns: tuple[str, ...]
     params: np.ndarray
     smearing: float
@@ -163,12 +164,13 @@ class RegressionDaily:
         harmonics: int,
         trend: bool,
         level_halflife_days: float,
+        weekend: tuple[int, ...] | None = None,
     ) -> RegressionDaily:
         """Fit by OLS; annual terms are used only when ``totals`` spans at least a year."""
         days = list(totals.index)
         origin = days[0]
         usable = harmonics if (days[-1] - origin).days >= DAYS_PER_YEAR - 1 else 0
-        features = day_features(days, country, events)
+        features = day_features(days, country, events, weekend)
         design = _design(days, features, origin, usable, trend=trend)
         design = design.loc[:, (design != 0).any(axis=0)]
         known = 1.0 + features["event_effect"].to_numpy()
@@ -183,6 +185,7 @@ class RegressionDaily:
             harmonics=usable,
             country=country,
             events=tuple(events),
+            weekend=weekend,
             columns=tuple(design.columns),
             params=np.asarray(result.params),
             smearing=smearing,
@@ -194,7 +197,7 @@ class RegressionDaily:
 
     def predict_days(self, days: Sequence[date]) -> np.ndarray:
         """Return forecast totals for ``days`` [contacts]; regressors unseen in the fit count as zero."""
-        features = day_features(days, self.country, self.events)
+        features = day_features(days, self.country, self.events, self.weekend)
         design = _design(days, features, self.origin, self.harmonics, trend=self.trend)
         design = design.reindex(columns=self.columns, fill_value=0.0)
         known = 1.0 + features["event_effect"].to_numpy()

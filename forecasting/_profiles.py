@@ -117,11 +117,15 @@ class AhtProfile:
     def fit(cls, history: pd.DataFrame, interval_min: int, *, recent_days: int = 56) -> AhtProfile:
         """Estimate a volume-weighted mean AHT per interval of week over the last ``recent_days`` days.
 
+        A history without AHT (no ``aht_s`` column, or none given) gives a profile of NaN.
         Interval AHTs are clipped to the 1st-99th percentile of the window before averaging, so one odd
         interval (a single 40-minute call) cannot move its slot. Slots without volume fall back to the
         weekday's mean, then to the window's mean.
         """
         slots = MINUTES_PER_DAY // interval_min
+        if "aht_s" not in history.columns or not ((history["volume"] > 0) & history["aht_s"].notna()).any():
+            # a volume-only history: AHT is unknown, and the caller supplies a default (``aht_s``)
+            return cls(interval_min=interval_min, table=np.full((7, slots), np.nan))
         last = local_dates(history.index).max()
         recent = history[np.asarray([(last - d).days < recent_days for d in local_dates(history.index)])]
         served = recent[(recent["volume"] > 0) & recent["aht_s"].notna()]
@@ -141,7 +145,7 @@ class AhtProfile:
         return cls(interval_min=interval_min, table=table)
 
     def predict(self, index: pd.DatetimeIndex) -> np.ndarray:
-        """Return the AHT [s] of each interval of ``index`` (always > 0)."""
+        """Return the AHT [s] of each interval of ``index`` (> 0; NaN for a history without AHT)."""
         return self.table[index.day_of_week.to_numpy(), clock_minutes(index) // self.interval_min]
 
 

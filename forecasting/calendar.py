@@ -1,6 +1,8 @@
 """Calendar features per local day: public holidays, post-holiday days, and user events.
 
-A *working day* is Monday to Friday and not a public holiday. The first working day after one or more
+A *working day* is a day outside the country's weekend and not a public holiday. The weekend comes from the
+``holidays`` package's data for the country (Friday-Saturday in Israel, Saturday-Sunday in Sweden), or from
+an explicit ``weekend`` (weekday numbers, Monday = 0) that overrides it. The first working day after one or more
 holidays is ``post_holiday_1`` (it absorbs the contacts the closed days deferred) and the working day after
 that is ``post_holiday_2``; the Monday after an ordinary weekend is neither.
 
@@ -25,8 +27,11 @@ from forecasting.errors import ForecastInputError, HistoryError, HistoryIssue
 SUNDAY_NAMES = frozenset({"Söndag", "Sunday"})
 """Names some ``holidays`` versions give every Sunday in the Swedish calendar; not public holidays."""
 
-WORKDAYS = frozenset(range(5))
-"""Weekdays (Monday = 0) that are working days unless they are holidays."""
+DEFAULT_WEEKEND = frozenset({5, 6})
+"""Weekend days (Monday = 0) without a country or an override: Saturday and Sunday."""
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Short weekday names, Monday first (config files name weekend days this way)."""
 
 POST_HOLIDAY_LOOKBACK_DAYS = 14
 """Days before a range inspected to flag its first post-holiday days (longest holiday run + weekend)."""
@@ -107,11 +112,46 @@ def load_events(path: str | Path) -> tuple[Event, ...]:
     )
 
 
-def _is_working(day: date, holiday_days: set[date]) -> bool:
-    return day.weekday() in WORKDAYS and day not in holiday_days
+def weekend_days(country: str | None, weekend: Iterable[int] | None = None) -> frozenset[int]:
+    """Return the weekend weekdays (Monday = 0) of a site.
+
+    Parameters
+    ----------
+    country : str or None
+        ISO country code; its weekend comes from the ``holidays`` package (``{4, 5}`` for ``"IL"``).
+    weekend : iterable of int, optional
+        Explicit weekend weekdays; overrides the country's.
+
+    Raises
+    ------
+    ForecastInputError
+        If a weekday is outside 0..6 or the country code is unknown.
+    """
+    if weekend is not None:
+        days = frozenset(weekend)
+        if not days <= frozenset(range(7)) or len(days) == 7:
+            problem = f"weekend days must be distinct weekdays 0 (Monday) .. 6 and not all seven, got {sorted(days)}"
+            raise ForecastInputError(field="weekend", problem=problem)
+        return days
+    if country is None:
+        return DEFAULT_WEEKEND
+    try:
+        calendar = holidays.country_holidays(country)
+    except NotImplementedError as exc:
+        raise ForecastInputError(field="country", problem=f"no holiday calendar for {country!r}") from exc
+    return frozenset(getattr(calendar, "weekend", DEFAULT_WEEKEND))
 
 
-def day_features(days: Sequence[date], country: str | None, events: Sequence[Event] = ()) -> pd.DataFrame:
+def _is_working(day: date, holiday_days: set[date], weekend: frozenset[int]) -> bool:
+    return day.weekday() not in weekend and day not in holiday_days
+
+
+def day_features(
+    days: Sequence[date],
+    country: str | None,
+    events: Sequence[Event] = (),
+    weekend: Iterable[int] | None = None,
+) -> pd.DataFrame:
     """Return calendar indicators for each local day.
 
     Parameters
@@ -122,6 +162,8 @@ def day_features(days: Sequence[date], country: str | None, events: Sequence[Eve
         Holiday calendar; None gives all-zero holiday columns.
     events : sequence of Event
         User events; each distinct name without an effect becomes an ``event:<name>`` column.
+    weekend : iterable of int, optional
+        Weekend weekdays (Monday = 0) overriding the country's (:func:`weekend_days`).
 
     Returns
     -------
@@ -137,6 +179,7 @@ def day_features(days: Sequence[date], country: str | None, events: Sequence[Eve
         first = min(days) - timedelta(days=POST_HOLIDAY_LOOKBACK_DAYS)
         last = max(days)
         holiday_days = set(public_holidays(country, range(first.year, last.year + 1)))
+        off = weekend_days(country, weekend)
         level: dict[date, int] = {}
         previous_working: date | None = None
         gap_had_holiday = False
@@ -144,7 +187,7 @@ def day_features(days: Sequence[date], country: str | None, events: Sequence[Eve
         while day <= last:
             if day in holiday_days:
                 gap_had_holiday = True
-            elif _is_working(day, holiday_days):
+            elif _is_working(day, holiday_days, off):
                 if gap_had_holiday:
                     level[day] = 1
                 elif previous_working is not None and level.get(previous_working) == 1:
@@ -167,8 +210,10 @@ def day_features(days: Sequence[date], country: str | None, events: Sequence[Eve
     return frame
 
 
-def post_holiday_days(days: Sequence[date], country: str | None) -> list[date]:
+def post_holiday_days(
+    days: Sequence[date], country: str | None, weekend: Iterable[int] | None = None
+) -> list[date]:
     """Return the days of ``days`` that are the first or second working day after a public holiday."""
-    features = day_features(days, country)
+    features = day_features(days, country, weekend=weekend)
     flagged = (features["post_holiday_1"] + features["post_holiday_2"]) > 0
     return [d for d, f in zip(features.index, flagged, strict=True) if f]

@@ -8,7 +8,8 @@ index ``interval_start``
 ``volume`` : float
     Expected contacts offered [contacts], >= 0; exactly 0 in slots the site never served recently.
 ``aht_s`` : float
-    Expected average handle time [s], > 0 (also in closed slots, where it is the weekday's mean).
+    Expected average handle time [s], > 0 (also in closed slots, where it is the weekday's mean); NaN
+    throughout when the history has no AHT (volume only): ``selection.fill_aht`` puts a default there.
 ``volume_pNN`` : float, optional
     Quantile ``NN`` % of volume [contacts] for each requested quantile (``volume_p80`` for 0.8,
     ``volume_p97_5`` for 0.975), from a negative-binomial error model whose dispersion is estimated from the
@@ -124,8 +125,6 @@ class FittedForecaster:
 def _prepare(history: pd.DataFrame, min_weeks: int) -> tuple[int, list[date]]:
     """Validate ``history``; return its interval length and complete local days (at least ``min_weeks``)."""
     validate_history_frame(history)
-    if "aht_s" not in history.columns:
-        raise ForecastInputError(field="history.aht_s", problem="missing column; the demand frame needs AHT")
     interval_min = season_lengths(infer_interval_min(history.index)).interval_min
     days = complete_days(history.index, interval_min)
     if len(days) < min_weeks * DAYS_PER_WEEK:
@@ -205,9 +204,11 @@ class SeasonalNaive(BaseModel):
         )
 
 
-def types_by_day(days: Sequence[date], country: str | None) -> dict[date, str]:
+def types_by_day(
+    days: Sequence[date], country: str | None, weekend: tuple[int, ...] | None = None
+) -> dict[date, str]:
     """Return the intraday-shape type of each day (weekday, ``holiday`` or ``post_holiday``)."""
-    features = day_features(days, country)
+    features = day_features(days, country, weekend=weekend)
     holiday = dict(zip(features.index, features["holiday"] > 0, strict=True))
     post = dict(zip(features.index, features["post_holiday_1"] > 0, strict=True))
     return dict(zip(days, day_types(days, holiday, post), strict=True))
@@ -220,16 +221,17 @@ class _DailyShape:
     daily: EtsDaily | RegressionDaily
     profile: IntradayProfile
     country: str | None
+    weekend: tuple[int, ...] | None
 
     def predict(self, index: pd.DatetimeIndex) -> np.ndarray:
         days = sorted(set(local_dates(index)))
         totals = dict(zip(days, self.daily.predict_days(days), strict=True))
-        return self.profile.distribute(index, totals, types_by_day(days, self.country))
+        return self.profile.distribute(index, totals, types_by_day(days, self.country, self.weekend))
 
     def in_sample(self, index: pd.DatetimeIndex) -> np.ndarray:
         days = sorted(set(local_dates(index)))
         totals = cast(Mapping[date, float], self.daily.fitted.reindex(days).fillna(0.0).to_dict())
-        return self.profile.distribute(index, totals, types_by_day(days, self.country))
+        return self.profile.distribute(index, totals, types_by_day(days, self.country, self.weekend))
 
 
 def _fit_daily_shape(
@@ -240,6 +242,7 @@ def _fit_daily_shape(
     interval_min: int,
     *,
     country: str | None,
+    weekend: tuple[int, ...] | None,
     profile_days: int,
     aht_days: int,
 ) -> FittedForecaster:
@@ -247,9 +250,9 @@ def _fit_daily_shape(
     in_days = np.isin(local_dates(history.index), np.array(days, dtype=object))
     complete = history[in_days]
     profile = IntradayProfile.fit(
-        complete, types_by_day(days, country), interval_min, recent_days=profile_days
+        complete, types_by_day(days, country, weekend), interval_min, recent_days=profile_days
     )
-    predictor = _DailyShape(daily=daily, profile=profile, country=country)
+    predictor = _DailyShape(daily=daily, profile=profile, country=country, weekend=weekend)
     recent = pd.DatetimeIndex(complete.index[local_dates(complete.index) >= days[-1] - timedelta(weeks=ERROR_WEEKS)])
     return FittedForecaster(
         name=name,
@@ -281,13 +284,16 @@ class WeeklyETS(BaseModel):
         description="Holiday calendar (ISO country code) used to clean "
         "holidays out of the training series, or None.",
     )
+    weekend: tuple[int, ...] | None = Field(
+        default=None, description="Weekend weekdays (Monday = 0) overriding the country's; None: the country's."
+    )
     profile_days: int = Field(default=8, gt=0, description="Recent days per weekday in each intraday shape.")
     aht_days: int = Field(default=56, gt=0, description="Days of history the AHT profile averages [days].")
 
     def fit(self, history: pd.DataFrame) -> FittedForecaster:
         """Fit on a history frame with at least three complete weeks."""
         interval_min, days = _prepare(history, min_weeks=3)
-        daily = EtsDaily.fit(_daily_totals(history, days), self.country)
+        daily = EtsDaily.fit(_daily_totals(history, days), self.country, self.weekend)
         return _fit_daily_shape(
             self.name,
             history,
@@ -295,6 +301,7 @@ class WeeklyETS(BaseModel):
             days,
             interval_min,
             country=self.country,
+            weekend=self.weekend,
             profile_days=self.profile_days,
             aht_days=self.aht_days,
         )
@@ -310,6 +317,9 @@ class CalendarRegression(BaseModel):
     name: ClassVar[str] = "regression"
     country: str | None = Field(default=None, description="Holiday calendar (ISO country code), or None.")
     events: tuple[Event, ...] = Field(default=(), description="User events (``calendar.load_events``).")
+    weekend: tuple[int, ...] | None = Field(
+        default=None, description="Weekend weekdays (Monday = 0) overriding the country's; None: the country's."
+    )
     annual_harmonics: int = Field(
         default=2, ge=0, description="Fourier pairs for the annual cycle (used only with a year of history)."
     )
@@ -337,6 +347,7 @@ class CalendarRegression(BaseModel):
             harmonics=self.annual_harmonics,
             trend=self.trend,
             level_halflife_days=self.level_halflife_days,
+            weekend=self.weekend,
         )
         return _fit_daily_shape(
             self.name,
@@ -345,6 +356,7 @@ class CalendarRegression(BaseModel):
             days,
             interval_min,
             country=self.country,
+            weekend=self.weekend,
             profile_days=self.profile_days,
             aht_days=self.aht_days,
         )

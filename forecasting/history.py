@@ -16,7 +16,6 @@ is the first line after the CSV header); all problems are collected before :clas
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecasting._gaps import GAP_POLICIES, OFFSET, GapPolicy, fill_gaps, wall_clock_rows
 from forecasting._grid import ALLOWED_INTERVAL_MIN, day_start, step
 from forecasting.errors import ForecastInputError, HistoryError, HistoryIssue
 
@@ -34,7 +34,7 @@ DEFAULT_INTERVAL_MIN = 30
 """Interval length [min] that per-contact records are aggregated to unless told otherwise."""
 
 INDEX_NAME = "interval_start"
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+_OFFSET = OFFSET
 _NS_PER_MIN = 60_000_000_000
 
 
@@ -119,7 +119,7 @@ def _parse_numbers(
 
 
 def _check_grid(
-    utc: pd.Series, timezone: str, interval_min: int | None, fill_gaps: bool, issues: list[HistoryIssue]
+    utc: pd.Series, timezone: str, interval_min: int | None, gaps: GapPolicy, issues: list[HistoryIssue]
 ) -> int | None:
     """Check order, uniqueness, interval length, grid alignment and gaps; return the interval length [min].
 
@@ -163,28 +163,36 @@ def _check_grid(
         ((local.hour * 60 + local.minute) % length != 0) | (local.second != 0) | (local.microsecond != 0)
     )
     _keep(issues, _issue(INDEX_NAME, rows(np.asarray(off_grid)), f"not on the {length}-minute grid"))
-    gaps = np.diff(unique_sorted) // (length * _NS_PER_MIN) - 1
-    if not fill_gaps and gaps.any():
-        where = np.flatnonzero(gaps)
+    missing = np.diff(unique_sorted) // (length * _NS_PER_MIN) - 1
+    if gaps == "error" and missing.any():
+        where = np.flatnonzero(missing)
         row = int(pos[np.flatnonzero(ns == unique_sorted[where[0] + 1])[0]])
         first_missing = pd.Timestamp(unique_sorted[where[0]], tz="UTC").tz_convert(timezone) + step(length)
-        more = f" [{where.size} gaps, {int(gaps.sum())} intervals]" if where.size > 1 else ""
+        more = f" [{where.size} gaps, {int(missing.sum())} intervals]" if where.size > 1 else ""
         issues.append(
             HistoryIssue(
                 f"{INDEX_NAME}[row {row}]",
-                f"{int(gaps[where[0]])} missing interval(s) before this row, from {first_missing.isoformat()}"
-                f"{more}; pass fill_gaps=True to fill them with zero volume",
+                f"{int(missing[where[0]])} missing interval(s) before this row, from {first_missing.isoformat()}"
+                f"{more}; set gaps to 'zero' (site closed) or 'seasonal' (data missing) to fill them",
             )
         )
     return length
 
 
 def _rows_to_frame(
-    rows: pd.DataFrame, *, timezone: str | None, interval_min: int | None, fill_gaps: bool
+    rows: pd.DataFrame, *, timezone: str | None, interval_min: int | None, gaps: GapPolicy
 ) -> pd.DataFrame:
     """Validate interval rows (``interval_start`` column) and return the history frame."""
+    if gaps not in GAP_POLICIES:
+        raise ForecastInputError(field="gaps", problem=f"must be one of {GAP_POLICIES}, got {gaps!r}")
     issues: list[HistoryIssue] = []
-    utc, carried = _parse_timestamps(rows[INDEX_NAME], INDEX_NAME, issues)
+    wall_clock = wall_clock_rows(rows, INDEX_NAME, _check_timezone(timezone) if timezone is not None else None)
+    if wall_clock is not None:
+        rows, utc = wall_clock
+        carried: str | None = timezone
+        _keep(issues, _issue(INDEX_NAME, utc.isna().to_numpy(), "not an ISO 8601 timestamp", rows[INDEX_NAME]))
+    else:
+        utc, carried = _parse_timestamps(rows[INDEX_NAME], INDEX_NAME, issues)
     if "volume" not in rows.columns:
         issues.append(HistoryIssue("volume", "missing column"))
         volume = np.zeros(len(rows))
@@ -219,7 +227,7 @@ def _rows_to_frame(
                 raise
             issues.append(HistoryIssue(INDEX_NAME, exc.problem))
         else:
-            length = _check_grid(utc, zone, interval_min, fill_gaps, issues)
+            length = _check_grid(utc, zone, interval_min, gaps, issues)
     if issues:
         raise HistoryError(issues)
     assert zone is not None  # no issues means zone and length were determined
@@ -229,11 +237,7 @@ def _rows_to_frame(
     if aht is not None:
         columns["aht_s"] = aht.astype(float)
     frame = pd.DataFrame(columns, index=index).sort_index()
-    if fill_gaps:
-        full = pd.date_range(index.min(), index.max(), freq=step(length), name=INDEX_NAME)
-        frame = frame.reindex(full)
-        frame["volume"] = frame["volume"].fillna(0.0)
-    return frame
+    return frame if gaps == "error" else fill_gaps(frame, length, gaps)
 
 
 def _read(source: str | Path | pd.DataFrame) -> pd.DataFrame:
@@ -257,6 +261,7 @@ def load_history(
     timezone: str | None = None,
     interval_min: int | None = None,
     fill_gaps: bool = False,
+    gaps: GapPolicy | None = None,
 ) -> pd.DataFrame:
     """Read contact history from a CSV file or frame and return the validated history frame.
 
@@ -273,7 +278,10 @@ def load_history(
     interval_min : int, optional
         Expected interval length [min]; inferred from the rows if omitted (aggregation: 30).
     fill_gaps : bool, default False
-        Fill missing intervals with zero volume instead of reporting them.
+        Same as ``gaps="zero"`` (kept for existing callers).
+    gaps : {"error", "zero", "seasonal"}, optional
+        What to do with missing intervals (``forecasting._gaps``); default ``"error"``. With ``timezone``
+        given, timestamps without offset are read as the site's wall clock, DST hours included.
 
     Returns
     -------
@@ -289,7 +297,8 @@ def load_history(
     """
     rows = _read(source)
     if INDEX_NAME in rows.columns:
-        return _rows_to_frame(rows, timezone=timezone, interval_min=interval_min, fill_gaps=fill_gaps)
+        policy: GapPolicy = gaps if gaps is not None else ("zero" if fill_gaps else "error")
+        return _rows_to_frame(rows, timezone=timezone, interval_min=interval_min, gaps=policy)
     if "timestamp" in rows.columns:
         return aggregate_contacts(rows, timezone=timezone, interval_min=interval_min or DEFAULT_INTERVAL_MIN)
     raise HistoryError([HistoryIssue(INDEX_NAME, "missing column (or 'timestamp' for per-contact records)")])
@@ -315,7 +324,7 @@ def validate_history_frame(frame: pd.DataFrame, *, interval_min: int | None = No
         raise HistoryError(
             [HistoryIssue(INDEX_NAME, "index must be a tz-aware DatetimeIndex named interval_start")]
         )
-    _rows_to_frame(frame.reset_index(), timezone=str(index.tz), interval_min=interval_min, fill_gaps=False)
+    _rows_to_frame(frame.reset_index(), timezone=str(index.tz), interval_min=interval_min, gaps="error")
 
 
 def _local_bucket(utc: pd.Series, timezone: str, interval_min: int) -> pd.DatetimeIndex:

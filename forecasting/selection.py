@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from forecasting._grid import DAYS_PER_WEEK, complete_days, horizon_for_days, infer_interval_min
 from forecasting.backtest import DEFAULT_HORIZON_DAYS, MIN_TRAIN_WEEKS, BacktestReport, backtest
-from forecasting.calendar import Event
+from forecasting.calendar import Event, weekend_days
 from forecasting.errors import ForecastInputError
 from forecasting.forecasters import (
     CalendarRegression,
@@ -29,16 +30,28 @@ MIN_AUTO_DAYS = MIN_TRAIN_WEEKS * DAYS_PER_WEEK + DEFAULT_HORIZON_DAYS
 """Complete days ``auto`` needs for one backtest fold; below it, ``auto`` means seasonal naive."""
 
 
-def candidate_forecasters(country: str | None = None, events: Sequence[Event] = ()) -> tuple[Forecaster, ...]:
-    """Return the forecasters ``auto`` compares, simplest first (it wins ties)."""
+def candidate_forecasters(
+    country: str | None = None, events: Sequence[Event] = (), weekend: Sequence[int] | None = None
+) -> tuple[Forecaster, ...]:
+    """Return the forecasters ``auto`` compares, simplest first (it wins ties).
+
+    ``weekend`` (weekday numbers, Monday = 0) overrides the country's weekend (``calendar.weekend_days``).
+    """
+    days = tuple(sorted(weekend_days(country, weekend))) if weekend is not None else None
     return (
         SeasonalNaive(),
-        WeeklyETS(country=country),
-        CalendarRegression(country=country, events=tuple(events)),
+        WeeklyETS(country=country, weekend=days),
+        CalendarRegression(country=country, events=tuple(events), weekend=days),
     )
 
 
-def make_forecaster(name: str, *, country: str | None = None, events: Sequence[Event] = ()) -> Forecaster:
+def make_forecaster(
+    name: str,
+    *,
+    country: str | None = None,
+    events: Sequence[Event] = (),
+    weekend: Sequence[int] | None = None,
+) -> Forecaster:
     """Return the forecaster spec called ``name`` (not ``auto``) with default settings.
 
     Raises
@@ -46,7 +59,7 @@ def make_forecaster(name: str, *, country: str | None = None, events: Sequence[E
     ForecastInputError
         If ``name`` is unknown.
     """
-    for spec in candidate_forecasters(country, events):
+    for spec in candidate_forecasters(country, events, weekend):
         if spec.name == name:
             return spec
     raise ForecastInputError(field="model", problem=f"must be one of {FORECASTER_NAMES}, got {name!r}")
@@ -58,6 +71,7 @@ def choose_forecaster(
     country: str | None = None,
     events: Sequence[Event] = (),
     folds: int = AUTO_FOLDS,
+    weekend: Sequence[int] | None = None,
 ) -> tuple[Forecaster, BacktestReport]:
     """Backtest the candidates on ``history`` and return the lowest-WAPE spec with the report.
 
@@ -69,12 +83,67 @@ def choose_forecaster(
     ForecastInputError
         If the history cannot hold a single fold.
     """
-    candidates = candidate_forecasters(country, events)
+    candidates = candidate_forecasters(country, events, weekend)
     days = len(complete_days(history.index, infer_interval_min(history.index)))
     possible = (days - MIN_TRAIN_WEEKS * DAYS_PER_WEEK) // DEFAULT_HORIZON_DAYS
     report = backtest(history, candidates, folds=max(1, min(folds, possible)), country=country)
     chosen = next(spec for spec in candidates if spec.name == report.chosen)
     return chosen, report
+
+
+def has_backtest_history(history: pd.DataFrame) -> bool:
+    """Return whether ``history`` holds enough complete days for one backtest fold (``MIN_AUTO_DAYS``)."""
+    return len(complete_days(history.index, infer_interval_min(history.index))) >= MIN_AUTO_DAYS
+
+
+def select_forecaster(
+    history: pd.DataFrame,
+    model: ForecasterName | str = "auto",
+    *,
+    country: str | None = None,
+    events: Sequence[Event] = (),
+    folds: int = AUTO_FOLDS,
+    weekend: Sequence[int] | None = None,
+) -> tuple[Forecaster, BacktestReport | None]:
+    """Return the forecaster spec ``model`` names, and for ``"auto"`` the backtest that chose it.
+
+    ``auto`` on a history too short for one backtest fold (under ``MIN_AUTO_DAYS`` complete days) means
+    seasonal naive, without a backtest: ``shiftmix forecast`` and ``shiftmix plan`` share this rule.
+
+    Raises
+    ------
+    ForecastInputError
+        If ``model`` is unknown or ``folds`` < 1.
+    """
+    if folds < 1:
+        raise ForecastInputError(field="folds", problem=f"must be >= 1, got {folds}")
+    if model != "auto":
+        return make_forecaster(model, country=country, events=events, weekend=weekend), None
+    if not has_backtest_history(history):
+        return SeasonalNaive(), None
+    return choose_forecaster(history, country=country, events=events, folds=folds, weekend=weekend)
+
+
+def fill_aht(demand: pd.DataFrame, aht_s: float | None) -> pd.DataFrame:
+    """Return ``demand`` with ``aht_s`` put where the forecast has none (a volume-only history).
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        Demand frame (``forecasting.forecasters``).
+    aht_s : float or None
+        Average handle time [s] to assume, > 0; None leaves NaN in place.
+
+    Raises
+    ------
+    ForecastInputError
+        If ``aht_s`` is not > 0.
+    """
+    if aht_s is None:
+        return demand
+    if not (np.isfinite(aht_s) and aht_s > 0):
+        raise ForecastInputError(field="aht_s", problem=f"must be > 0 s, got {aht_s}")
+    return demand.assign(aht_s=demand["aht_s"].fillna(float(aht_s)))
 
 
 def fit_forecaster(
@@ -84,6 +153,7 @@ def fit_forecaster(
     country: str | None = None,
     events: Sequence[Event] = (),
     folds: int = AUTO_FOLDS,
+    weekend: Sequence[int] | None = None,
 ) -> FittedForecaster:
     """Fit the named forecaster, or the backtest's choice for ``"auto"``, on the whole history.
 
@@ -100,6 +170,8 @@ def fit_forecaster(
         User events for the regression forecaster.
     folds : int, default 4
         Backtest folds for ``auto``.
+    weekend : sequence of int, optional
+        Weekend weekdays (Monday = 0) overriding the country's.
 
     Raises
     ------
@@ -107,13 +179,7 @@ def fit_forecaster(
         On an unknown model, too short or invalid history.
     """
     validate_history_frame(history)
-    too_short = len(complete_days(history.index, infer_interval_min(history.index))) < MIN_AUTO_DAYS
-    if model == "auto" and too_short:
-        spec: Forecaster = SeasonalNaive()
-    elif model == "auto":
-        spec, _ = choose_forecaster(history, country=country, events=events, folds=folds)
-    else:
-        spec = make_forecaster(model, country=country, events=events)
+    spec, _ = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
     return spec.fit(history)
 
 
@@ -125,8 +191,12 @@ def forecast(
     country: str | None = None,
     events: Sequence[Event] = (),
     quantiles: Sequence[float] = (),
+    aht_s: float | None = None,
+    weekend: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Forecast the ``horizon_days`` whole local days after the history (plus the rest of a partial day).
+
+    A volume-only history forecasts volume; ``aht_s`` then fills the AHT column, which otherwise stays NaN.
 
     Returns
     -------
@@ -140,6 +210,6 @@ def forecast(
     """
     if horizon_days <= 0:
         raise ForecastInputError(field="horizon_days", problem=f"must be > 0, got {horizon_days}")
-    fitted = fit_forecaster(history, model, country=country, events=events)
+    fitted = fit_forecaster(history, model, country=country, events=events, weekend=weekend)
     periods = horizon_for_days(fitted.history_end, horizon_days, infer_interval_min(history.index))
-    return fitted.forecast(periods, quantiles=quantiles)
+    return fill_aht(fitted.forecast(periods, quantiles=quantiles), aht_s)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, Field, model_validator
 
-from optimizer.domain import INTERVAL_MINUTES_ALLOWED, DemandInterval, DomainType
+from optimizer.domain import IDLE_AHT_S, INTERVAL_MINUTES_ALLOWED, DemandInterval, DomainType
 from optimizer.errors import DataError, InputError, Issue
 
 INDEX_NAME = "interval_start"
@@ -191,6 +191,17 @@ def _column_issues(
     return [Issue(f"{column}[{where}]", f"{problem}, got {values[i]:g}{more}")], None
 
 
+def _idle_aht_filled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with ``IDLE_AHT_S`` where volume is 0 and AHT is NaN or 0 (the history format's empty)."""
+    if "volume" not in frame.columns or "aht_s" not in frame.columns:
+        return frame
+    volume, aht = frame["volume"], frame["aht_s"]
+    if not (pd.api.types.is_numeric_dtype(volume) and pd.api.types.is_numeric_dtype(aht)):
+        return frame
+    idle = (volume.to_numpy(dtype=np.float64) == 0) & ~(aht.to_numpy(dtype=np.float64) > 0)
+    return frame.assign(aht_s=np.where(idle, IDLE_AHT_S, aht.to_numpy(dtype=np.float64))) if idle.any() else frame
+
+
 def validate_demand_frame(frame: pd.DataFrame, *, interval_min: int | None = None) -> pd.DataFrame:
     """Check a demand frame and return it with float ``volume`` and ``aht_s`` columns.
 
@@ -212,7 +223,8 @@ def validate_demand_frame(frame: pd.DataFrame, *, interval_min: int | None = Non
                             evenly spaced by ``interval_min`` in absolute time (DST days hold 23 or 25
                             hours of intervals; never 96 quarter-hours by assumption)
         ``volume``          contacts arriving in the interval, float, finite, >= 0
-        ``aht_s``           average handle time of those contacts [s], float, finite, >= 0.001
+        ``aht_s``           average handle time of those contacts [s], float, finite, >= 0.001; where
+                            ``volume`` is 0 an empty (NaN) or 0 AHT is accepted and becomes ``IDLE_AHT_S``
         ==================  =================================================================================
 
     Raises
@@ -232,6 +244,7 @@ def validate_demand_frame(frame: pd.DataFrame, *, interval_min: int | None = Non
     if len(frame.index) == 0:
         raise DataError(Issue("demand", "has no rows"))
     issues = _index_issues(frame.index, interval_min)
+    frame = _idle_aht_filled(frame)
     volume_issues, volume = _column_issues(frame, "volume", "must be >= 0", lambda v: v >= 0)
     aht_issues, aht = _column_issues(frame, "aht_s", "must be >= 0.001 s", lambda v: v >= 1e-3)
     issues += volume_issues + aht_issues

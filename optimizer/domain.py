@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 INTERVAL_MINUTES_ALLOWED: tuple[int, ...] = (15, 30, 60)
+
+IDLE_AHT_S = 1e-3
+"""AHT [s] put on a zero-volume interval whose AHT is empty, null or 0 (no contacts, so no handle time): the
+history format leaves it empty there, and with no contacts the value changes no requirement."""
 """Interval lengths the grid supports [min]."""
 
 GIG_SHIFT_MINUTES = 240
@@ -513,7 +517,18 @@ class DemandInterval(_Domain):
 
     interval_start: AwareDatetime = Field(description="Start of the interval (timezone-aware).")
     volume: float = Field(ge=0.0, description="Contacts arriving in the interval (before bot containment).")
-    aht_s: float = Field(ge=1e-3, le=86_400.0, description="Average handle time of a contact [s], >= 1 ms.")
+    aht_s: float = Field(
+        ge=1e-3,
+        le=86_400.0,
+        description="Average handle time of a contact [s], >= 1 ms; may be null or 0 where volume is 0.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _idle_interval_needs_no_aht(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("volume") in (0, 0.0, "0") and data.get("aht_s") in (None, 0, "", "0"):
+            return {**data, "aht_s": IDLE_AHT_S}
+        return data
 
 
 class PlanningProblem(_Domain):
@@ -715,8 +730,15 @@ class PlanKpis(_Domain):
     gig_shifts: int
     service_level: float = Field(description="Volume-weighted forecast service level over the horizon.")
     asa_s: float | None = Field(
-        description="Volume-weighted forecast average speed of answer [s]; null when some interval is unstable."
+        description="Forecast average speed of answer over the contacts the plan answers [s]: volume-weighted "
+        "over intervals whose queue is stable; null only when no contact can be answered."
     )
+    overloaded_intervals: int = Field(
+        0,
+        description="Intervals with contacts but fewer agents than the offered load (none at all, or too few): "
+        "their wait is unbounded, so they are counted here and left out of asa_s.",
+    )
+    overloaded_volume: float = Field(0.0, description="Forecast contacts in the overloaded intervals [contacts].")
     shortfall_agent_hours: float = Field(description="Agent-hours below the requirement [h].")
     understaffed_intervals: int = Field(description="Intervals with scheduled < required.")
 

@@ -114,7 +114,12 @@ def plan_kpis(
     interval_min: int,
     staff: Employment | None = None,
 ) -> PlanKpis:
-    """Return the headline numbers: cost split, hours, gig shifts, volume-weighted service level and ASA."""
+    """Return the headline numbers: cost split, hours, gig shifts, volume-weighted service level and ASA.
+
+    ASA averages over the contacts the plan can answer; intervals with contacts and an unbounded wait (no
+    agents, or fewer than the load) are counted apart (``overloaded_intervals``, ``overloaded_volume``), so
+    one interval with a forecast contact and nobody on shift cannot make the week's ASA unbounded.
+    """
     staff = staff or Employment(employed=0, fixed_cost_cents=0, priced=False)
     fte_cost = sum(s.cost_cents for s in shifts if s.kind == "fte")
     gig_cost = sum(s.cost_cents for s in shifts if s.kind == "gig")
@@ -123,8 +128,15 @@ def plan_kpis(
     sl = np.array([r.service_level for r in coverage])
     asa = np.array([np.inf if r.asa_s is None else r.asa_s for r in coverage])
     total = volume.sum()
-    loaded = volume > 0
-    stable = bool(np.isfinite(asa[loaded]).all())
+    answered = (volume > 0) & np.isfinite(asa)
+    overloaded = (volume > 0) & ~np.isfinite(asa)
+    answered_volume = volume[answered].sum()
+    if total == 0:
+        mean_asa: float | None = 0.0
+    elif answered_volume > 0:
+        mean_asa = float((volume[answered] * asa[answered]).sum() / answered_volume)
+    else:
+        mean_asa = None
     return PlanKpis(
         total_cost_cents=fte_cost + staff.fixed_cost_cents + gig_cost,
         fte_cost_cents=fte_cost,
@@ -135,7 +147,9 @@ def plan_kpis(
         gig_hours=sum(s.paid_minutes for s in shifts if s.kind == "gig") / 60,
         gig_shifts=sum(1 for s in shifts if s.kind == "gig"),
         service_level=float((volume * sl).sum() / total) if total > 0 else 1.0,
-        asa_s=(float((volume[loaded] * asa[loaded]).sum() / total) if total > 0 else 0.0) if stable else None,
+        asa_s=mean_asa,
+        overloaded_intervals=int(overloaded.sum()),
+        overloaded_volume=float(volume[overloaded].sum()),
         shortfall_agent_hours=short * interval_min / 60,
         understaffed_intervals=sum(1 for r in coverage if r.scheduled < r.required),
     )

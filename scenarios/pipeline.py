@@ -2,13 +2,17 @@
 
 ``run_plan`` glues ``forecasting`` and ``optimizer`` (which never import each other) through the demand
 frame: the forecaster writes it, ``optimizer.demand.validate_demand_frame`` checks it, and the rows become
-the ``PlanningProblem``'s demand.
+the ``PlanningProblem``'s demand. A config's ``demand`` (a forecast CSV) skips the forecast and is planned
+as given. Errors from the forecast name the config fields (``forecast.backtest_folds``, ``forecast.aht_s``,
+``history.volume[row 3]``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
+from optimizer.replan_demand import read_demand_csv
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
 from scenarios.spec import ForecastSettings, PlanConfig
 
@@ -46,8 +51,25 @@ class PlanRun:
     violations: tuple[Violation, ...]
 
 
-def _history_path(config: PlanConfig, base_dir: Path) -> Path:
-    path = Path(config.history)
+GIVEN_DEMAND = "given"
+"""``ForecastRun.model`` of a demand planned as given (config ``demand``, CLI ``--demand``)."""
+
+_FORECAST_FIELDS = {
+    "folds": "forecast.backtest_folds",
+    "model": "forecast.model",
+    "country": "forecast.country",
+    "weekend": "forecast.weekend",
+    "aht_s": "forecast.aht_s",
+    "quantiles[0]": "forecast.quantile",
+    "gaps": "gaps",
+    "timezone": "timezone",
+}
+"""Fields of ``forecasting`` errors and the config fields they come from."""
+
+
+def resolve_path(name: str, base_dir: Path) -> Path:
+    """Return a config's file name as a path: absolute as given, else relative to the config's folder."""
+    path = Path(name)
     return path if path.is_absolute() else base_dir / path
 
 
@@ -58,6 +80,63 @@ class Horizon:
     forecast: ForecastRun
     start_date: dt.date
     interval_min: int
+
+
+def _history_path(config: PlanConfig, base_dir: Path) -> Path:
+    if config.history is None:
+        raise InputError.single("history", "is not set (the config plans a given demand)")
+    return resolve_path(config.history, base_dir)
+
+
+@contextmanager
+def config_fields() -> Iterator[None]:
+    """Re-raise ``forecasting`` errors naming the config field they come from (``forecast.backtest_folds``)."""
+    try:
+        yield
+    except forecasting.HistoryError as exc:
+        issues = [
+            forecasting.HistoryIssue(
+                i.field if i.field.startswith(("history", "events")) else f"history.{i.field}", i.problem
+            )
+            for i in exc.issues
+        ]
+        raise forecasting.HistoryError(issues) from None
+    except forecasting.ForecastInputError as exc:
+        field = _FORECAST_FIELDS.get(exc.field, exc.field)
+        raise forecasting.ForecastInputError(field=field, problem=exc.problem) from None
+
+
+def given_demand(
+    path: Path, timezone: str, start_date: dt.date | None, days: int
+) -> tuple[ForecastRun, dt.date, int]:
+    """Read a demand CSV to plan as given; return it on the horizon's grid with the first day and interval.
+
+    The horizon starts at ``start_date``, or on the first local day the file covers.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or unreadable, or does not cover every interval of the horizon.
+    DataError
+        When a row breaks the demand-frame contract (fields prefixed with ``demand``).
+    """
+    frame = read_demand_csv(path, field="demand")
+    index = pd.DatetimeIndex(frame.index).tz_convert(timezone)
+    if len(index) < 2:
+        raise InputError.single("demand", f"{path} needs at least two intervals")
+    interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
+    start = start_date if start_date is not None else index[0].date()
+    grid = build_grid(timezone, start, days, interval_min)
+    frame = frame.set_axis(index.rename(frame.index.name))
+    missing = grid.starts.difference(index)
+    if len(missing):
+        problem = (
+            f"{path} lacks {len(missing)} interval(s) of the horizon {start} + {days} days, "
+            f"first {missing[0].isoformat()}"
+        )
+        raise InputError.single("demand", problem)
+    demand = validate_demand_frame(frame.reindex(grid.starts)[["volume", "aht_s"]], interval_min=interval_min)
+    return ForecastRun(demand=demand, model=GIVEN_DEMAND, backtest=None), start, interval_min
 
 
 def horizon_start(config: PlanConfig, history: pd.DataFrame) -> dt.date:
@@ -73,24 +152,27 @@ def forecast_demand(
 ) -> ForecastRun:
     """Forecast volume and AHT for exactly the intervals in ``starts`` and return a validated demand frame.
 
-    With ``model="auto"`` the forecaster is chosen by a rolling-origin backtest whose report is kept.
+    With ``model="auto"`` the forecaster is chosen by a rolling-origin backtest whose report is kept; a
+    history too short for one fold means seasonal naive, as in ``shiftmix forecast``. A volume-only history
+    takes its AHT from ``settings.aht_s``.
 
     Raises
     ------
     InputError
         When the horizon does not start after the history.
     forecasting.ForecastingError
-        On an invalid history or forecaster setting.
+        On an invalid history or forecaster setting (naming the config field, e.g. ``forecast.aht_s``).
     """
-    if settings.model == "auto":
-        spec, report = forecasting.choose_forecaster(
-            history, country=settings.country, folds=settings.backtest_folds
+    with config_fields():
+        spec, report = forecasting.select_forecaster(
+            history,
+            settings.model,
+            country=settings.country,
+            folds=settings.backtest_folds,
+            weekend=settings.weekend_numbers(),
         )
-        backtest: dict[str, object] | None = report.to_dict()
-    else:
-        spec = forecasting.make_forecaster(settings.model, country=settings.country)
-        backtest = None
-    fitted = spec.fit(history)
+        fitted = spec.fit(history)
+    backtest = report.to_dict() if report is not None else None
     step = pd.Timedelta(minutes=fitted.interval_min)
     if starts[0] < fitted.history_end:
         problem = (
@@ -100,26 +182,37 @@ def forecast_demand(
         raise InputError.single("start_date", problem)
     periods = int((starts[-1] - fitted.history_end) / step) + 1
     quantiles = (settings.quantile,) if settings.quantile is not None else ()
-    frame = fitted.forecast(periods, quantiles=quantiles).reindex(starts)
+    frame = forecasting.fill_aht(fitted.forecast(periods, quantiles=quantiles).reindex(starts), settings.aht_s)
     if settings.quantile is not None:
         frame = frame.assign(volume=frame[forecasting.quantile_column(settings.quantile)])
+    if frame["aht_s"].isna().to_numpy()[frame["volume"].to_numpy() > 0].any():
+        problem = "the history has no aht_s (volume only); set it to the average handle time [s] to plan with"
+        raise InputError.single("forecast.aht_s", problem)
     demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=fitted.interval_min)
     return ForecastRun(demand=demand, model=spec.name, backtest=backtest)
 
 
-def forecast_horizon(config: PlanConfig, history_path: Path) -> Horizon:
-    """Load a config's history and forecast its horizon on the history's interval grid.
+def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | None = None) -> Horizon:
+    """Return the demand of a config's horizon, with its first day and interval length [min].
+
+    A given ``demand`` file is planned as it is; otherwise ``history`` is loaded and forecast on its own
+    interval grid.
 
     Raises
     ------
     InputError, forecasting.ForecastingError
-        On a bad history, horizon or forecaster setting (they name the field).
+        On a bad history, demand file, horizon or forecaster setting (they name the config field).
     """
-    history = forecasting.load_history(history_path, timezone=config.timezone)
-    interval_min = forecasting.infer_interval_min(history.index)
-    start = horizon_start(config, history)
+    if demand is not None:
+        return Horizon(*given_demand(demand, config.timezone, config.start_date, config.days))
+    if history is None:
+        raise InputError.single("history", "is not set; give history or demand")
+    with config_fields():
+        frame = forecasting.load_history(history, timezone=config.timezone, gaps=config.gaps)
+    interval_min = forecasting.infer_interval_min(frame.index)
+    start = horizon_start(config, frame)
     grid = build_grid(config.timezone, start, config.days, interval_min)
-    return Horizon(forecast_demand(history, config.forecast, grid.starts), start, interval_min)
+    return Horizon(forecast_demand(frame, config.forecast, grid.starts), start, interval_min)
 
 
 def problem_from(
@@ -140,14 +233,18 @@ def problem_from(
 
 
 def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProblem, ForecastRun]:
-    """Load a config's history, forecast its horizon and return the planning problem with the forecast.
+    """Return a config's planning problem and the demand it plans: its given demand file, or its forecast.
 
     Raises
     ------
     InputError, forecasting.ForecastingError
         On bad inputs (they name the field).
     """
-    horizon = forecast_horizon(config, _history_path(config, base_dir))
+    horizon = forecast_horizon(
+        config,
+        _history_path(config, base_dir) if config.demand is None else None,
+        resolve_path(config.demand, base_dir) if config.demand is not None else None,
+    )
     fc = horizon.forecast
     return problem_from(config, horizon.start_date, fc.demand, horizon.interval_min), fc
 

@@ -1,6 +1,7 @@
 """Plan configuration files: the base input of a plan or a scenario (YAML or JSON, pydantic-validated).
 
-A config names a history file (relative to the config file), the horizon, how to forecast, the service
+A config names a history file (or a given demand file, in the forecast CSV format) relative to the config
+file, how to treat gaps in the history, the horizon, how to forecast, the service
 target, the bot's automation, contracts, staff (explicit workers and/or counted groups), the gig pool and
 the solver parameters. Every field is a domain type from ``optimizer.domain``, so errors name the same
 fields as the API does.
@@ -54,6 +55,10 @@ class StaffGroup(DomainType):
         return self
 
 
+WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class ForecastSettings(DomainType):
     """How the demand of the horizon is forecast from history."""
 
@@ -68,13 +73,39 @@ class ForecastSettings(DomainType):
         description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast.",
     )
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
+    aht_s: float | None = Field(
+        None,
+        gt=0.0,
+        le=86_400.0,
+        description="Average handle time [s] assumed where the history has none (a volume-only history).",
+    )
+    weekend: tuple[WeekdayName, ...] | None = Field(
+        None,
+        description="Weekend days, e.g. [fri, sat]; null: the country's weekend from the holidays package.",
+    )
+
+    def weekend_numbers(self) -> tuple[int, ...] | None:
+        """Return the weekend override as weekday numbers (Monday = 0), or None for the country's."""
+        if self.weekend is None:
+            return None
+        return tuple(sorted({WEEKDAYS.index(d) for d in self.weekend}))
 
 
 class PlanConfig(DomainType):
     """Everything ``shiftmix plan --config`` needs."""
 
-    history: str = Field(
-        description="History CSV (interval_start,volume[,aht_s]); relative to the config file."
+    history: str | None = Field(
+        None, description="History CSV (interval_start,volume[,aht_s]); relative to the config file."
+    )
+    gaps: Literal["error", "zero", "seasonal"] = Field(
+        "error",
+        description="Missing history intervals: 'error' reports them, 'zero' fills volume 0 (site closed), "
+        "'seasonal' repeats the same weekday and time of the nearest week (data missing).",
+    )
+    demand: str | None = Field(
+        None,
+        description="A given demand CSV (forecast format interval_start,volume,aht_s) to plan instead of "
+        "forecasting the history; relative to the config file.",
     )
     timezone: str = Field("Europe/Stockholm", description="IANA time zone of the site.")
     start_date: dt.date | None = Field(
@@ -94,6 +125,13 @@ class PlanConfig(DomainType):
         "fixed", description="'optimise' (HR mode): staff are candidates; the plan employs the cost-optimal number."
     )
     solve: SolveParams = Field(default_factory=SolveParams)
+
+    @model_validator(mode="after")
+    def _history_or_demand(self) -> Self:
+        if self.history is None and self.demand is None:
+            msg = "give history (to forecast) or demand (a forecast CSV to plan as given)"
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _groups_know_contracts(self) -> Self:

@@ -35,7 +35,7 @@ from optimizer.domain import Automation, Plan, PlanningProblem, SolveParams, Sol
 from optimizer.errors import InputError, ShiftmixError
 from scenarios.backends import Backend, BackendName, make_backend
 from scenarios.derive import DerivedPlan, prepare_scenario
-from scenarios.pipeline import ForecastRun, Horizon, PlanRun, forecast_horizon, problem_from
+from scenarios.pipeline import ForecastRun, Horizon, PlanRun, forecast_horizon, problem_from, resolve_path
 from scenarios.scenario import Scenario
 from scenarios.spec import ForecastSettings, PlanConfig
 
@@ -46,7 +46,9 @@ _SOLVED = tuple(s for s in SolveStatus if s.has_plan)
 class ForecastJob:
     """What a forecast depends on; runs with equal jobs share one forecast."""
 
-    history: Path
+    history: Path | None
+    demand: Path | None
+    gaps: str
     timezone: str
     start_date: dt.date | None
     days: int
@@ -54,10 +56,10 @@ class ForecastJob:
 
     @classmethod
     def of(cls, config: PlanConfig, base_dir: Path) -> ForecastJob:
-        """Return the forecast job of a plan config whose history path starts at ``base_dir``."""
-        path = Path(config.history)
-        history = (path if path.is_absolute() else base_dir / path).resolve()
-        return cls(history, config.timezone, config.start_date, config.days, config.forecast)
+        """Return the forecast job of a plan config whose file paths start at ``base_dir``."""
+        history = resolve_path(config.history, base_dir).resolve() if config.history is not None else None
+        demand = resolve_path(config.demand, base_dir).resolve() if config.demand is not None else None
+        return cls(history, demand, config.gaps, config.timezone, config.start_date, config.days, config.forecast)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ class ScenarioResult:
 def _forecast_task(task: tuple[ForecastJob, PlanConfig]) -> Horizon | TaskFailure:
     job, config = task
     try:
-        return forecast_horizon(config, job.history)
+        return forecast_horizon(config, job.history, job.demand)
     except (ShiftmixError, ForecastingError) as exc:
         return TaskFailure(str(exc))
 

@@ -11,6 +11,8 @@ import pandas as pd
 from api.cli import staffing_backtest
 from forecasting import (
     FORECASTER_NAMES,
+    GAP_POLICIES,
+    WEEKDAY_NAMES,
     ForecastInputError,
     backtest,
     candidate_forecasters,
@@ -38,7 +40,7 @@ def _write_demand(frame: pd.DataFrame, path: Path) -> None:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """Fit and forecast; write the demand CSV; print one summary line."""
-    history = load_history(args.history, timezone=args.timezone)
+    history = load_history(args.history, timezone=args.timezone, gaps=args.gaps)
     events = load_events(args.events) if args.events else ()
     frame = forecast(
         history,
@@ -47,13 +49,28 @@ def run_forecast(args: argparse.Namespace) -> int:
         country=args.country,
         events=events,
         quantiles=_quantiles(args.quantiles) if args.quantiles else (),
+        aht_s=args.aht_s,
+        weekend=_weekend(args.weekend),
     )
     _write_demand(frame, args.out)
+    no_aht = " (no AHT: the history has volume only; pass --aht-s S to fill it)" if frame["aht_s"].isna().all() else ""
     print(
         f"wrote {args.out}: {len(frame)} intervals from {frame.index[0].isoformat()}, "
-        f"{frame['volume'].sum():.0f} contacts"
+        f"{frame['volume'].sum():.0f} contacts{no_aht}"
     )
     return 0
+
+
+def _weekend(text: str | None) -> tuple[int, ...] | None:
+    """Parse ``--weekend fri,sat`` to weekday numbers (Monday = 0)."""
+    if text is None:
+        return None
+    names = [part.strip().lower()[:3] for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in WEEKDAY_NAMES]
+    if unknown or not names:
+        problem = f"not a comma-separated list of weekdays (mon..sun): {text!r}"
+        raise ForecastInputError(field="--weekend", problem=problem)
+    return tuple(sorted({WEEKDAY_NAMES.index(n) for n in names}))
 
 
 def run_backtest(args: argparse.Namespace) -> int:
@@ -62,11 +79,11 @@ def run_backtest(args: argparse.Namespace) -> int:
     With ``--staffing``, then staff each fold from the chosen forecaster and simulate it on actual volumes.
     """
     target = staffing_backtest.check(args)
-    history = load_history(args.history, timezone=args.timezone)
+    history = load_history(args.history, timezone=args.timezone, gaps=args.gaps)
     events = load_events(args.events) if args.events else ()
     report = backtest(
         history,
-        candidate_forecasters(args.country, events),
+        candidate_forecasters(args.country, events, _weekend(args.weekend)),
         folds=args.folds,
         horizon_days=args.horizon_days,
         country=args.country,
@@ -91,6 +108,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timezone", default=None, help="site IANA time zone (default: inferred)")
     parser.add_argument("--country", default=None, help="holiday calendar, ISO country code (e.g. SE)")
     parser.add_argument("--events", type=Path, default=None, help="events CSV date,name[,effect]")
+    parser.add_argument(
+        "--gaps",
+        choices=GAP_POLICIES,
+        default="error",
+        help="missing intervals: error, zero (site closed) or seasonal (data missing)",
+    )
+    parser.add_argument(
+        "--weekend", default=None, metavar="DAYS", help="weekend days, e.g. fri,sat (default: the country's)"
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,6 +129,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--model", choices=FORECASTER_NAMES, default="auto", help="forecaster (auto: by backtest)"
     )
     fc.add_argument("--out", type=Path, required=True, help="demand CSV to write")
+    fc.add_argument(
+        "--aht-s", type=float, default=None, metavar="S", help="AHT [s] to assume where the history has none"
+    )
     fc.set_defaults(handler=run_forecast)
 
     bt = subparsers.add_parser("backtest", help="compare forecasters by rolling-origin backtest")

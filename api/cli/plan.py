@@ -9,12 +9,15 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from api.cli._errors import describe_validation_error
+from forecasting import GAP_POLICIES
 from optimizer import unmet_frame
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
-from scenarios.pipeline import PlanRun, run_plan, write_outputs
-from scenarios.spec import load_example, load_plan_config
+from scenarios.exports import parse_formats, write_exports
+from scenarios.pipeline import GIVEN_DEMAND, PlanRun, run_plan, write_outputs
+from scenarios.report import run_report
+from scenarios.spec import PlanConfig, load_example, load_plan_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +30,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit-s", type=float, metavar="S", help="override the solver time limit [s]")
     p.add_argument("--seed", type=int, metavar="N", help="override the solver random seed")
     p.add_argument("--workers", type=int, metavar="N", help="override the number of CP-SAT workers")
+    p.add_argument(
+        "--demand",
+        type=Path,
+        metavar="FILE",
+        help="plan this demand CSV (forecast format interval_start,volume,aht_s) instead of forecasting",
+    )
+    p.add_argument(
+        "--gaps",
+        choices=GAP_POLICIES,
+        help="missing history intervals: error, zero (site closed) or seasonal (data missing)",
+    )
+    p.add_argument(
+        "--formats",
+        default="csv",
+        metavar="LIST",
+        help="outputs besides plan.json: csv,ics,xlsx,html (calendars/, plan.xlsx, report.html); default csv",
+    )
     p.set_defaults(handler=run)
 
 
@@ -46,6 +66,25 @@ def _params(args: argparse.Namespace, base: SolveParams) -> SolveParams:
         flag = {"time_limit_s": "--time-limit-s", "random_seed": "--seed", "num_workers": "--workers"}
         loc = str(exc.errors()[0]["loc"][0])
         raise InputError.single(flag.get(loc, loc), describe_validation_error(exc).split(": ", 1)[1]) from None
+
+
+def _overridden(config: PlanConfig, args: argparse.Namespace) -> PlanConfig:
+    """Return the config with ``--demand`` and ``--gaps`` put in (a demand file is read from the cwd)."""
+    update: dict[str, object] = {}
+    if args.demand is not None:
+        update["demand"] = str(args.demand.resolve())
+    if args.gaps is not None:
+        update["gaps"] = args.gaps
+    return config.model_copy(update=update) if update else config
+
+
+def _listed(paths: list[Path]) -> list[str]:
+    """Return the written paths to print, with the calendar files counted under their folder."""
+    calendars = [p for p in paths if p.suffix == ".ics"]
+    shown = [str(p) for p in paths if p.suffix != ".ics"]
+    if calendars:
+        shown.append(f"{calendars[0].parent}/ ({len(calendars)} .ics files)")
+    return shown
 
 
 def _money(cents: int) -> str:
@@ -94,7 +133,8 @@ def summary(run: PlanRun) -> str:
     lines = [
         f"horizon      {first:%Y-%m-%d} .. {last:%Y-%m-%d} ({run.problem.days} days, {p.interval_min}-min intervals, "
         f"{p.timezone})",
-        f"forecast     {run.forecast.model}: {sum(d.volume for d in run.problem.demand):,.0f} contacts",
+        ("demand       given" if run.forecast.model == GIVEN_DEMAND else f"forecast     {run.forecast.model}")
+        + f": {sum(d.volume for d in run.problem.demand):,.0f} contacts",
         f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} "
         + (f"+ FTE fixed {_money(k.fte_fixed_cost_cents)} " if k.fte_fixed_cost_cents else "")
         + f"+ gig {_money(k.gig_cost_cents)}",
@@ -102,7 +142,13 @@ def summary(run: PlanRun) -> str:
         f"gig {k.gig_hours:,.1f} h in {k.gig_shifts} micro-shifts",
         f"service      {k.service_level:.1%} within {run.problem.service_target.answer_within_s:g} s "
         f"(target {run.problem.service_target.service_level:.0%}); ASA "
-        + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
+        + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "none (no contact can be answered)")
+        + (
+            f"; {k.overloaded_intervals} intervals ({k.overloaded_volume:,.1f} contacts) with too few agents "
+            "to answer, left out of ASA"
+            if k.overloaded_intervals
+            else ""
+        ),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
         + _unmet_runs(p),
         f"risk         {_risk(run)}",
@@ -119,10 +165,14 @@ def summary(run: PlanRun) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``shiftmix plan``."""
     config, base_dir = load_example() if args.example else load_plan_config(args.config)
+    config = _overridden(config, args)
+    formats = parse_formats(args.formats)
     result = run_plan(config, base_dir, _params(args, config.solve))
-    paths = write_outputs(result, args.out)
+    paths = write_outputs(result, args.out) + write_exports(
+        result.plan, args.out, formats, lambda: run_report(result)
+    )
     print(summary(result))
-    print("wrote        " + ", ".join(str(p) for p in paths))
+    print("wrote        " + ", ".join(_listed(paths)))
     if not result.plan.solver.status.has_plan:
         print(f"shiftmix: error: no plan found (solver status {result.plan.solver.status})", file=sys.stderr)
         return 1

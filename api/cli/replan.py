@@ -27,6 +27,8 @@ from optimizer.replan import replan
 from optimizer.replan_changes import changes_frame, days_frame
 from optimizer.replan_demand import parse_uplift, read_demand_csv, uplift_demand
 from optimizer.replan_domain import ReplanOptions, ReplanResult
+from scenarios.exports import parse_formats, write_exports
+from scenarios.report import replan_report
 
 _FLAGS = {
     "time_limit_s": "--time-limit-s",
@@ -67,6 +69,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--now", required=True, metavar="TIMESTAMP", help="moment of the re-plan, ISO 8601 with offset")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
+    p.add_argument(
+        "--formats",
+        default="csv",
+        metavar="LIST",
+        help="outputs besides plan.json: csv,ics,xlsx,html (calendars/, plan.xlsx, report.html); default csv",
+    )
     p.add_argument("--allow-extensions", action="store_true", help="let the re-plan extend FTE shifts (overtime)")
     p.add_argument("--max-extension-min", type=int, metavar="M", help="longest extension of one shift [min]")
     p.add_argument("--overtime-rate-ratio", type=float, metavar="R", help="overtime pay / contract rate (1.5)")
@@ -213,6 +221,7 @@ def write_outputs(result: ReplanResult, published: Plan, violations: list[Violat
 
 def run(args: argparse.Namespace) -> int:
     """Run ``shiftmix replan``."""
+    formats = parse_formats(args.formats)
     published, problem = read_published(args.plan)
     now = _now(args.now)
     params, options = _settings(args, published.solver.params)
@@ -226,7 +235,12 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise InputError.single(_flag_of(exc.field), exc.problem) from None
     violations = check_plan(result.problem, result.plan)
-    paths = write_outputs(result, published, violations, args.out)
+    paths = write_outputs(result, published, violations, args.out) + write_exports(
+        result.plan,
+        args.out,
+        formats,
+        lambda: replan_report(result.problem, result.plan, result, "shiftmix replan", violations),
+    )
     print(summary(result, violations))
     print("wrote        " + ", ".join(str(p) for p in paths))
     if not result.plan.solver.status.has_plan:

@@ -12,6 +12,8 @@ import pandas as pd
 from scenarios.backends import ray_available
 from scenarios.compare import results_frame, scenario_headcount_optimum, write_results
 from scenarios.derive import load_scenario
+from scenarios.exports import write_exports
+from scenarios.report import run_report
 from scenarios.sweep import ScenarioResult, run_scenario
 
 
@@ -33,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--jobs", type=int, metavar="N", help="plans at once (default: one per core; 1 runs in-process)")
     r.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     r.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    r.add_argument("--no-report", action="store_true", help="skip report.html of the base run")
     r.set_defaults(handler=run)
 
 
@@ -77,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     paths = write_results(result, args.out, charts=not args.no_charts)
+    base = result.base.run
+    if base is not None and not args.no_report:
+        title = f"{scenario.title}: base run"
+        paths += write_exports(base.plan, args.out, ("html",), lambda: run_report(base, title))
     print(summary(result))
     print(f"wrote        {paths[0]}, {paths[1]} and {len(paths) - 2} more files in {args.out}")
     failed = [v.name for v in result.variations if v.run is None or not v.run.plan.coverage]

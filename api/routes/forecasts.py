@@ -19,8 +19,14 @@ def create_forecast(
     """Forecast volume and AHT for ``horizon_days`` whole local days after the history."""
     ensure_at_most(len(body.history), services.settings.max_demand_rows, "history")
     with prefixed_errors("history"):
-        history = load_history(body.history_frame(), timezone=body.timezone)
+        history = load_history(body.history_frame(), timezone=body.timezone, gaps=body.gaps)
     frame = forecast(
-        history, body.horizon_days, model=body.model, country=body.country, quantiles=body.quantiles
+        history,
+        body.horizon_days,
+        model=body.model,
+        country=body.country,
+        quantiles=body.quantiles,
+        aht_s=body.aht_s,
+        weekend=body.weekend,
     )
     return ForecastResponse.from_frame(frame)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.errors import ApiProblem
 from api.jobs import SOLVED
@@ -21,7 +21,14 @@ from api.routes import (
     accepted,
     csv_response,
 )
-from api.schedule_jobs import stored_plan, stored_replan, stored_violations, submit_schedule, validate_schedule
+from api.schedule_jobs import (
+    stored_plan,
+    stored_problem,
+    stored_replan,
+    stored_violations,
+    submit_schedule,
+    validate_schedule,
+)
 from api.schemas import (
     JobAccepted,
     JobInfo,
@@ -34,6 +41,8 @@ from api.storage import JobRecord, Storage
 from api.tables import SCHEDULE_KINDS
 from optimizer.domain import Plan
 from optimizer.export import coverage_frame, schedule_frame
+from scenarios.exports import plan_workbook, worker_calendar
+from scenarios.report import replan_report
 
 _ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 422: PROBLEM}
 
@@ -135,6 +144,56 @@ def get_schedule_csv(job: JobDep, services: ServicesDep) -> Response:
 def get_coverage_csv(job: JobDep, services: ServicesDep) -> Response:
     """Return the plan's coverage per interval as the coverage CSV (409 until the job has a plan)."""
     return csv_response(coverage_frame(_solved_plan(services.storage, job)).to_csv(index=False), "coverage.csv")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/{job_id}/schedule.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 409: PROBLEM, **JOB_ERRORS},
+)
+def get_schedule_ics(
+    job: JobDep,
+    services: ServicesDep,
+    worker_id: Annotated[
+        str | None,
+        Query(max_length=64, description="The worker (or gig slot) whose shifts to export; all shifts if absent."),
+    ] = None,
+) -> Response:
+    """Return shifts as an iCalendar file in the site's time zone (422 naming ``worker_id`` if it has none)."""
+    body = worker_calendar(_solved_plan(services.storage, job), worker_id)
+    name = f"{worker_id or 'schedule'}.ics"
+    return Response(
+        body, media_type="text/calendar", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get(
+    "/{job_id}/plan.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, 409: PROBLEM, **JOB_ERRORS},
+)
+def get_plan_xlsx(job: JobDep, services: ServicesDep) -> Response:
+    """Return the plan as an Excel workbook: schedule, coverage, unmet and cost sheets (local times)."""
+    body = plan_workbook(_solved_plan(services.storage, job))
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="plan.xlsx"'})
+
+
+@router.get(
+    "/{job_id}/report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, 409: PROBLEM, **JOB_ERRORS},
+)
+def get_report(job: JobDep, services: ServicesDep) -> HTMLResponse:
+    """Return the plan's report: one self-contained HTML page (Gantt, coverage, cost, unmet runs, checks)."""
+    plan = _solved_plan(services.storage, job)
+    problem = stored_problem(services.storage, job)
+    if problem is None:
+        raise ApiProblem(409, "No plan yet", f"job {job.job_id} has no stored problem", slug="no-plan")
+    replan = stored_replan(services.storage, job)
+    return HTMLResponse(replan_report(problem, plan, replan, f"shiftmix {job.kind} {job.job_id}"))
 
 
 @router.post(

@@ -126,8 +126,6 @@ def test_forecast_csv_round_trip_and_replan_of_a_replan(published, tmp_path):
     assert len(pd.read_csv(tmp_path / "again" / "changes.csv")) == 0
 
 
-
-
 def _argv(
     plan_json,
     tmp_path,
@@ -223,3 +221,40 @@ def test_extensions_need_room(published, tmp_path, capsys):
     argv = [*_argv(published[0] / "plan.json", tmp_path), "--allow-extensions", "--max-extension-min", "0"]
     line = run_bad_cli(capsys, argv)
     assert "--max-extension-min: max_extension_min must be > 0" in line
+
+
+def test_replan_writes_its_report_with_the_changes_and_a_workbook(published, tmp_path):
+    out_dir, start = published
+    day2 = start + dt.timedelta(days=1)
+    code, re_dir = _replan(
+        published, tmp_path, "--uplift", f"+40% {day2}T08:00/{day2}T14:00", "--formats", "csv,html,xlsx"
+    )
+    assert code == 0
+    report = (re_dir / "report.html").read_text()
+    assert "What the re-plan changed" in report
+    changes = pd.read_csv(re_dir / "changes.csv")
+    assert len(changes) > 0
+    assert report.count("<tr>") >= len(changes) + 1
+    assert 'Independent check: <span class="ok">passed</span>' in report
+    assert (re_dir / "plan.xlsx").stat().st_size > 0
+
+
+def test_replan_unknown_format_is_named(published, tmp_path, capsys):
+    out_dir, _ = published
+    line = run_bad_cli(
+        capsys,
+        [
+            "replan",
+            "--plan",
+            str(out_dir / "plan.json"),
+            "--now",
+            "2026-12-01T07:00+01:00",
+            "--uplift",
+            "+1%",
+            "--out",
+            str(tmp_path / "x"),
+            "--formats",
+            "pdf",
+        ],
+    )
+    assert "--formats: unknown format(s) pdf" in line

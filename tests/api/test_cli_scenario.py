@@ -90,3 +90,6 @@ def test_small_scenario_writes_results_and_prints_a_table(tmp_path, capsys):
     assert (out / "results.csv").read_text().splitlines()[0].startswith("name,status,meets_target,total_cost")
     assert (out / "runs" / "v" / "plan.json").is_file()
     assert not list(out.glob("*.png"))
+    report = (out / "report.html").read_text()
+    assert ": base run</title>" in report
+    assert 'id="gantt"' in report

@@ -121,6 +121,8 @@ def test_bundled_base_config_is_accepted(client: TestClient, auth: dict[str, str
         ({"base": inline_base(history="/etc/passwd")}, "base.history"),
         ({"base": inline_base(history="../bundled/history.csv")}, "base.history"),
         ({"base_overrides": {"history": "/var/data/history.csv"}}, "base_overrides.history"),
+        ({"base_overrides": {"demand": "/var/data/demand.csv"}}, "base_overrides.demand"),
+        ({"base": inline_base(demand="/etc/passwd")}, "base.demand"),
     ],
 )
 def test_a_filesystem_path_is_rejected(

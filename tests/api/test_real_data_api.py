@@ -1,0 +1,63 @@
+"""The API takes histories and demand as sites have them: volume only, gaps, null AHT on idle intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.schemas import example_demand
+from tests.api.conftest import schedule_body
+from tests.api.test_errors import assert_problem, fields
+
+
+def _volume_only(days: int) -> list[dict[str, Any]]:
+    return [{"interval_start": d.interval_start.isoformat(), "volume": d.volume} for d in example_demand(days=days)]
+
+
+def test_volume_only_history_forecasts_with_a_default_aht(client: TestClient, auth: dict[str, str]) -> None:
+    body = {"history": _volume_only(7), "model": "seasonal_naive", "horizon_days": 1}
+    r = client.post("/v1/forecasts", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert sum(row["volume"] for row in rows) > 0
+    assert all(row["aht_s"] is None for row in rows)
+    r = client.post("/v1/forecasts", json={**body, "aht_s": 250.0}, headers=auth)
+    assert {row["aht_s"] for row in r.json()["rows"]} == {250.0}
+    bad = assert_problem(client.post("/v1/forecasts", json={**body, "aht_s": 0}, headers=auth), 422)
+    assert fields(bad) == ["aht_s"]
+
+
+def test_history_gap_policy_is_a_request_field(client: TestClient, auth: dict[str, str]) -> None:
+    rows = _volume_only(7)
+    del rows[40:42]
+    body = {"history": rows, "model": "seasonal_naive", "horizon_days": 1, "aht_s": 300.0}
+    refused = assert_problem(client.post("/v1/forecasts", json=body, headers=auth), 422)
+    assert fields(refused)[0].startswith("history.interval_start[row 40]")
+    assert "set gaps to" in refused["errors"][0]["problem"]
+    for policy in ("zero", "seasonal"):
+        r = client.post("/v1/forecasts", json={**body, "gaps": policy}, headers=auth)
+        assert r.status_code == 200, r.text
+    bad = assert_problem(client.post("/v1/forecasts", json={**body, "gaps": "fill"}, headers=auth), 422)
+    assert fields(bad) == ["gaps"]
+
+
+def test_schedule_accepts_null_or_zero_aht_on_zero_volume_rows(client: TestClient, auth: dict[str, str]) -> None:
+    body = schedule_body()
+    demand = body["problem"]["demand"]
+    idle = [i for i, row in enumerate(demand) if row["volume"] == 0]
+    demand[idle[0]]["aht_s"] = None
+    demand[idle[1]]["aht_s"] = 0
+    r = client.post("/v1/schedules?validate_only=true", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    busy = next(i for i, row in enumerate(demand) if row["volume"] > 0)
+    demand[busy]["aht_s"] = None
+    bad = assert_problem(client.post("/v1/schedules?validate_only=true", json=body, headers=auth), 422)
+    assert fields(bad) == [f"problem.demand[{busy}].aht_s"]
+
+
+def test_forecast_weekend_override_is_checked(client: TestClient, auth: dict[str, str]) -> None:
+    body = {"history": _volume_only(7), "model": "seasonal_naive", "horizon_days": 1, "aht_s": 300.0}
+    assert client.post("/v1/forecasts", json={**body, "weekend": [4, 5]}, headers=auth).status_code == 200
+    bad = assert_problem(client.post("/v1/forecasts", json={**body, "weekend": [4, 9]}, headers=auth), 422)
+    assert fields(bad) == ["weekend[1]"]
