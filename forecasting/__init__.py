@@ -25,7 +25,15 @@ from forecasting.history import (
     load_history,
     validate_history_frame,
 )
-from forecasting.intraday import Reforecast, reforecast
+from forecasting.intraday import (
+    IntradayFactors,
+    IntradayParams,
+    Reforecast,
+    intraday_factors,
+    reforecast,
+    scale_rest,
+    update_forecast,
+)
 from forecasting.selection import (
     FORECASTER_NAMES,
     candidate_forecasters,
@@ -48,6 +56,8 @@ __all__ = [
     "ForecastingError",
     "HistoryError",
     "HistoryIssue",
+    "IntradayFactors",
+    "IntradayParams",
     "Reforecast",
     "Score",
     "SeasonLengths",
@@ -60,6 +70,7 @@ __all__ = [
     "day_features",
     "fit_forecaster",
     "forecast",
+    "intraday_factors",
     "load_events",
     "load_history",
     "make_forecaster",
@@ -67,6 +78,8 @@ __all__ = [
     "public_holidays",
     "quantile_column",
     "reforecast",
+    "scale_rest",
     "season_lengths",
+    "update_forecast",
     "validate_history_frame",
 ]

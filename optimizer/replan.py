@@ -38,7 +38,7 @@ from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
 from optimizer.model.solve import SolveOutcome
 from optimizer.replan_changes import day_comparison, plan_changes
 from optimizer.replan_demand import with_demand
-from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.replan_domain import ReplanOffers, ReplanOptions, ReplanResult
 from optimizer.replan_model import (
     ReplanInput,
     add_employment_cost,
@@ -46,6 +46,7 @@ from optimizer.replan_model import (
     add_published_shifts,
     replan_input,
 )
+from optimizer.replan_offers import replan_offers
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
 
@@ -171,7 +172,7 @@ def replan(
     -------
     ReplanResult
         The new problem (new demand) and plan, the published plan's KPIs on the new demand, the changes,
-        and the before/after table per local day.
+        the before/after table per local day, and the offers (``optimizer.replan_offers``).
 
     Raises
     ------
@@ -229,4 +230,7 @@ def replan(
         else (),
         now=now,
         first_new_start=grid.timestamp(rinp.first_new).to_pydatetime() if rinp.first_new < grid.size else None,
+        offers=replan_offers(new_problem, published.shifts, shifts, new_plan.coverage, now)
+        if outcome.has_solution
+        else ReplanOffers(),
     )
