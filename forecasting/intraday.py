@@ -45,7 +45,7 @@ from forecasting.selection import ForecasterName, fit_forecaster
 DEFAULT_TOMORROW_WEIGHT = 0.5
 """Share of today's adjustment carried into tomorrow."""
 
-DEFAULT_CREDIBILITY_CONTACTS = 50.0
+DEFAULT_CREDIBILITY_CONTACTS = 200.0
 """Expected elapsed contacts at which today's ratio gets half weight (tuned by bench_reforecast.py)."""
 
 Shrinkage = Literal["volume", "share"]
@@ -246,7 +246,7 @@ def reforecast(
     )
     actuals = actuals_today.tz_convert(fitted.history_end.tz)
     today: date = local_dates(actuals.index)[0]
-    zone = str(actuals.index.tz)
+    zone = str(pd.DatetimeIndex(actuals.index).tz)
     start = day_start(today, zone)
     if actuals.index[0] != start:
         raise ForecastInputError(

@@ -52,7 +52,8 @@ def _person_offers(
     for s in replanned:
         if s.kind == "fte":
             by_worker[s.worker_id].append(s)
-    offers, changed = [], {}
+    offers: list[Offer] = []
+    changed: dict[int, PlannedShift | None] = {}
     for i, p in enumerate(published):
         if p.kind != "fte":
             continue
@@ -92,7 +93,9 @@ def _person_offers(
     return offers, changed
 
 
-def _gig_offers(published: Sequence[PlannedShift], replanned: Sequence[PlannedShift]) -> tuple[list[Offer], list]:
+def _gig_offers(
+    published: Sequence[PlannedShift], replanned: Sequence[PlannedShift]
+) -> tuple[list[Offer], list[PlannedShift]]:
     posted = {s.worker_id for s in published if s.kind == "gig"}
     new = [s for s in replanned if s.kind == "gig" and s.worker_id not in posted]
     groups: dict[tuple[dt.datetime, dt.datetime], list[PlannedShift]] = defaultdict(list)

@@ -198,11 +198,11 @@ def reforecast_demand(
     people = human_demand(demand, problem.automation)
     stamp = pd.Timestamp(now).tz_convert(problem.timezone)
     today = stamp.date()
-    is_today = np.asarray(demand.index.date) == today
+    is_today = np.asarray(pd.DatetimeIndex(demand.index).date) == today
     factors = intraday_factors(people[is_today], actuals.tz_convert(problem.timezone), params)
     after = scale_rest(demand, stamp, factors)
     before = demand.loc[after.index]
-    on_today = np.asarray(after.index.date) == today
+    on_today = np.asarray(pd.DatetimeIndex(after.index).date) == today
     table = pd.DataFrame(
         {
             "interval_start": [t.isoformat() for t in after.index],
