@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from forecasting import IntradayParams
+from forecasting.intraday import DEFAULT_CREDIBILITY_CONTACTS
 from optimizer import GigPool, InputError, check_plan, plan
 from optimizer.domain import Automation
 from optimizer.model.inputs import demand_frame
@@ -90,7 +91,9 @@ def test_loop_replans_on_the_reforecast_and_every_offer_is_in_the_checked_plan(p
     result = loop.replan
     assert result.plan.solver.status == "OPTIMAL"
     assert check_plan(result.problem, result.plan) == []
-    assert loop.reforecast.factors.today_factor > 1.3
+    seen = 80.0  # 4 half-hours of 20 expected contacts, 09:00-11:00
+    credibility = seen / (seen + DEFAULT_CREDIBILITY_CONTACTS)
+    assert loop.reforecast.factors.today_factor == pytest.approx(1 + credibility * 0.8)
     offers = result.offers
     assert offers.offers
     assert offers.service_level_after > offers.service_level_before
