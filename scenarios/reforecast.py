@@ -75,7 +75,11 @@ class ActualInterval(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class DemandReforecast:
-    """The re-forecast demand (plan's demand frame rows from now), its ``reforecast.csv`` table and factors."""
+    """The demand to re-plan on, the ``reforecast.csv`` table and the factors.
+
+    ``demand`` holds the re-forecast rows (the plan's demand from now to the end of tomorrow, scaled), or the
+    plan's whole demand unchanged when no interval of the horizon starts at or after now.
+    """
 
     demand: pd.DataFrame
     table: pd.DataFrame
@@ -218,7 +222,8 @@ def reforecast_demand(
         },
         columns=list(REFORECAST_COLUMNS),
     )
-    return DemandReforecast(demand=after, table=table, factors=factors)
+    # With nothing left of the horizon after now, the re-plan runs on the plan's demand unchanged.
+    return DemandReforecast(demand=after if len(after) else demand, table=table, factors=factors)
 
 
 def replan_from_actuals(

@@ -199,3 +199,15 @@ def test_rows_and_an_empty_list_are_read_or_named(published):
     with pytest.raises(InputError) as err:
         read_actuals([], problem)
     assert err.value.field == "actuals"
+
+
+def test_nothing_left_to_reforecast_replans_on_the_published_demand():
+    problem = make_problem(days=1, interval_min=60, n_workers=3)
+    published = plan(problem, DETERMINISTIC)
+    now = dt.datetime.fromisoformat("2026-11-30T23:30+01:00")
+    actuals = read_actuals(_actuals(problem, dt.datetime.fromisoformat("2026-11-30T23:00+01:00"), 1.0), problem)
+    loop = replan_from_actuals(problem, published, actuals, now=now, params=DETERMINISTIC, options=ReplanOptions())
+    assert loop.reforecast.table.empty
+    assert loop.replan.plan.solver.status == "OPTIMAL"
+    assert loop.replan.problem.demand == problem.demand
+    assert loop.replan.offers.offers == ()
