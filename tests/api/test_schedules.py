@@ -213,6 +213,8 @@ def test_operation_ids_are_stable(client: TestClient) -> None:
         "submit_replan",
         "get_changes_csv",
         "get_days_csv",
+        "get_offers_csv",
+        "get_reforecast_csv",
         "submit_scenario",
         "list_scenarios",
         "get_scenario",
