@@ -39,18 +39,18 @@ def on_floor(
         lo.append(_epoch_ns(s.start))
         hi.append(_epoch_ns(s.end))
         sign.append(1)
-        for b in s.breaks:
-            lo.append(_epoch_ns(b.start))
-            hi.append(_epoch_ns(b.end))
+        for pause in s.breaks:
+            lo.append(_epoch_ns(pause.start))
+            hi.append(_epoch_ns(pause.end))
             sign.append(-1)
     delta = np.zeros(len(grid) + 1, dtype=np.int64)
     if lo:
-        a = np.searchsorted(grid, np.array(lo, dtype=np.int64), side="left")
-        b = np.searchsorted(grid + step, np.array(hi, dtype=np.int64), side="right")
+        first = np.searchsorted(grid, np.array(lo, dtype=np.int64), side="left")
+        stop = np.searchsorted(grid + step, np.array(hi, dtype=np.int64), side="right")
         signs = np.array(sign, dtype=np.int64)
-        spans = b > a
-        np.add.at(delta, a[spans], signs[spans])
-        np.add.at(delta, b[spans], -signs[spans])
+        spans = stop > first
+        np.add.at(delta, first[spans], signs[spans])
+        np.add.at(delta, stop[spans], -signs[spans])
     return np.cumsum(delta)[:-1]
 
 
