@@ -23,9 +23,11 @@ from optimizer.model.solve import SOLVER_VERSION
 from optimizer.replan import replan, replan_digest
 from optimizer.replan_demand import parse_uplift, uplift_demand, with_demand
 from optimizer.replan_model import replan_input
+from scenarios.reforecast import DemandReforecast, read_actuals, reforecast_demand
 
 UPLIFT_FIELD = "uplift"
 DEMAND_FIELD = "demand"
+ACTUALS_FIELD = "actuals"
 
 
 class PublishedGone(LookupError):
@@ -58,7 +60,41 @@ def new_demand(problem: PlanningProblem, request: ReplanRequest) -> pd.DataFrame
     if request.uplift is not None:
         uplifts = parse_uplift(request.uplift, problem.timezone, field=UPLIFT_FIELD)
         return uplift_demand(problem, uplifts, field=UPLIFT_FIELD)
+    reforecast = request_reforecast(problem, request)
+    if reforecast is not None:
+        return reforecast.demand
     return request.demand or ()
+
+
+def request_reforecast(problem: PlanningProblem, request: ReplanRequest) -> DemandReforecast | None:
+    """Return the re-forecast a request's ``actuals`` make of the published demand, or ``None`` without actuals.
+
+    Raises
+    ------
+    InputError
+        Naming ``actuals.<column>[row N]``, ``actuals.interval_start[T]`` or ``now``.
+    """
+    if request.actuals is None:
+        return None
+    actuals = read_actuals(request.actuals, problem, field=ACTUALS_FIELD)
+    return reforecast_demand(problem, actuals, request.now, field=ACTUALS_FIELD)
+
+
+def stored_reforecast(storage: Storage, record: JobRecord) -> DemandReforecast | None:
+    """Return the re-forecast of a stored re-plan job made from actuals (recomputed: it is deterministic).
+
+    Raises
+    ------
+    PublishedGone
+        When the published job was deleted.
+    """
+    request_json = storage.request_json(record.job_id)
+    published = storage.get_job(record.replan_of) if record.replan_of else None
+    if request_json is None or published is None:
+        return None
+    request = ReplanRequest.model_validate_json(request_json)
+    problem, _ = published_inputs(storage, published)
+    return request_reforecast(problem, request)
 
 
 def validate_replan(
@@ -70,12 +106,15 @@ def validate_replan(
     ------
     InputError
         Naming the request field: ``uplift[i]``, ``demand.interval_start[…]`` (rows off the horizon's grid),
-        ``demand`` (too many rows), ``now`` (outside the horizon) or ``options.max_extension_min``.
+        ``demand`` or ``actuals`` (too many rows), ``actuals.…`` (see :func:`request_reforecast`), ``now``
+        (outside the horizon) or ``options.max_extension_min``.
     """
     if request.demand is not None:
         ensure_at_most(len(request.demand), settings.max_demand_rows, DEMAND_FIELD)
+    if request.actuals is not None:
+        ensure_at_most(len(request.actuals), settings.max_demand_rows, ACTUALS_FIELD)
     params = effective_params(request.params or published.solver.params, settings)
-    field = UPLIFT_FIELD if request.uplift is not None else DEMAND_FIELD
+    field = UPLIFT_FIELD if request.uplift is not None else ACTUALS_FIELD if request.actuals else DEMAND_FIELD
     new_problem = with_demand(problem, new_demand(problem, request), field=field)
     replan_input(new_problem, published, now=request.now, params=params, options=request.options)
     return replan_digest(new_problem, params, published, request.now, request.options), params

@@ -14,7 +14,8 @@ from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE
 from optimizer.domain import DemandInterval, DomainType, PlanKpis, SolveParams
-from optimizer.replan_domain import DayComparison, PlanChange, ReplanOptions, ReplanResult
+from optimizer.replan_domain import ActionEffect, DayComparison, Offer, PlanChange, ReplanOptions, ReplanResult
+from scenarios.reforecast import ActualInterval
 
 _RESULT = ReplanResult.model_fields
 
@@ -51,7 +52,7 @@ class ReplanRequest(DomainType):
         description=(
             "Volume changes '±P% START/END', ';'-separated, e.g. '+40% 2026-12-01T08:00/2026-12-01T14:00' "
             "(times without an offset are local to the problem's time zone; windows are half-open and must "
-            "lie inside the horizon). Give this or demand."
+            "lie inside the horizon). Give this, demand or actuals."
         ),
     )
     demand: tuple[DemandInterval, ...] | None = Field(
@@ -59,7 +60,16 @@ class ReplanRequest(DomainType):
         min_length=1,
         description=(
             "New demand rows (interval_start, volume, aht_s) on the horizon's grid, for all or part of it; "
-            "intervals without a row keep the published demand. Give this or uplift."
+            "intervals without a row keep the published demand. Give this, uplift or actuals."
+        ),
+    )
+    actuals: tuple[ActualInterval, ...] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Today's actuals (interval_start, volume, aht_s; the contacts that reached people) of intervals that "
+            "ended by now: the rest of today and tomorrow are re-forecast from them (credibility-weighted ratio "
+            "to date, see reforecast.csv). Give this, uplift or demand."
         ),
     )
     options: ReplanOptions = Field(
@@ -72,8 +82,8 @@ class ReplanRequest(DomainType):
 
     @model_validator(mode="after")
     def _one_demand_source(self) -> Self:
-        if (self.uplift is None) == (self.demand is None):
-            msg = "give exactly one of uplift (a volume change) and demand (new demand rows)"
+        if sum(x is not None for x in (self.uplift, self.demand, self.actuals)) != 1:
+            msg = "give exactly one of uplift (a volume change), demand (new demand rows) and actuals (today so far)"
             raise ValueError(msg)
         return self
 
@@ -87,6 +97,8 @@ class ReplanReport(DomainType):
     before: PlanKpis = Field(description=_RESULT["before"].description)
     changes: tuple[PlanChange, ...] = Field(description=_RESULT["changes"].description)
     days: tuple[DayComparison, ...] = Field(description=_RESULT["days"].description)
+    offers: tuple[Offer, ...] = Field(description="Extensions and VTO per person, gig postings per slot (offers.csv).")
+    effects: tuple[ActionEffect, ...] = Field(description="Service level from now and cost, per kind of action.")
 
     @classmethod
     def from_result(cls, replan_of: str, result: ReplanResult) -> ReplanReport:
@@ -98,4 +110,6 @@ class ReplanReport(DomainType):
             before=result.before,
             changes=result.changes,
             days=result.days,
+            offers=result.offers.offers,
+            effects=result.offers.effects,
         )

@@ -34,7 +34,15 @@ from forecasting.history import (
     load_history,
     validate_history_frame,
 )
-from forecasting.intraday import Reforecast, reforecast
+from forecasting.intraday import (
+    IntradayFactors,
+    IntradayParams,
+    Reforecast,
+    intraday_factors,
+    reforecast,
+    scale_rest,
+    update_forecast,
+)
 from forecasting.selection import (
     FORECASTER_NAMES,
     ForecasterName,
@@ -65,6 +73,8 @@ __all__ = [
     "GapPolicy",
     "HistoryError",
     "HistoryIssue",
+    "IntradayFactors",
+    "IntradayParams",
     "Reforecast",
     "Score",
     "SeasonLengths",
@@ -81,6 +91,7 @@ __all__ = [
     "forecast",
     "infer_interval_min",
     "has_backtest_history",
+    "intraday_factors",
     "load_events",
     "load_history",
     "make_forecaster",
@@ -89,7 +100,9 @@ __all__ = [
     "public_holidays",
     "quantile_column",
     "reforecast",
+    "scale_rest",
     "season_lengths",
+    "update_forecast",
     "validate_history_frame",
     "weekend_days",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,9 +16,13 @@ from optimizer.requirement import floor_target
 from optimizer.risk import meet_probability
 from optimizer.staffing import service_at
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
-def _ns(ts: object) -> int:
-    return int(pd.Timestamp(ts).as_unit("ns").value)  # type: ignore[arg-type]
+
+def _epoch_ns(moment: dt.datetime) -> int:
+    """Return an aware datetime as integer nanoseconds since the epoch (exact; no Timestamp per call)."""
+    return (moment - _EPOCH) // _MICROSECOND * 1000
 
 
 def on_floor(
@@ -29,17 +34,25 @@ def on_floor(
     """
     grid = starts.as_unit("ns").asi8
     step = interval_min * 60 * 10**9
-    delta = np.zeros(len(grid) + 1, dtype=np.int64)
+    lo, hi, sign = [], [], []
     for s in shifts:
         if s.kind != kind:
             continue
-        spans = [(_ns(s.start), _ns(s.end), 1)] + [(_ns(b.start), _ns(b.end), -1) for b in s.breaks]
-        for lo, hi, sign in spans:
-            a = int(np.searchsorted(grid, lo, side="left"))
-            b = int(np.searchsorted(grid + step, hi, side="right"))
-            if b > a:
-                delta[a] += sign
-                delta[b] -= sign
+        lo.append(_epoch_ns(s.start))
+        hi.append(_epoch_ns(s.end))
+        sign.append(1)
+        for pause in s.breaks:
+            lo.append(_epoch_ns(pause.start))
+            hi.append(_epoch_ns(pause.end))
+            sign.append(-1)
+    delta = np.zeros(len(grid) + 1, dtype=np.int64)
+    if lo:
+        first = np.searchsorted(grid, np.array(lo, dtype=np.int64), side="left")
+        stop = np.searchsorted(grid + step, np.array(hi, dtype=np.int64), side="right")
+        signs = np.array(sign, dtype=np.int64)
+        spans = stop > first
+        np.add.at(delta, first[spans], signs[spans])
+        np.add.at(delta, stop[spans], -signs[spans])
     return np.cumsum(delta)[:-1]
 
 

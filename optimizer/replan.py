@@ -30,6 +30,7 @@ from optimizer.domain import (
     PlannedShift,
     PlanningProblem,
     SolveParams,
+    TimeOff,
 )
 from optimizer.kpis import employment, plan_kpis
 from optimizer.model import build_model, software_version, solve
@@ -38,8 +39,9 @@ from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
 from optimizer.model.solve import SolveOutcome
 from optimizer.replan_changes import day_comparison, plan_changes
 from optimizer.replan_demand import with_demand
-from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.replan_domain import PlanChange, ReplanOffers, ReplanOptions, ReplanResult
 from optimizer.replan_model import ReplanInput, add_published_hints, replan_input
+from optimizer.replan_offers import replan_offers
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
 
@@ -132,6 +134,30 @@ def _mark_extensions(rinp: ReplanInput, shifts: list[PlannedShift]) -> list[Plan
     return out
 
 
+def _with_released_time_off(problem: PlanningProblem, changes: Sequence[PlanChange]) -> PlanningProblem:
+    """Return the problem with each shift released as VTO recorded as its worker's time off.
+
+    Voluntary time off is time off: recording it lets the re-plan's problem explain the released hours (the
+    contract's weekly minimum does not bind a week with time off, in the model and in ``check_plan`` alike) and
+    keeps a later re-plan from scheduling the worker back into the released window.
+    """
+    released: dict[str, list[TimeOff]] = defaultdict(list)
+    for c in changes:
+        if c.change == "removed" and c.old_start is not None and c.old_end is not None:
+            released[c.worker_id].append(TimeOff(start=c.old_start, end=c.old_end))
+    if not released:
+        return problem
+    workers = tuple(
+        w.model_copy(
+            update={"time_off": tuple(sorted((*w.time_off, *released[w.worker_id]), key=lambda t: t.start))}
+        )
+        if w.worker_id in released
+        else w
+        for w in problem.workforce.workers
+    )
+    return problem.model_copy(update={"workforce": problem.workforce.model_copy(update={"workers": workers})})
+
+
 def replan(
     problem: PlanningProblem,
     published: Plan,
@@ -165,7 +191,7 @@ def replan(
     -------
     ReplanResult
         The new problem (new demand) and plan, the published plan's KPIs on the new demand, the changes,
-        and the before/after table per local day.
+        the before/after table per local day, and the offers (``optimizer.replan_offers``).
 
     Raises
     ------
@@ -205,13 +231,14 @@ def replan(
     )
     before_coverage = plan_coverage(new_problem, rinp.inp, published.shifts)
     grid = rinp.inp.grid
+    changes = plan_changes(published.shifts, shifts) if outcome.has_solution else ()
     return ReplanResult(
-        problem=new_problem,
+        problem=_with_released_time_off(new_problem, changes),
         plan=new_plan,
         before=plan_kpis(
             published.shifts, before_coverage, new_problem.interval_min, employment(new_problem, published.shifts)
         ),
-        changes=plan_changes(published.shifts, shifts) if outcome.has_solution else (),
+        changes=changes,
         days=day_comparison(
             new_problem.timezone,
             new_problem.interval_min,
@@ -222,4 +249,7 @@ def replan(
         else (),
         now=now,
         first_new_start=grid.timestamp(rinp.first_new).to_pydatetime() if rinp.first_new < grid.size else None,
+        offers=replan_offers(new_problem, published.shifts, shifts, new_plan.coverage, now)
+        if outcome.has_solution
+        else ReplanOffers(),
     )

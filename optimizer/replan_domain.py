@@ -21,6 +21,7 @@ DEFAULT_OVERTIME_RATE_RATIO = 1.5
 """Default pay of extension minutes as a multiple of the contract's hourly rate (time and a half)."""
 
 ChangeKind = Literal["added", "extended", "removed"]
+OfferAction = Literal["extension", "vto", "gig"]
 
 
 class ReplanOptions(DomainType):
@@ -96,6 +97,44 @@ class DayComparison(DomainType):
     shortfall_agent_hours_after: float = Field(description="Agent-hours below the requirement, re-plan [h].")
 
 
+class Offer(DomainType):
+    """One action of a re-plan to send out (a row of ``offers.csv``): an overtime extension, VTO, or gig posting."""
+
+    action: OfferAction = Field(
+        description="'extension' (overtime on a published shift), 'vto' (release it) or 'gig' (post micro-shifts)."
+    )
+    worker_id: str | None = Field(description="The FTE offered the extension or the VTO; null for gig postings.")
+    shift_start: AwareDatetime | None = Field(description="Start of the published shift; null for gig postings.")
+    shift_end: AwareDatetime | None = Field(description="End of the published shift, exclusive; null for gigs.")
+    start: AwareDatetime = Field(description="Start of the shift as offered (extended, released, or the gig).")
+    end: AwareDatetime = Field(description="End of the shift as offered, exclusive.")
+    minutes: int = Field(ge=0, description="Extension minutes, released paid minutes, or paid minutes per gig [min].")
+    count: int = Field(ge=1, description="Gig shifts to post with this start and end; 1 for a person's offer.")
+    cost_cents: int = Field(
+        description="What the action adds to the plan's cost [cents]: overtime pay, all gigs' pay, or minus "
+        "the released shift's cost."
+    )
+
+
+class ActionEffect(DomainType):
+    """What one kind of action alone does to the published plan from ``now`` on, measured on the new demand."""
+
+    action: OfferAction = Field(description="The kind of action.")
+    offers: int = Field(ge=0, description="Offers of this kind (gig postings counted by shift).")
+    service_level_before: float = Field(description="Volume-weighted service level from now, published plan.")
+    service_level_after: float = Field(description="The same with only this kind of action applied.")
+    cost_cents: int = Field(description="Cost the actions of this kind add [cents] (negative: saved).")
+
+
+class ReplanOffers(DomainType):
+    """The offers a supervisor sends after a re-plan, and what each kind of action recovers."""
+
+    offers: tuple[Offer, ...] = Field((), description="Extensions and VTO per person, gig postings per slot.")
+    effects: tuple[ActionEffect, ...] = Field((), description="Service level from now and cost, per kind.")
+    service_level_before: float | None = Field(None, description="Service level from now, published plan.")
+    service_level_after: float | None = Field(None, description="Service level from now, the whole re-plan.")
+
+
 class ReplanResult(DomainType):
     """A re-plan: the new plan, what changed, and how the day looks before and after on the new demand."""
 
@@ -107,4 +146,7 @@ class ReplanResult(DomainType):
     now: AwareDatetime = Field(description="The moment of the re-plan; nothing starting before it changed.")
     first_new_start: AwareDatetime | None = Field(
         description="Earliest start of a new gig or an extension part (now + lead time, on the grid)."
+    )
+    offers: ReplanOffers = Field(
+        default_factory=ReplanOffers, description="The re-plan's actions as offers, and what each kind recovers."
     )

@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from api.cli._errors import describe_validation_error
+from api.cli._opsloop import offer_lines, reforecast_from_file, reforecast_lines, write_loop_outputs
 from optimizer import check_plan, coverage_frame, schedule_frame
 from optimizer.check import Violation
 from optimizer.domain import Plan, PlanningProblem, SolveParams
@@ -66,6 +67,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="SPEC",
         help="volume change '±P%% START/END' (local times unless offset given); ';'-separated or repeated",
+    )
+    src.add_argument(
+        "--actuals",
+        type=Path,
+        metavar="FILE",
+        help="today's actuals up to --now (history CSV: interval_start,volume[,aht_s]); re-forecasts the rest "
+        "of today and tomorrow and writes reforecast.csv",
     )
     p.add_argument("--now", required=True, metavar="TIMESTAMP", help="moment of the re-plan, ISO 8601 with offset")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
@@ -226,7 +234,11 @@ def run(args: argparse.Namespace) -> int:
     now = _now(args.now)
     params, options = _settings(args, published.solver.params)
     demand: pd.DataFrame
-    if args.forecast is not None:
+    reforecast = None
+    if args.actuals is not None:
+        reforecast = reforecast_from_file(args.actuals, problem, now)
+        demand = reforecast.demand
+    elif args.forecast is not None:
         demand = read_demand_csv(args.forecast, field="--forecast")
     else:
         demand = uplift_demand(problem, parse_uplift(args.uplift, problem.timezone, field="--uplift"), field="--uplift")
@@ -241,7 +253,11 @@ def run(args: argparse.Namespace) -> int:
         formats,
         lambda: replan_report(result.problem, result.plan, result, "shiftmix replan", violations),
     )
+    paths += write_loop_outputs(result, reforecast, args.out)
+    if reforecast is not None:
+        print("\n".join(reforecast_lines(reforecast)))
     print(summary(result, violations))
+    print("\n".join(offer_lines(result.offers)))
     print("wrote        " + ", ".join(str(p) for p in paths))
     if not result.plan.solver.status.has_plan:
         print(f"shiftmix: error: no re-plan found (solver status {result.plan.solver.status})", file=sys.stderr)

@@ -1,8 +1,8 @@
 """``/v1/schedules/{job_id}/replan``: re-plan a published plan after a peak, as a job; its changes and days.
 
 A re-plan job is a schedule job with ``replan_of`` set: poll it, fetch its plan, ``schedule.csv`` and
-``coverage.csv``, cancel or delete it under ``/v1/schedules/{job_id}``. ``changes.csv`` and ``days.csv`` are
-its own.
+``coverage.csv``, cancel or delete it under ``/v1/schedules/{job_id}``. ``changes.csv``, ``days.csv``,
+``offers.csv`` and (for a re-plan from actuals) ``reforecast.csv`` are its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from api.schemas import JobAccepted
 from api.storage import JobRecord, Storage
 from optimizer.replan_changes import changes_frame, days_frame
 from optimizer.replan_domain import ReplanResult
+from optimizer.replan_offers import offers_frame
 
 _CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}, 409: PROBLEM, **JOB_ERRORS}
 
@@ -79,3 +80,23 @@ def get_changes_csv(job: JobDep, services: ServicesDep) -> Response:
 def get_days_csv(job: JobDep, services: ServicesDep) -> Response:
     """Return a re-plan's cost, service level and shortfall per local day, before and after on the new demand."""
     return csv_response(days_frame(_result(services.storage, job).days).to_csv(index=False), "days.csv")
+
+
+@router.get("/{job_id}/offers.csv", response_class=Response, responses=_CSV)
+def get_offers_csv(job: JobDep, services: ServicesDep) -> Response:
+    """Return a re-plan's offers: overtime extensions and VTO per person, gig micro-shifts to post (per slot)."""
+    return csv_response(offers_frame(_result(services.storage, job).offers.offers).to_csv(index=False), "offers.csv")
+
+
+@router.get("/{job_id}/reforecast.csv", response_class=Response, responses=_CSV)
+def get_reforecast_csv(job: JobDep, services: ServicesDep) -> Response:
+    """Return the re-forecast of a re-plan made from ``actuals``: plan demand before/after and the factors."""
+    _result(services.storage, job)
+    try:
+        reforecast = replan_jobs.stored_reforecast(services.storage, job)
+    except replan_jobs.PublishedGone:
+        reforecast = None
+    if reforecast is None:
+        detail = f"job {job.job_id} was not re-planned from actuals (or its published job was deleted)"
+        raise ApiProblem(404, "Not found", detail, slug="no-reforecast")
+    return csv_response(reforecast.table.to_csv(index=False), "reforecast.csv")

@@ -223,6 +223,8 @@ def test_operation_ids_are_stable(client: TestClient) -> None:
         "get_simulation",
         "get_simulation_csv",
         "delete_simulation",
+        "get_offers_csv",
+        "get_reforecast_csv",
         "submit_scenario",
         "list_scenarios",
         "get_scenario",

@@ -13,6 +13,7 @@ from forecasting import (
     forecast,
     reforecast,
 )
+from forecasting.intraday import DEFAULT_CREDIBILITY_CONTACTS, IntradayParams
 from tests.forecasting.conftest import synthetic_history
 
 SPECS = [SeasonalNaive(), WeeklyETS(), CalendarRegression()]
@@ -134,19 +135,23 @@ def test_reforecast_scales_rest_of_today_and_half_of_tomorrow(history):
     actuals = base.iloc[:24].copy()  # until noon
     actuals["volume"] = np.round(actuals["volume"] * 1.4)
     actuals.loc[actuals["volume"] == 0, "aht_s"] = np.nan
-    result = reforecast(fitted, actuals)
+    result = reforecast(fitted, actuals, params=IntradayParams(shrinkage="share"))
     share = base["volume"].iloc[:24].sum() / base["volume"].iloc[:48].sum()
     ratio = actuals["volume"].sum() / base["volume"].iloc[:24].sum()
-    assert result.ratio == pytest.approx(ratio)
-    assert result.elapsed_share == pytest.approx(share)
-    assert result.today_factor == pytest.approx(1 + share * (ratio - 1))
-    assert result.tomorrow_factor == pytest.approx(1 + 0.5 * (result.today_factor - 1))
+    factors = result.factors
+    assert factors.ratio == pytest.approx(ratio)
+    assert factors.elapsed_share == pytest.approx(share)
+    assert factors.today_factor == pytest.approx(1 + share * (ratio - 1))
+    assert factors.tomorrow_factor == pytest.approx(1 + 0.5 * (factors.today_factor - 1))
+    expected = base["volume"].iloc[:24].sum()
+    default = reforecast(fitted, actuals).factors  # Buhlmann credibility on the expected contacts so far
+    assert default.credibility == pytest.approx(expected / (expected + DEFAULT_CREDIBILITY_CONTACTS))
     assert result.frame.index[0] == actuals.index[-1] + pd.Timedelta(minutes=30)
     np.testing.assert_allclose(
-        result.frame["volume"].iloc[:24], base["volume"].iloc[24:48] * result.today_factor
+        result.frame["volume"].iloc[:24], base["volume"].iloc[24:48] * factors.today_factor
     )
     np.testing.assert_allclose(
-        result.frame["volume"].iloc[24:], base["volume"].iloc[48:] * result.tomorrow_factor
+        result.frame["volume"].iloc[24:], base["volume"].iloc[48:] * factors.tomorrow_factor
     )
     with pytest.raises(ForecastInputError, match="must start at local midnight"):
         reforecast(fitted, actuals.iloc[2:])
