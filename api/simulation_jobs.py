@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from api.errors import ensure_at_most
 from api.jobs import JobRunner, abandon_on_stop, watch_for_stop
 from api.replan_jobs import PublishedGone, published_inputs
 from api.schedule_jobs import ensure_same_request
@@ -19,10 +20,13 @@ from api.simulation_schemas import SimulationJobParams, SimulationRequest
 from api.storage import JobRecord, Principal, Storage
 from optimizer.errors import InputError
 from optimizer.model.solve import SOLVER_VERSION
-from optimizer.simulation import SimulationSummary, simulate_plan
+from optimizer.simulation import SimulationSummary, contacts_frame, simulate_plan
 
 MAX_REPS = 1000
 """Most replications one API simulation may ask for (memory grows with replications x contacts)."""
+
+MAX_CONTACTS = 200_000
+"""Most contacts one API simulation may replay."""
 
 
 def submit_simulation(
@@ -39,10 +43,13 @@ def submit_simulation(
     Raises
     ------
     InputError
-        Naming ``options.reps`` above :data:`MAX_REPS`, or the idempotency key reused for another request.
+        Naming ``options.reps`` above :data:`MAX_REPS`, ``contacts`` above :data:`MAX_CONTACTS`, or the
+        idempotency key reused for another request.
     """
     if request.options.reps > MAX_REPS:
         raise InputError.single("options.reps", f"is {request.options.reps}; this server runs at most {MAX_REPS}")
+    if request.contacts is not None:
+        ensure_at_most(len(request.contacts), MAX_CONTACTS, "contacts")
     params = SimulationJobParams(schedule_job=published.job_id, time_limit_s=settings.max_time_limit_s)
     digest = hashlib.sha256(
         json.dumps([published.inputs_digest, published.job_id, request.model_dump(mode="json")]).encode()
@@ -86,7 +93,8 @@ def run_simulation_job(storage: Storage, record: JobRecord) -> None:
     try:
         problem, plan = published_inputs(storage, published)
         with watch_for_stop(storage, record.job_id, abandon_on_stop(storage, record.job_id)):
-            result = simulate_plan(problem, plan, request.options)
+            contacts = contacts_frame(request.contacts) if request.contacts else None
+            result = simulate_plan(problem, plan, request.options, contacts)
     except (InputError, PublishedGone) as exc:
         storage.finish(record.job_id, "failed", result_json=None, error=f"invalid input: {exc}")
         return

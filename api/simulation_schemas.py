@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.storage import JobRecord, JobStatus
-from optimizer.simulation import SimulationOptions, SimulationSummary
+from optimizer.simulation import ContactRecord, SimulationOptions, SimulationSummary
 
 
 class _Schema(BaseModel):
@@ -23,6 +23,14 @@ class SimulationRequest(_Schema):
     options: SimulationOptions = Field(
         default_factory=SimulationOptions,
         description="Replications, seed, arrival randomness, handle-time spread and the risk threshold.",
+    )
+    contacts: tuple[ContactRecord, ...] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Contacts to replay call by call (arrival, handle_s, patience_s) instead of drawing arrivals; "
+            "those outside the plan's horizon are ignored."
+        ),
     )
 
 

@@ -75,6 +75,15 @@ def _when(ts: pd.Timestamp) -> str:
     return f"{ts:%Y-%m-%d %H:%M}"
 
 
+def _handle_line(contacts: pd.DataFrame) -> str:
+    handle = contacts["handle_s"].to_numpy()
+    cv = float(handle.std() / handle.mean())
+    return (
+        f"contacts     {len(handle):,} in the file; handle time mean {handle.mean():.0f} s, CV {cv:.2f} "
+        "(set service_target.handle_cv to it)"
+    )
+
+
 def summary(result: SimulationResult, claimed: float, within_s: float) -> str:
     """Return the short human summary printed after a simulation."""
     rows = result.intervals
@@ -113,5 +122,7 @@ def run(args: argparse.Namespace) -> int:
     path = args.out / "simulation.csv"
     result.frame().to_csv(path, index=False)
     print(summary(result, published.kpis.service_level, problem.service_target.answer_within_s))
+    if contacts is not None:
+        print(_handle_line(contacts))
     print(f"wrote        {path}")
     return 0

@@ -11,17 +11,25 @@ demand frame), :class:`SimulationOptions`, :class:`SimulationResult`, :func:`rea
 CSV to replay). Pure numpy; queueing maths, so nothing here imports ``scenarios`` or ``api``.
 """
 
-from optimizer.simulation.contacts import CONTACT_COLUMNS, read_contacts, validate_contacts
+from optimizer.simulation.contacts import (
+    CONTACT_COLUMNS,
+    ContactRecord,
+    contacts_frame,
+    read_contacts,
+    validate_contacts,
+)
 from optimizer.simulation.floor import draw_handle_factors, simulate_floor, simulate_plan
 from optimizer.simulation.options import SimulationOptions
 from optimizer.simulation.result import SIMULATION_COLUMNS, SimulationResult, SimulationSummary
 
 __all__ = [
     "CONTACT_COLUMNS",
+    "ContactRecord",
     "SIMULATION_COLUMNS",
     "SimulationOptions",
     "SimulationResult",
     "SimulationSummary",
+    "contacts_frame",
     "draw_handle_factors",
     "read_contacts",
     "simulate_floor",

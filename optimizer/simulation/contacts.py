@@ -16,17 +16,49 @@ Problems are reported as ``contacts.column[row N]: problem`` (0-based data rows)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from optimizer.errors import DataError, Issue
 
 CONTACT_COLUMNS = ("arrival", "handle_s", "patience_s")
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
-__all__ = ["CONTACT_COLUMNS", "read_contacts", "validate_contacts"]
+__all__ = ["CONTACT_COLUMNS", "ContactRecord", "contacts_frame", "read_contacts", "validate_contacts"]
+
+
+class ContactRecord(BaseModel):
+    """One contact to replay (the JSON form of a contacts CSV row)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    arrival: AwareDatetime = Field(description="When the contact arrived (timezone-aware).")
+    handle_s: float = Field(gt=0.0, le=86_400.0, description="Time an agent spent on it [s].")
+    patience_s: float | None = Field(
+        None, gt=0.0, description="Longest it would have waited before abandoning [s]; null where unknown."
+    )
+
+
+def contacts_frame(records: Sequence[ContactRecord]) -> pd.DataFrame:
+    """Return contact records as a validated contacts frame (module notes).
+
+    Raises
+    ------
+    DataError
+        When there are no records.
+    """
+    frame = pd.DataFrame(
+        {
+            "arrival": pd.to_datetime([r.arrival for r in records], utc=True),
+            "handle_s": [r.handle_s for r in records],
+            "patience_s": [np.nan if r.patience_s is None else r.patience_s for r in records],
+        }
+    )
+    return validate_contacts(frame)
 
 
 def _first(column: str, mask: np.ndarray, problem: str) -> Issue | None:

@@ -57,6 +57,7 @@ def test_simulate_replays_contacts(published, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 replications, arrivals: replay" in out
     assert "1 replayed contacts outside the horizon were ignored" in out
+    assert "contacts     41 in the file; handle time mean 240 s, CV 0.00" in out
     frame = pd.read_csv(tmp_path / "simulation.csv")
     assert frame["contacts"].sum() == 40
 

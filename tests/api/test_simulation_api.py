@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -62,3 +63,26 @@ def test_bad_simulation_requests_are_problems_naming_the_field(client, auth, pub
     assert client.get("/v1/simulations/nope", headers=auth).status_code == 404
     other = key_headers(client, "org-b")
     assert client.post(f"/v1/schedules/{job_id}/simulate", json={}, headers=other).status_code == 404
+
+
+def test_simulate_replays_contacts_sent_in_the_body(client, auth, published):
+    job_id = published["job"]["job_id"]
+    first = published["plan"]["coverage"][9]["interval_start"]
+    start = dt.datetime.fromisoformat(first)
+    contacts = [
+        {"arrival": (start + dt.timedelta(seconds=40 * i)).isoformat(), "handle_s": 200.0} for i in range(30)
+    ]
+    contacts.append({"arrival": "2031-01-01T00:00:00+01:00", "handle_s": 5.0, "patience_s": 30.0})
+    r = client.post(f"/v1/schedules/{job_id}/simulate", json={"contacts": contacts}, headers=auth)
+    assert r.status_code == 202, r.json()
+    done = wait_for(client, r.json()["job_id"], auth, resource="simulations")
+    assert done["job"]["status"] == "succeeded", done["job"]["error"]
+    assert done["summary"]["mode"] == "replay"
+    assert done["summary"]["reps"] == 1
+    assert done["summary"]["dropped_contacts"] == 1
+    bad = client.post(
+        f"/v1/schedules/{job_id}/simulate", json={"contacts": [{"arrival": "2026-01-01T08:00", "handle_s": 1}]},
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "contacts[0].arrival"

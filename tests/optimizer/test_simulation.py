@@ -168,3 +168,16 @@ def test_a_plan_is_simulated_with_the_head_counts_it_reports():
     other = make_problem(days=2)
     with pytest.raises(InputError, match=r"plan\.coverage: has 24 intervals"):
         simulate_plan(other, result)
+
+
+def test_contact_records_become_a_contacts_frame():
+    from optimizer.simulation import ContactRecord, contacts_frame
+
+    records = [
+        ContactRecord(arrival="2026-11-30T08:00:05+01:00", handle_s=100.0),
+        ContactRecord(arrival="2026-11-30T08:00:01+01:00", handle_s=50.0, patience_s=20.0),
+    ]
+    frame = contacts_frame(records)
+    assert list(frame["handle_s"]) == [50.0, 100.0]  # sorted by arrival
+    assert frame["patience_s"].isna().tolist() == [False, True]
+    assert str(frame["arrival"].dt.tz) == "UTC"
