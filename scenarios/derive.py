@@ -16,9 +16,10 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from optimizer.demand import DemandUplift
 from optimizer.domain import Automation
 from optimizer.errors import InputError, Issue
-from scenarios.scenario import BASE_NAME, PATCH_TARGETS, DemandUplift, Patch, Scenario, Variation, deep_merge
+from scenarios.scenario import BASE_NAME, PATCH_TARGETS, Patch, Scenario, Variation, deep_merge
 from scenarios.spec import PlanConfig, load_plan_config
 
 BUNDLED_PREFIX = "bundled:"
