@@ -33,9 +33,10 @@ from optimizer.domain import (
     TimeOff,
 )
 from optimizer.kpis import employment, plan_kpis
-from optimizer.model import build_model, software_version, solve
+from optimizer.model import build_model, software_version
 from optimizer.model.build import BuiltModel
 from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
+from optimizer.model.guided import solve_guided
 from optimizer.model.solve import SolveOutcome
 from optimizer.replan_changes import day_comparison, plan_changes
 from optimizer.replan_demand import with_demand
@@ -212,7 +213,10 @@ def replan(
     built = build_model(rinp.inp)
     if options.warm_start:
         add_published_hints(built, rinp)
-    outcome = solve(built, params)
+    # LP-first like plan(): the published shifts (hinted) are completed, then searched from, with the LP
+    # relaxation's bound proving the re-plan optimal as soon as it is reached.
+    guided = solve_guided(built, params, deadline=started + params.time_limit_s, hinted=options.warm_start)
+    outcome = guided.outcome
     shifts: tuple[PlannedShift, ...] = ()
     if outcome.has_solution:
         fte = _mark_extensions(rinp, fte_shifts(rinp.inp, built, outcome))
@@ -224,10 +228,12 @@ def replan(
         rinp.inp,
         shifts,
         outcome,
-        bound=outcome.best_bound_cents,
+        bound=guided.bound_cents,
         digest=digest,
         software_version=software_version(),
         wall_time_s=time.monotonic() - started,
+        first_solution_s=None if guided.first_solution_at is None else guided.first_solution_at - started,
+        lp_bound_cents=guided.relaxation.bound_cents if guided.relaxation is not None else None,
     )
     before_coverage = plan_coverage(new_problem, rinp.inp, published.shifts)
     grid = rinp.inp.grid
