@@ -83,8 +83,8 @@ CASES = {
         Case("week15_500", 7, 15, 500, 15.0, max_gap_pct=0.5, max_wall_s=15.0),
         Case("month15_3000", 28, 15, 3000, 60.0, max_gap_pct=1.0, max_wall_s=60.0),
         Case("week15_60_per_person", 7, 15, 60, 5.0, method="per_person"),
-        Case("example_horizon", 7, 30, 60, 20.0, min_saving_pct=5.0),
-        Case("week15_60_horizon", 7, 15, 60, 20.0, min_saving_pct=5.0),
+        Case("example_horizon", 7, 30, 60, 60.0, min_saving_pct=5.0),
+        Case("week15_60_horizon", 7, 15, 60, 60.0, min_saving_pct=5.0),
         Case("month15_3000_weekends", 28, 15, 3000, 60.0, max_gap_pct=1.0, max_wall_s=60.0, weekends_off=True),
     )
 }

@@ -86,6 +86,22 @@ def _hinted_model(built: BuiltModel) -> BuiltModel:
     return _confined(built, ranges)
 
 
+def complete_start(
+    built: BuiltModel, params: SolveParams, *, time_limit_s: float, stop_event: threading.Event | None = None
+) -> SolveOutcome | None:
+    """Solve the model with its hinted shift decisions fixed; return the completed start, or None without one."""
+    if not len(built.cp_model.proto.solution_hint.vars) or time_limit_s <= 0:
+        return None
+    limited = params.model_copy(update={"time_limit_s": time_limit_s})
+    outcome = solve(_hinted_model(built), limited, stop_event=stop_event)
+    return outcome if outcome.has_solution else None
+
+
+def hint_solution(built: BuiltModel, outcome: SolveOutcome) -> None:
+    """Hint every variable of the model with its value in a solution of the same model (or a restriction)."""
+    _hint_all(built, outcome)
+
+
 def _hint_all(built: BuiltModel, outcome: SolveOutcome) -> None:
     """Hint every variable of the model with its value in a solution of the same model (or a restriction)."""
     m = built.cp_model
