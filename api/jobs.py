@@ -44,7 +44,6 @@ STOP_POLL_INTERVAL_S = 0.2
 PROGRESS_WRITE_INTERVAL_S = 0.25
 """Least time between two progress writes of one worker [s]; the final plan carries the last values."""
 
-SOLVED: frozenset[str] = frozenset({"OPTIMAL", "FEASIBLE"})
 STALE_RUNNING_ERROR = "the server stopped while the job was running; submit it again"
 SHUTDOWN_ERROR = "the server shut down while the job was running; submit it again"
 CANCELLED_WHILE_RUNNING = "cancelled while running; the work done so far is not kept"

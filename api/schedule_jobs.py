@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from api.jobs import SOLVED, JobRunner, ProgressWriter, effective_params, record_final_progress, watch_for_stop
+from api.jobs import JobRunner, ProgressWriter, effective_params, record_final_progress, watch_for_stop
 from api.schemas import ScheduleRequest
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
@@ -141,6 +141,12 @@ def stored_plan(storage: Storage, job: JobRecord) -> Plan | None:
     return None if text is None else Plan.model_validate_json(text)
 
 
+def requested_params(storage: Storage, job: JobRecord) -> SolveParams | None:
+    """Return the solve parameters a schedule job's request asked for (before the server capped them)."""
+    text = storage.request_json(job.job_id) if job.kind == "schedule" else None
+    return None if text is None else ScheduleRequest.model_validate_json(text).params
+
+
 def stored_problem(storage: Storage, job: JobRecord) -> PlanningProblem | None:
     """Return the problem a schedule or re-plan job's plan solves (a re-plan's carries the new demand)."""
     if job.kind == "replan":
@@ -153,12 +159,23 @@ def stored_problem(storage: Storage, job: JobRecord) -> PlanningProblem | None:
 # ---- the worker process ------------------------------------------------------------------------------------
 
 
+def no_plan_reason(solved: Plan) -> str:
+    """Return why a job has no plan, with what to do about it."""
+    s = solved.solver
+    if s.status == "UNKNOWN":
+        return (
+            f"no plan found (solver status UNKNOWN): the {s.params.time_limit_s:g} s time limit ran out before "
+            "a first plan; submit it again with a larger params.time_limit_s"
+        )
+    return f"no plan found (solver status {s.status})"
+
+
 def _final_state(solved: Plan, stopped: bool) -> tuple[JobStatus, str | None]:
     if stopped:
         return "cancelled", None
-    if solved.solver.status in SOLVED:
+    if solved.found:
         return "succeeded", None
-    return "failed", f"no plan found (solver status {solved.solver.status})"
+    return "failed", no_plan_reason(solved)
 
 
 def solve_schedule(storage: Storage, record: JobRecord) -> None:
@@ -177,4 +194,6 @@ def solve_schedule(storage: Storage, record: JobRecord) -> None:
         return
     record_final_progress(storage, record.job_id, solved)
     status, error = _final_state(solved, stop.is_set())
-    storage.finish(record.job_id, status, result_json=solved.model_dump_json(), error=error)
+    # a solve without a solution has empty shifts and KPIs that read "100% service, no cost": never store it
+    result_json = solved.model_dump_json() if solved.found else None
+    storage.finish(record.job_id, status, result_json=result_json, error=error)

@@ -27,6 +27,7 @@ from optimizer.domain import (
     PlanningProblem,
     ServiceTarget,
     SolveParams,
+    gap_note,
 )
 
 ForecasterChoice = Literal["auto", "seasonal_naive", "ets", "regression"]
@@ -219,6 +220,22 @@ class JobProgress(_Schema):
     wall_time_s: float | None = Field(description="Solver time when they were found [s].")
 
 
+def job_notes(record: JobRecord, params: SolveParams, requested: SolveParams | None) -> list[str]:
+    """Return the notes of a job: parameters the server capped, and a gap above the requested one."""
+    notes = []
+    if requested is not None:
+        for name, unit in (("time_limit_s", " s"), ("num_workers", " threads")):
+            asked, used = getattr(requested, name), getattr(params, name)
+            if asked != used:
+                notes.append(f"params.{name}: {asked:g}{unit} requested, capped at {used:g}{unit} by this server")
+    objective, bound = record.best_objective_cents, record.best_bound_cents
+    if record.status == "succeeded" and objective and bound is not None:
+        note = gap_note((objective - bound) / abs(objective), params)
+        if note:
+            notes.append(note)
+    return notes
+
+
 class JobInfo(_Schema):
     """A schedule (or re-plan) job's state."""
 
@@ -236,16 +253,24 @@ class JobInfo(_Schema):
     replan_of: str | None = Field(
         None, description="The published job this job re-plans (POST /v1/schedules/{id}/replan); null otherwise."
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description=(
+            "What the caller should know about the result: a gap above the requested one (a cheaper plan may "
+            "exist), or a requested parameter the server capped."
+        ),
+    )
 
     @classmethod
-    def from_record(cls, record: JobRecord) -> JobInfo:
-        """Map a stored job to its wire form."""
+    def from_record(cls, record: JobRecord, requested: SolveParams | None = None) -> JobInfo:
+        """Map a stored job to its wire form; ``requested`` (the request's parameters) adds notes on capping."""
+        params = SolveParams.model_validate_json(record.params_json)
         return cls(
             job_id=record.job_id,
             status=record.status,
             cancel_requested=record.cancel_requested,
             inputs_digest=record.inputs_digest,
-            params=SolveParams.model_validate_json(record.params_json),
+            params=params,
             progress=JobProgress(
                 best_objective_cents=record.best_objective_cents,
                 best_bound_cents=record.best_bound_cents,
@@ -257,6 +282,7 @@ class JobInfo(_Schema):
             finished_at=record.finished_at,
             idempotency_key=record.idempotency_key,
             replan_of=record.replan_of,
+            notes=job_notes(record, params, requested),
         )
 
 

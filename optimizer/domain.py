@@ -569,6 +569,8 @@ class SolveParams(_Domain):
 
 ShiftKind = Literal["fte", "gig"]
 SolveStatus = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"]
+SOLVED_STATUSES: frozenset[str] = frozenset({"OPTIMAL", "FEASIBLE"})
+"""Statuses whose plan holds a solution; any other status means no plan (its KPIs describe nothing)."""
 
 
 class ShiftBreak(_Domain):
@@ -608,6 +610,20 @@ class CoverageRow(_Domain):
     service_level: float = Field(description="Forecast share answered within the target time at `scheduled`.")
     asa_s: float | None = Field(
         description="Forecast average speed of answer at `scheduled` [s]; null when the queue is unstable."
+    )
+
+
+GAP_TOLERANCE = 1e-4
+"""Gap [0-1] below which a plan counts as meeting its requested gap (CP-SAT stops a hair inside it)."""
+
+
+def gap_note(gap_ratio: float | None, params: SolveParams) -> str | None:
+    """Return a note when a plan's gap [0-1] is above the one its parameters requested, else ``None``."""
+    if gap_ratio is None or gap_ratio <= params.relative_gap + GAP_TOLERANCE:
+        return None
+    return (
+        f"the solver stopped (time limit {params.time_limit_s:g} s) with a gap of {gap_ratio:.1%}, above the "
+        f"requested relative_gap {params.relative_gap:.1%}: a cheaper plan may exist; raise the time limit"
     )
 
 
@@ -654,3 +670,15 @@ class Plan(_Domain):
     kpis: PlanKpis
     shifts: tuple[PlannedShift, ...]
     coverage: tuple[CoverageRow, ...]
+
+    @property
+    def found(self) -> bool:
+        """Whether the solver found a plan; without one, shifts, coverage and KPIs describe nothing."""
+        return self.solver.status in SOLVED_STATUSES and self.solver.objective_cents is not None
+
+    def gap_note(self) -> str | None:
+        """Return why a found plan is not proven good enough: its gap is above the requested one, else ``None``."""
+        s = self.solver
+        if not self.found or s.status == "OPTIMAL":
+            return None
+        return gap_note(s.gap_ratio, s.params)

@@ -27,3 +27,18 @@ def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
     msg = str(first["msg"]).removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return f"{path}: {msg}{more}"
+
+
+EXIT_NO_PLAN = 3
+"""Exit code of ``plan`` and ``replan`` when the solver found no plan (the time limit ran out first, or none
+exists); nothing that looks like a plan is printed or written."""
+
+
+def no_plan_message(status: str, wall_time_s: float, time_limit_s: float, what: str = "plan") -> str:
+    """Return the one line that reports a run without a plan, with what to do about it."""
+    hint = {
+        "UNKNOWN": f"the {time_limit_s:g} s time limit ran out first; raise --time-limit-s",
+        "INFEASIBLE": "no plan meets the hard rules (contracts, locks, availability)",
+        "MODEL_INVALID": "the model was invalid, a bug: please report it with --debug output",
+    }.get(status, "")
+    return f"no {what} found (solver status {status} after {wall_time_s:.1f} s)" + (f": {hint}" if hint else "")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from api.cli._errors import describe_validation_error
+from api.cli._errors import EXIT_NO_PLAN, describe_validation_error, no_plan_message
+from api.cli._paths import check_output_dir
 from optimizer import unmet_frame
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
@@ -55,7 +56,8 @@ UNMET_SHOWN = 3
 """Runs of understaffed intervals the summary names; ``unmet.csv`` lists them all."""
 
 
-def _unmet_runs(plan: Plan) -> str:
+def unmet_runs(plan: Plan) -> str:
+    """Return ": <first runs of understaffed intervals> (unmet.csv)", or "" when every interval is covered."""
     runs = unmet_frame(plan)
     if runs.empty:
         return ""
@@ -86,23 +88,29 @@ def summary(run: PlanRun) -> str:
         f"(target {run.problem.service_target.service_level:.0%}); ASA "
         + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
-        + _unmet_runs(p),
+        + unmet_runs(p),
         f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
         "check        "
         + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
     ]
+    note = p.gap_note()
+    if note:
+        lines.append(f"note         {note}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``shiftmix plan``."""
+    """Run ``shiftmix plan``; exit 3 (and write nothing) when the solver finds no plan."""
+    check_output_dir(args.out)
     config, base_dir = load_example() if args.example else load_plan_config(args.config)
-    result = run_plan(config, base_dir, _params(args, config.solve))
+    params = _params(args, config.solve)
+    result = run_plan(config, base_dir, params)
+    s = result.plan.solver
+    if not result.plan.found:
+        print(f"shiftmix: error: {no_plan_message(s.status, s.wall_time_s, params.time_limit_s)}", file=sys.stderr)
+        return EXIT_NO_PLAN
     paths = write_outputs(result, args.out)
     print(summary(result))
     print("wrote        " + ", ".join(str(p) for p in paths))
-    if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
-        print(f"shiftmix: error: no plan found (solver status {result.plan.solver.status})", file=sys.stderr)
-        return 1
     return 0

@@ -3,7 +3,8 @@
 Reads the published ``plan.json`` (``shiftmix plan`` writes it: ``plan`` and ``problem``), takes new demand from a
 forecast CSV (``interval_start,volume,aht_s``) or uplift terms (``+40% 2026-12-27T08:00/2026-12-27T14:00``, see
 ``optimizer.replan_demand``), re-plans from ``--now`` and writes ``schedule.csv``, ``coverage.csv``,
-``plan.json``, ``changes.csv`` and ``days.csv`` into ``--out``.
+``unmet.csv``, ``plan.json``, ``changes.csv`` and ``days.csv`` into ``--out``. Without a re-plan (the time limit
+ran out first) it writes nothing and exits 3.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import TypeVar
 import pandas as pd
 from pydantic import ValidationError
 
-from api.cli._errors import describe_validation_error
-from optimizer import check_plan, coverage_frame, schedule_frame
+from api.cli._errors import EXIT_NO_PLAN, describe_validation_error, no_plan_message
+from api.cli._paths import check_output_dir
+from api.cli.plan import unmet_runs
+from optimizer import check_plan, coverage_frame, schedule_frame, unmet_frame
 from optimizer.check import Violation
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
@@ -107,7 +110,7 @@ def read_published(path: Path) -> tuple[Plan, PlanningProblem]:
         problem = PlanningProblem.model_validate(document["problem"])
     except ValidationError as exc:
         raise InputError.single("--plan", describe_validation_error(exc, prefix="problem")) from None
-    if published.solver.status not in ("OPTIMAL", "FEASIBLE"):
+    if not published.found:
         raise InputError.single("--plan", f"{path} holds no solved plan (status {published.solver.status})")
     return published, problem
 
@@ -180,20 +183,26 @@ def summary(result: ReplanResult, violations: list[Violation]) -> str:
         f"cost         {_money(before.total_cost_cents)} -> {_money(p.kpis.total_cost_cents)}",
         f"service      {before.service_level:.1%} -> {p.kpis.service_level:.1%} on the new demand "
         f"(target {result.problem.service_target.service_level:.0%})",
-        f"shortfall    {before.shortfall_agent_hours:g} -> {p.kpis.shortfall_agent_hours:g} agent-hours",
+        f"shortfall    {before.shortfall_agent_hours:g} -> {p.kpis.shortfall_agent_hours:g} agent-hours, "
+        f"{p.kpis.understaffed_intervals} understaffed intervals" + unmet_runs(p),
         f"solver       {p.solver.status}; objective {_money(p.solver.objective_cents or 0)}, "
         f"gap {(p.solver.gap_ratio or 0):.3%}, {p.solver.wall_time_s:.1f} s",
         "check        " + ("passed" if not violations else f"{len(violations)} violations: {violations[0]}"),
     ]
+    note = p.gap_note()
+    if note:
+        lines.append(f"note         {note}")
     return "\n".join(lines)
 
 
 def write_outputs(result: ReplanResult, published: Plan, violations: list[Violation], out_dir: Path) -> list[Path]:
-    """Write ``schedule.csv``, ``coverage.csv``, ``plan.json``, ``changes.csv`` and ``days.csv``."""
+    """Write ``schedule.csv``, ``coverage.csv``, ``plan.json``, ``changes.csv``, ``days.csv`` and ``unmet.csv``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / n for n in ("schedule.csv", "coverage.csv", "plan.json", "changes.csv", "days.csv")]
+    names = ("schedule.csv", "coverage.csv", "plan.json", "changes.csv", "days.csv", "unmet.csv")
+    paths = [out_dir / n for n in names]
     schedule_frame(result.plan).to_csv(paths[0], index=False)
     coverage_frame(result.plan).to_csv(paths[1], index=False)
+    unmet_frame(result.plan).to_csv(paths[5], index=False)
     document = {
         "plan": result.plan.model_dump(mode="json"),
         "problem": result.problem.model_dump(mode="json"),
@@ -212,7 +221,8 @@ def write_outputs(result: ReplanResult, published: Plan, violations: list[Violat
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``shiftmix replan``."""
+    """Run ``shiftmix replan``; exit 3 (and write nothing) when the solver finds no re-plan."""
+    check_output_dir(args.out)
     published, problem = read_published(args.plan)
     now = _now(args.now)
     params, options = _settings(args, published.solver.params)
@@ -225,11 +235,13 @@ def run(args: argparse.Namespace) -> int:
         result = replan(problem, published, demand, now=now, params=params, options=options)
     except InputError as exc:
         raise InputError.single(_flag_of(exc.field), exc.problem) from None
+    s = result.plan.solver
+    if not result.plan.found:
+        message = no_plan_message(s.status, s.wall_time_s, params.time_limit_s, what="re-plan")
+        print(f"shiftmix: error: {message}", file=sys.stderr)
+        return EXIT_NO_PLAN
     violations = check_plan(result.problem, result.plan)
     paths = write_outputs(result, published, violations, args.out)
     print(summary(result, violations))
     print("wrote        " + ", ".join(str(p) for p in paths))
-    if result.plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
-        print(f"shiftmix: error: no re-plan found (solver status {result.plan.solver.status})", file=sys.stderr)
-        return 1
     return 0
