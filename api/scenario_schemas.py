@@ -35,7 +35,7 @@ SCENARIO_EXAMPLE: dict[str, Any] = {
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class ScenarioJobParams(_Schema):

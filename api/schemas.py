@@ -19,7 +19,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
 from api.replan_schemas import ReplanReport
 from api.storage import JobRecord, JobStatus
+from forecasting import DEFAULT_COUNTRY
 from optimizer.domain import (
+    MAX_HORIZON_DAYS,
     Automation,
     DemandInterval,
     IntervalMinutes,
@@ -34,7 +36,7 @@ ForecasterChoice = Literal["auto", "seasonal_naive", "ets", "regression"]
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # ---- local times of day ------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def _forecast_example(schema: dict[str, Any]) -> None:
 class ScheduleRequest(_Schema):
     """A planning problem and the solver knobs to solve it with."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_schedule_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_schedule_example)
 
     problem: PlanningProblem
     params: SolveParams = Field(
@@ -311,7 +313,7 @@ class JobPage(_Schema):
 class StaffingRequest(_Schema):
     """Demand per interval and a service target, to turn into agents per interval."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_staffing_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_staffing_example)
 
     interval_min: IntervalMinutes = Field(description="Interval length [min]: 15, 30 or 60.")
     demand: tuple[DemandInterval, ...] = Field(min_length=1, description="Demand rows, in order.")
@@ -389,13 +391,17 @@ class HistoryRow(_Schema):
 class ForecastRequest(_Schema):
     """Contact history and how far ahead to forecast."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_forecast_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_forecast_example)
 
     history: tuple[HistoryRow, ...] = Field(min_length=1, description="History rows, one per interval.")
     timezone: str | None = Field(None, description="Site IANA time zone; inferred from offsets when null.")
-    horizon_days: int = Field(7, ge=1, le=35, description="Whole local days to forecast after the history.")
+    horizon_days: int = Field(
+        7, ge=1, le=MAX_HORIZON_DAYS, description="Whole local days to forecast after the history."
+    )
     model: ForecasterChoice = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
-    country: str | None = Field(None, description="ISO country code of the holiday calendar.")
+    country: str | None = Field(
+        DEFAULT_COUNTRY, description="ISO country code of the holiday calendar; null for none."
+    )
     quantiles: tuple[float, ...] = Field((), description="Volume quantiles in (0, 1) to add.")
 
     def history_frame(self) -> pd.DataFrame:

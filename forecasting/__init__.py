@@ -9,7 +9,15 @@ today and tomorrow from today's actuals. This package never imports ``optimizer`
 
 from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, season_lengths
 from forecasting.backtest import BacktestReport, Score, backtest
-from forecasting.calendar import Event, day_features, load_events, post_holiday_days, public_holidays
+from forecasting.calendar import (
+    DEFAULT_COUNTRY,
+    Event,
+    check_country,
+    day_features,
+    load_events,
+    post_holiday_days,
+    public_holidays,
+)
 from forecasting.errors import ForecastingError, ForecastInputError, HistoryError, HistoryIssue
 from forecasting.forecasters import (
     CalendarRegression,
@@ -37,6 +45,7 @@ from forecasting.selection import (
 
 __all__ = [
     "ALLOWED_INTERVAL_MIN",
+    "DEFAULT_COUNTRY",
     "DEFAULT_TIMEZONE",
     "FORECASTER_NAMES",
     "BacktestReport",
@@ -65,6 +74,7 @@ __all__ = [
     "make_forecaster",
     "post_holiday_days",
     "public_holidays",
+    "check_country",
     "quantile_column",
     "reforecast",
     "season_lengths",

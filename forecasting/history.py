@@ -236,6 +236,10 @@ def _rows_to_frame(
     return frame
 
 
+MIN_HISTORY_ROWS = 2
+"""Fewest rows a history may have: the interval length is read from consecutive rows."""
+
+
 def _read(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
@@ -243,6 +247,8 @@ def _read(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             frame = frame.reset_index()
         return frame
     path = Path(source)
+    if path.is_dir():
+        raise ForecastInputError(field="history", problem=f"{path} is a folder, not a CSV file")
     if not path.is_file():
         raise ForecastInputError(field="history", problem=f"no such file: {path}")
     try:
@@ -288,6 +294,9 @@ def load_history(
         If the file does not exist or the time zone is unknown or cannot be inferred.
     """
     rows = _read(source)
+    if len(rows) < MIN_HISTORY_ROWS and (INDEX_NAME in rows.columns or "timestamp" in rows.columns):
+        problem = f"has {len(rows)} data rows; at least {MIN_HISTORY_ROWS} are needed to tell the interval length"
+        raise HistoryError([HistoryIssue("history", problem)])
     if INDEX_NAME in rows.columns:
         return _rows_to_frame(rows, timezone=timezone, interval_min=interval_min, fill_gaps=fill_gaps)
     if "timestamp" in rows.columns:

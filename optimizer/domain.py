@@ -28,6 +28,8 @@ MAX_CONSECUTIVE_DAYS = 6
 """Default maximum consecutive working days for an FTE."""
 
 MAX_HORIZON_DAYS = 35
+MAX_ANSWER_WITHIN_S = 7 * 24 * 3600.0
+"""Longest answer-time threshold [s] (a week, for e-mail queues); longer ones only overflow the queueing maths."""
 """Longest planning horizon accepted [days]."""
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -37,7 +39,8 @@ Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Domain(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN passes no range check with a plain answer ("should be less than 1"); reject it (and inf) up front
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def _minutes_of(t: dt.time) -> int:
@@ -68,7 +71,9 @@ class ServiceTarget(_Domain):
     service_level: float = Field(
         0.80, gt=0.0, lt=1.0, description="Share of contacts answered within `answer_within_s` (0-1)."
     )
-    answer_within_s: float = Field(20.0, ge=0.0, description="Answer-time threshold of the service level [s].")
+    answer_within_s: float = Field(
+        20.0, ge=0.0, le=MAX_ANSWER_WITHIN_S, description="Answer-time threshold of the service level [s]."
+    )
     max_asa_s: float | None = Field(None, gt=0.0, description="Optional ceiling on the average speed of answer [s].")
     max_occupancy: float = Field(
         0.85,

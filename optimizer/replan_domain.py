@@ -24,7 +24,7 @@ ChangeKind = Literal["added", "extended", "removed"]
 
 
 class _Domain(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class ReplanOptions(_Domain):

@@ -43,6 +43,28 @@ class PlanRun:
     forecast: ForecastRun
     plan: Plan
     violations: tuple[Violation, ...]
+    notes: tuple[str, ...] = ()
+    """What the user should know about the inputs, e.g. a horizon far after the history."""
+
+
+STALE_HISTORY_DAYS = 35
+"""Days between the history's end and the horizon's start above which a plan run warns that the forecast
+extrapolates far beyond its data."""
+
+MAX_LEAD_DAYS = 366
+"""Most days between the history's end and the horizon's start: the forecast runs over every interval in
+between, so a start decades ahead would take minutes and mean nothing."""
+
+
+def stale_history_note(history_end: pd.Timestamp, start: dt.date) -> str | None:
+    """Return a warning when the horizon starts more than ``STALE_HISTORY_DAYS`` after the history ends."""
+    gap_days = (start - history_end.date()).days
+    if gap_days <= STALE_HISTORY_DAYS:
+        return None
+    return (
+        f"start_date {start.isoformat()} is {gap_days:,} days after the history ends "
+        f"({history_end.date().isoformat()}): the forecast extrapolates that far; give a recent history"
+    )
 
 
 def _history_path(config: PlanConfig, base_dir: Path) -> Path:
@@ -88,6 +110,13 @@ def forecast_demand(
             f"(ends {fitted.history_end.isoformat()})"
         )
         raise InputError.single("start_date", problem)
+    lead_days = (starts[0] - fitted.history_end) / pd.Timedelta(days=1)
+    if lead_days > MAX_LEAD_DAYS:
+        problem = (
+            f"the horizon starts {lead_days:,.0f} days after the history ends "
+            f"({fitted.history_end.date().isoformat()}); at most {MAX_LEAD_DAYS} are allowed: give a recent history"
+        )
+        raise InputError.single("start_date", problem)
     periods = int((starts[-1] - fitted.history_end) / step) + 1
     quantiles = (settings.quantile,) if settings.quantile is not None else ()
     frame = fitted.forecast(periods, quantiles=quantiles).reindex(starts)
@@ -130,6 +159,7 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
     index = pd.DatetimeIndex(history.index)
     interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
     start = horizon_start(config, history)
+    note = stale_history_note((index[-1] + (index[1] - index[0])).tz_convert(config.timezone), start)
     grid = build_grid(config.timezone, start, config.days, interval_min)
     fc = forecast_demand(history, config.forecast, grid.starts)
     problem = problem_from(config, start, fc.demand, interval_min)
@@ -141,6 +171,7 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
         forecast=fc,
         plan=result,
         violations=tuple(check_plan(problem, result, params)),
+        notes=(note,) if note else (),
     )
 
 

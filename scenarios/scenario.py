@@ -60,7 +60,7 @@ PATCH_TARGETS: dict[str, type[BaseModel]] = {
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class DemandUplift(_Spec):

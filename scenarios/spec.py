@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+import forecasting
 from optimizer.domain import (
     Automation,
     Availability,
@@ -35,7 +36,7 @@ EXAMPLE_CONFIG = "example.yaml"
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class StaffGroup(_Spec):
@@ -62,7 +63,9 @@ class ForecastSettings(_Spec):
     model: Literal["auto", "seasonal_naive", "ets", "regression"] = Field(
         "auto", description="Forecaster; 'auto' picks the best by rolling-origin backtest."
     )
-    country: str | None = Field("SE", description="ISO country code for public holidays; null for none.")
+    country: str | None = Field(
+        forecasting.DEFAULT_COUNTRY, description="ISO country code for public holidays; null for none."
+    )
     quantile: float | None = Field(
         None,
         gt=0.0,
@@ -70,6 +73,14 @@ class ForecastSettings(_Spec):
         description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast.",
     )
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str | None) -> str | None:
+        try:
+            return forecasting.check_country(country)
+        except forecasting.ForecastInputError as exc:
+            raise ValueError(exc.problem) from None
 
 
 class PlanConfig(_Spec):
@@ -118,6 +129,26 @@ class PlanConfig(_Spec):
         return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)
 
 
+def read_text_input(path: Path, field: str) -> str:
+    """Return a UTF-8 text file's content.
+
+    Raises
+    ------
+    InputError
+        Naming ``field`` when the file is missing, a folder, unreadable or not UTF-8 text.
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(field, f"file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError.single(field, f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError.single(field, f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError.single(field, f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
 def _parse(text: str, path: Path) -> object:
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
@@ -139,15 +170,7 @@ def load_plan_config(path: str | Path) -> tuple[PlanConfig, Path]:
         When a field breaks a rule (the error names the field).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problem = f"file {path} does not exist"
-        raise InputError.single("config", problem) from None
-    except OSError as exc:
-        problem = f"cannot read {path}: {exc.strerror}"
-        raise InputError.single("config", problem) from None
-    data = _parse(text, path)
+    data = _parse(read_text_input(path, "config"), path)
     if not isinstance(data, dict):
         problem = f"{path} must hold a mapping of settings, not {type(data).__name__}"
         raise InputError.single("config", problem)

@@ -16,17 +16,26 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out or "(input)"
 
 
+def validation_problem(exc: ValidationError) -> str:
+    """Return the first error's problem (without its field), with a count of the others."""
+    errors = exc.errors(include_url=False)
+    msg = str(errors[0]["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{msg}{more}"
+
+
 def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
     """Return ``field: problem`` for the first error, with a count of the others."""
-    errors = exc.errors(include_url=False)
-    first = errors[0]
+    first = exc.errors(include_url=False)[0]
     loc = tuple(p for p in first["loc"] if p not in ("function-after",)) if first["loc"] else ()
     path = field_path(loc)
     if prefix:
         path = f"{prefix}.{path}" if loc else prefix
-    msg = str(first["msg"]).removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{path}: {msg}{more}"
+    problem = validation_problem(exc)
+    if not loc and not prefix:
+        # a rule across fields: its message starts with the fields it names ("staff[0].contract 'x' ...")
+        return problem
+    return f"{path}: {problem}"
 
 
 EXIT_NO_PLAN = 3

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from api.cli._errors import EXIT_NO_PLAN, describe_validation_error, no_plan_message
+from api.cli._args import finite_float
+from api.cli._errors import EXIT_NO_PLAN, no_plan_message, validation_problem
 from api.cli._paths import check_output_dir
 from optimizer import unmet_frame
 from optimizer.domain import Plan, SolveParams
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--example", action="store_true", help="run the bundled example (Stockholm, 60 FTEs + gig)")
     src.add_argument("--config", type=Path, metavar="FILE", help="a plan config (YAML or JSON)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
-    p.add_argument("--time-limit-s", type=float, metavar="S", help="override the solver time limit [s]")
+    p.add_argument("--time-limit-s", type=finite_float, metavar="S", help="override the solver time limit [s]")
     p.add_argument("--seed", type=int, metavar="N", help="override the solver random seed")
     p.add_argument("--workers", type=int, metavar="N", help="override the number of CP-SAT workers")
     p.set_defaults(handler=run)
@@ -44,8 +45,9 @@ def _params(args: argparse.Namespace, base: SolveParams) -> SolveParams:
         return SolveParams.model_validate({**base.model_dump(), **overrides})
     except ValidationError as exc:
         flag = {"time_limit_s": "--time-limit-s", "random_seed": "--seed", "num_workers": "--workers"}
-        loc = str(exc.errors()[0]["loc"][0])
-        raise InputError.single(flag.get(loc, loc), describe_validation_error(exc).split(": ", 1)[1]) from None
+        loc = exc.errors()[0]["loc"]
+        name = str(loc[0]) if loc else "time_limit_s"
+        raise InputError.single(flag.get(name, name), validation_problem(exc)) from None
 
 
 def _money(cents: int) -> str:
@@ -94,9 +96,7 @@ def summary(run: PlanRun) -> str:
         "check        "
         + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
     ]
-    note = p.gap_note()
-    if note:
-        lines.append(f"note         {note}")
+    lines.extend(f"note         {note}" for note in (*run.notes, p.gap_note()) if note)
     return "\n".join(lines)
 
 

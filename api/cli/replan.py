@@ -19,7 +19,8 @@ from typing import TypeVar
 import pandas as pd
 from pydantic import ValidationError
 
-from api.cli._errors import EXIT_NO_PLAN, describe_validation_error, no_plan_message
+from api.cli._args import finite_float
+from api.cli._errors import EXIT_NO_PLAN, describe_validation_error, no_plan_message, validation_problem
 from api.cli._paths import check_output_dir
 from api.cli.plan import unmet_runs
 from optimizer import check_plan, coverage_frame, schedule_frame, unmet_frame
@@ -30,6 +31,7 @@ from optimizer.replan import replan
 from optimizer.replan_changes import changes_frame, days_frame
 from optimizer.replan_demand import parse_uplift, read_demand_csv, uplift_demand
 from optimizer.replan_domain import ReplanOptions, ReplanResult
+from scenarios.spec import read_text_input
 
 _FLAGS = {
     "time_limit_s": "--time-limit-s",
@@ -72,10 +74,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
     p.add_argument("--allow-extensions", action="store_true", help="let the re-plan extend FTE shifts (overtime)")
     p.add_argument("--max-extension-min", type=int, metavar="M", help="longest extension of one shift [min]")
-    p.add_argument("--overtime-rate-ratio", type=float, metavar="R", help="overtime pay / contract rate (1.5)")
+    p.add_argument("--overtime-rate-ratio", type=finite_float, metavar="R", help="overtime pay / contract rate (1.5)")
     p.add_argument("--allow-vto", action="store_true", help="let the re-plan release unstarted FTE shifts (unpaid)")
     p.add_argument("--lead-time-min", type=int, metavar="M", help="notice for new gigs [min] (default: pool's)")
-    p.add_argument("--time-limit-s", type=float, metavar="S", help="solver time limit [s] (default: published)")
+    p.add_argument("--time-limit-s", type=finite_float, metavar="S", help="solver time limit [s] (default: published)")
     p.add_argument("--seed", type=int, metavar="N", help="override the solver random seed")
     p.add_argument("--workers", type=int, metavar="N", help="override the number of CP-SAT workers")
     p.set_defaults(handler=run)
@@ -90,12 +92,7 @@ def read_published(path: Path) -> tuple[Plan, PlanningProblem]:
         Naming ``--plan`` when the file is missing, not JSON, lacks ``plan`` or ``problem``, or either breaks
         its schema (the first bad field is named).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single("--plan", f"file {path} does not exist") from None
-    except OSError as exc:
-        raise InputError.single("--plan", f"cannot read {path}: {exc.strerror}") from None
+    text = read_text_input(path, "--plan")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -131,7 +128,7 @@ def _validated(cls: type[_Settings], data: dict[str, object], whole: str) -> _Se
         return cls.model_validate(data)
     except ValidationError as exc:
         loc = exc.errors()[0]["loc"]
-        problem = describe_validation_error(exc).split(": ", 1)[-1]
+        problem = validation_problem(exc)
         raise InputError.single(_FLAGS.get(str(loc[0]), str(loc[0])) if loc else whole, problem) from None
 
 
