@@ -29,6 +29,7 @@ from forecasting.forecasters import (
 )
 from forecasting.history import (
     DEFAULT_TIMEZONE,
+    MAX_HISTORY_ROWS,
     aggregate_contacts,
     load_history,
     validate_history_frame,
@@ -47,6 +48,7 @@ __all__ = [
     "ALLOWED_INTERVAL_MIN",
     "DEFAULT_COUNTRY",
     "DEFAULT_TIMEZONE",
+    "MAX_HISTORY_ROWS",
     "FORECASTER_NAMES",
     "BacktestReport",
     "CalendarRegression",

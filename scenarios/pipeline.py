@@ -155,7 +155,9 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
     InputError, forecasting.ForecastingError
         On bad inputs (they name the field).
     """
-    history = forecasting.load_history(_history_path(config, base_dir), timezone=config.timezone)
+    history = forecasting.load_history(
+        _history_path(config, base_dir), timezone=config.timezone, max_rows=config.forecast.max_history_rows
+    )
     index = pd.DatetimeIndex(history.index)
     interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
     start = horizon_start(config, history)

@@ -73,6 +73,9 @@ class ForecastSettings(_Spec):
         description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast.",
     )
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
+    max_history_rows: int = Field(
+        forecasting.MAX_HISTORY_ROWS, ge=2, description="Most history rows read; a longer history is an error."
+    )
 
     @field_validator("country")
     @classmethod

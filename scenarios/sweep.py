@@ -120,7 +120,9 @@ class ScenarioResult:
 def _forecast_task(task: tuple[ForecastJob, PlanConfig]) -> Horizon | TaskFailure:
     job, config = task
     try:
-        history = forecasting.load_history(job.history, timezone=job.timezone)
+        history = forecasting.load_history(
+            job.history, timezone=job.timezone, max_rows=config.forecast.max_history_rows
+        )
         index = pd.DatetimeIndex(history.index)
         interval_min = int((index[1] - index[0]) / pd.Timedelta(minutes=1))
         start = horizon_start(config, history)

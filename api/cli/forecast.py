@@ -12,6 +12,7 @@ from api.cli._paths import check_output_file
 from forecasting import (
     DEFAULT_COUNTRY,
     FORECASTER_NAMES,
+    MAX_HISTORY_ROWS,
     ForecastInputError,
     backtest,
     candidate_forecasters,
@@ -54,7 +55,7 @@ def run_forecast(args: argparse.Namespace) -> int:
     """Fit and forecast; write the demand CSV; print one summary line."""
     check_output_file(args.out)
     _check_horizon(args.horizon_days)
-    history = load_history(args.history, timezone=args.timezone)
+    history = load_history(args.history, timezone=args.timezone, max_rows=args.max_history_rows)
     events = load_events(args.events) if args.events else ()
     frame = forecast(
         history,
@@ -75,7 +76,7 @@ def run_forecast(args: argparse.Namespace) -> int:
 def run_backtest(args: argparse.Namespace) -> int:
     """Backtest every forecaster; print a table (or one JSON object) and the chosen forecaster."""
     _check_horizon(args.horizon_days)
-    history = load_history(args.history, timezone=args.timezone)
+    history = load_history(args.history, timezone=args.timezone, max_rows=args.max_history_rows)
     events = load_events(args.events) if args.events else ()
     report = backtest(
         history,
@@ -107,6 +108,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help=f"holiday calendar, ISO country code; 'none' for none (default {DEFAULT_COUNTRY}, as plan)",
     )
     parser.add_argument("--events", type=Path, default=None, help="events CSV date,name[,effect]")
+    parser.add_argument(
+        "--max-history-rows",
+        type=int,
+        default=MAX_HISTORY_ROWS,
+        metavar="N",
+        help=f"most history rows read (default {MAX_HISTORY_ROWS:,}); a longer history is an error",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
