@@ -56,10 +56,17 @@ JobWork = Callable[[Storage, JobRecord], None]
 
 
 def effective_params(params: SolveParams, settings: Settings) -> SolveParams:
-    """Return the parameters a job runs with: the requested ones, time limit capped at the server's [s]."""
-    if params.time_limit_s <= settings.max_time_limit_s:
-        return params
-    return params.model_copy(update={"time_limit_s": settings.max_time_limit_s})
+    """Return the parameters a job runs with: time limit [s] and threads capped at the server's.
+
+    Threads are capped so that quality does not depend on load: ten jobs asking for 8 threads each on 2 cores
+    would each get a sliver of a core and stop with wide gaps (issue 18). The job's notes say what was capped.
+    """
+    update: dict[str, float | int] = {}
+    if params.time_limit_s > settings.max_time_limit_s:
+        update["time_limit_s"] = settings.max_time_limit_s
+    if params.num_workers > settings.threads_per_job:
+        update["num_workers"] = settings.threads_per_job
+    return params.model_copy(update=update) if update else params
 
 
 class ProgressWriter:

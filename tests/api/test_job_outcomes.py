@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 import api.schedule_jobs
 from api.app import create_app
 from api.schedule_jobs import solve_schedule
+from api.settings import Settings
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.model import plan as real_plan
 from tests.api.conftest import TINY_PARAMS, api_settings, schedule_body, storage_of
@@ -17,7 +18,7 @@ from tests.api.conftest import TINY_PARAMS, api_settings, schedule_body, storage
 
 @pytest.fixture
 def client(tmp_path):
-    app = create_app(api_settings(tmp_path, max_time_limit_s=30.0))
+    app = create_app(api_settings(tmp_path, max_time_limit_s=30.0, cores_per_job=2))
     with TestClient(app) as c:
         yield c
 
@@ -89,3 +90,20 @@ def test_a_time_limit_above_the_servers_is_capped_with_a_note(client):
     body = client.get(f"/v1/schedules/{job_id}", headers=headers).json()
     assert body["job"]["params"]["time_limit_s"] == 30.0
     assert "params.time_limit_s: 300 s requested, capped at 30 s by this server" in body["job"]["notes"]
+
+
+def test_threads_above_the_servers_cap_are_clamped_with_a_note(client):
+    job_id, headers = _stored_job(client, params=TINY_PARAMS.model_copy(update={"num_workers": 16}))
+    body = client.get(f"/v1/schedules/{job_id}", headers=headers).json()
+    assert body["job"]["params"]["num_workers"] == 2
+    assert "params.num_workers: 16 threads requested, capped at 2 threads by this server" in body["job"]["notes"]
+
+
+def test_the_thread_cap_defaults_to_the_machines_cores_shared_by_the_workers(monkeypatch):
+    monkeypatch.setattr("api.settings.available_cores", lambda: 8)
+    assert Settings(workers=2).threads_per_job == 4
+    assert Settings(workers=16).threads_per_job == 1
+    assert Settings(workers=2, cores_per_job=3).threads_per_job == 3
+    assert Settings.from_env({"SHIFTMIX_CORES_PER_JOB": "5"}).threads_per_job == 5
+    with pytest.raises(ValueError, match="SHIFTMIX_CORES_PER_JOB must be at least 1"):
+        Settings.from_env({"SHIFTMIX_CORES_PER_JOB": "0"})
