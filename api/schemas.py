@@ -472,3 +472,14 @@ class Health(_Schema):
     """Liveness or readiness."""
 
     status: Literal["ok"] = "ok"
+
+
+class Readiness(Health):
+    """Readiness with how busy the server is: solver workers and the forecast/staffing pool."""
+
+    jobs_running: int = Field(description="Solver worker processes alive.")
+    job_slots: int = Field(description="Solver worker processes that may run at once (SHIFTMIX_WORKERS).")
+    jobs_queued: int = Field(description="Jobs waiting for a solver worker.")
+    compute_in_use: int = Field(description="Forecast and staffing requests running or waiting in the pool.")
+    compute_capacity: int = Field(description="Requests the pool holds before answering 429.")
+    saturated: bool = Field(description="Every solver slot is busy with jobs waiting, or the pool is full.")
