@@ -188,6 +188,7 @@ def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
     coverage_frame(run.plan).to_csv(coverage, index=False)
     unmet_frame(run.plan).to_csv(unmet, index=False)
     document = {
+        "currency": run.config.currency,
         "plan": run.plan.model_dump(mode="json"),
         "problem": run.problem.model_dump(mode="json"),
         "forecast": {"model": run.forecast.model, "backtest": run.forecast.backtest},

@@ -97,6 +97,11 @@ class PlanConfig(_Spec):
         None, description="First local day to plan; null plans from the day after the history ends."
     )
     days: int = Field(7, ge=1, le=35, description="Local days to plan.")
+    currency: str = Field(
+        "SEK",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of every amount; amounts are in its minor unit (cents, öre) throughout.",
+    )
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     service_target: ServiceTarget = Field(default_factory=ServiceTarget)
     automation: Automation = Field(default_factory=Automation)

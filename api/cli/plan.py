@@ -71,6 +71,14 @@ def unmet_runs(plan: Plan) -> str:
     return f": {shown}{more} (unmet.csv)"
 
 
+def _objective_terms(plan: Plan) -> str:
+    """Return why the objective differs from the cost: `` (= cost + shortfall_penalty 737.00)``, or ``""``."""
+    extra = {k: v for k, v in plan.cost_terms_cents.items() if not k.endswith("_cost") and v}
+    if not extra:
+        return ""
+    return " (= cost + " + " + ".join(f"{k} {_money(v)}" for k, v in extra.items()) + ")"
+
+
 def summary(run: PlanRun) -> str:
     """Return the short human summary printed after a plan."""
     p = run.plan
@@ -81,7 +89,7 @@ def summary(run: PlanRun) -> str:
         f"horizon      {first:%Y-%m-%d} .. {last:%Y-%m-%d} ({run.problem.days} days, {p.interval_min}-min intervals, "
         f"{p.timezone})",
         f"forecast     {run.forecast.model}: {sum(d.volume for d in run.problem.demand):,.0f} contacts",
-        f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} "
+        f"cost         {_money(k.total_cost_cents)} {run.config.currency} total = FTE {_money(k.fte_cost_cents)} "
         + (f"+ FTE fixed {_money(k.fte_fixed_cost_cents)} " if k.fte_fixed_cost_cents else "")
         + f"+ gig {_money(k.gig_cost_cents)}",
         f"hours        FTE {k.fte_hours:,.1f} h by {k.fte_employed} employed; "
@@ -91,7 +99,7 @@ def summary(run: PlanRun) -> str:
         + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "unbounded (an interval is unstable)"),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
         + unmet_runs(p),
-        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
+        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}{_objective_terms(p)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s",
         "check        "
         + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),

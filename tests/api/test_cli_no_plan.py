@@ -14,7 +14,7 @@ from api.cli import replan as replan_cli
 from api.cli._errors import EXIT_NO_PLAN
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.model import plan as real_plan
-from tests.conftest import example_config
+from tests.conftest import example_config, run_bad_cli
 
 
 def _no_plan(problem: PlanningProblem, params: SolveParams | None = None, **kw: object) -> Plan:
@@ -146,3 +146,25 @@ def test_gap_note_names_a_gap_above_the_requested_one():
     none = Plan.model_validate({**base, "solver": {**solver, "status": "UNKNOWN", "objective_cents": None}})
     assert not none.found
     assert none.gap_note() is None
+
+
+def test_summary_names_the_currency_and_why_the_objective_exceeds_the_cost(short_config, tmp_path, capsys):
+    cfg = yaml.safe_load(short_config.read_text())
+    cfg["currency"] = "EUR"
+    cfg["gig_pool"]["max_concurrent"] = 1
+    cfg["staff"] = [{"contract": "ft40", "count": 3, "id_prefix": "ft"}]
+    short_config.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "o"
+    assert main(["plan", "--config", str(short_config), "--out", str(out)]) == 0
+    lines = {line[:12].strip(): line for line in capsys.readouterr().out.splitlines()}
+    assert " EUR total = FTE " in lines["cost"]
+    assert "(= cost + shortfall_penalty " in lines["solver"], lines["solver"]
+    assert json.loads((out / "plan.json").read_text())["currency"] == "EUR"
+
+
+def test_currency_must_be_an_iso_code(short_config, tmp_path, capsys):
+    cfg = yaml.safe_load(short_config.read_text())
+    cfg["currency"] = "kr"
+    short_config.write_text(yaml.safe_dump(cfg))
+    line = run_bad_cli(capsys, ["plan", "--config", str(short_config), "--out", str(tmp_path / "o")])
+    assert line.startswith("shiftmix: error: currency: String should match pattern")
