@@ -11,9 +11,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.compute import ComputePool
 from api.errors import PROBLEM_JSON, ApiProblem
 from api.jobs import JobRunner
 from api.metrics import Metrics
+from api.ratelimit import RateLimiter
 from api.schemas import JobAccepted, ProblemDetails
 from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
@@ -37,6 +39,8 @@ class Services:
     storage: Storage
     runner: JobRunner
     metrics: Metrics
+    compute: ComputePool
+    limiter: RateLimiter
     dev_principal: Principal | None = field(default=None)
 
 
@@ -62,9 +66,11 @@ def get_principal(
     Raises
     ------
     ApiProblem
-        401 when no key is sent, or the key is unknown or revoked (unless the server runs in dev mode).
+        401 when no key is sent, or the key is unknown or revoked (unless the server runs in dev mode);
+        429 with ``Retry-After`` when the key is over its rate limit.
     """
     if services.settings.dev and services.dev_principal is not None:
+        services.limiter.check(services.dev_principal)
         return services.dev_principal
     token = bearer.credentials if bearer is not None else api_key
     challenge = {"WWW-Authenticate": "Bearer"}
@@ -81,6 +87,7 @@ def get_principal(
         raise ApiProblem(
             401, "Unauthorized", "the API key is unknown or revoked", slug="unauthorized", headers=challenge
         )
+    services.limiter.check(principal)
     return principal
 
 
