@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.compute import forecast_response
 from api.errors import PROBLEM_JSON, ensure_at_most
-from api.routes import PrincipalDep, ServicesDep
+from api.routes import ComputeSlotDep, ServicesDep
 from api.schemas import ForecastRequest, ForecastResponse, ProblemDetails
 
 _PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
@@ -19,11 +19,11 @@ router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
 @router.post(
     "", response_model=ForecastResponse, responses={401: _PROBLEM, 413: _PROBLEM, 422: _PROBLEM}
 )
-async def create_forecast(body: ForecastRequest, services: ServicesDep, principal: PrincipalDep) -> ForecastResponse:
+async def create_forecast(body: ForecastRequest, services: ServicesDep, _slot: ComputeSlotDep) -> ForecastResponse:
     """Forecast volume and AHT for ``horizon_days`` whole local days after the history.
 
     The work runs in a process pool (429 with ``Retry-After`` when the organisation already has its quota of
     forecasts and staffing requests computing, or the pool is full); waiting holds no request thread.
     """
     ensure_at_most(len(body.history), services.settings.max_demand_rows, "history")
-    return await services.compute.run(principal, forecast_response, body)
+    return await services.compute.run(forecast_response, body)
