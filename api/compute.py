@@ -5,7 +5,7 @@ every other organisation's polling for most of a minute (issue 18). :class:`Comp
 ``settings.compute_workers`` processes, lets each organisation have at most ``settings.org_compute_quota``
 requests in it at once and the whole server at most ``COMPUTE_QUEUE_FACTOR`` times its processes, and
 answers 429 with ``Retry-After`` beyond either. Routes ``await`` the result, so a waiting request holds no
-thread.
+thread. The quota is taken in a route dependency (:meth:`ComputePool.slot`), before the body is validated.
 
 Library errors do not survive pickling with their fields, so the work returns them as :class:`_Failure`
 values and :meth:`ComputePool.run` raises them again as :class:`~optimizer.errors.InputError` in the server.
@@ -14,8 +14,9 @@ values and :meth:`ComputePool.run` raises them again as :class:`~optimizer.error
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -116,6 +117,24 @@ class ComputePool:
                 self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=worker_context())
             return self._pool
 
+    @contextlib.contextmanager
+    def slot(self, principal: Principal) -> Iterator[None]:
+        """Hold one of ``principal``'s compute slots for the block.
+
+        Routes take it in a dependency, which FastAPI resolves before it validates the body: a request
+        over quota is refused without the cost of validating its (large) body on the event loop.
+
+        Raises
+        ------
+        ApiProblem
+            429 with ``Retry-After`` when the organisation's quota or the pool is full.
+        """
+        self._admit(principal)
+        try:
+            yield
+        finally:
+            self._release(principal)
+
     def _admit(self, principal: Principal) -> None:
         retry = {"Retry-After": str(RETRY_AFTER_S)}
         with self._lock:
@@ -140,22 +159,15 @@ class ComputePool:
             else:
                 del self._by_org[principal.org_id]
 
-    async def run(self, principal: Principal, fn: Callable[..., R], *args: object) -> R:
-        """Run ``fn(*args)`` in the pool for ``principal`` and return its result.
+    async def run(self, fn: Callable[..., R], *args: object) -> R:
+        """Run ``fn(*args)`` in the pool (inside a :meth:`slot`) and return its result.
 
         Raises
         ------
-        ApiProblem
-            429 with ``Retry-After`` when the organisation's quota or the pool is full.
         InputError
             The work's input errors, fields as the work named them.
         """
-        self._admit(principal)
-        try:
-            future = self._executor().submit(_call, fn, *args)
-            result = await asyncio.wrap_future(future)
-        finally:
-            self._release(principal)
+        result = await asyncio.wrap_future(self._executor().submit(_call, fn, *args))
         if isinstance(result, _Failure):
             raise InputError([Issue(field, problem) for field, problem in result.issues])
         return result

@@ -10,7 +10,7 @@ Variables (all optional), with their defaults:
 - ``SHIFTMIX_WORKERS``: solver worker processes running at once (``2``).
 - ``SHIFTMIX_CORES_PER_JOB``: most CP-SAT threads one solve may use; requests above it are clamped, with a
   note in the job (the machine's cores divided by ``SHIFTMIX_WORKERS``, at least 1).
-- ``SHIFTMIX_COMPUTE_WORKERS``: processes computing forecasts and staffing (the machine's cores).
+- ``SHIFTMIX_COMPUTE_WORKERS``: processes computing forecasts and staffing (half the machine's cores, >= 1).
 - ``SHIFTMIX_ORG_COMPUTE_QUOTA``: forecast or staffing requests one organisation may have computing at once (``2``).
 - ``SHIFTMIX_RATE_LIMIT``: requests per API key, ``N/second|minute|hour`` or empty for none (``600/minute``).
 - ``SHIFTMIX_RATE_LIMIT_STORAGE``: where rate-limit counts live, ``memory://`` or ``redis://...`` (``memory://``).
@@ -81,6 +81,14 @@ def _rate_limit(raw: str) -> str:
     return text
 
 
+def default_compute_workers() -> int:
+    """Return the default size of the forecast/staffing pool: half the cores, at least 1.
+
+    The event loop and the solver workers keep the other half.
+    """
+    return max(1, available_cores() // 2)
+
+
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -136,7 +144,7 @@ class Settings:
     max_demand_rows: int = 10_000
     max_workers_per_problem: int = 2_000
     max_scenario_variations: int = 50
-    compute_workers: int = field(default_factory=lambda: available_cores())
+    compute_workers: int = field(default_factory=lambda: default_compute_workers())
     org_compute_quota: int = 2
     rate_limit: str = "600/minute"
     rate_limit_storage: str = "memory://"
@@ -175,7 +183,7 @@ class Settings:
             max_scenario_variations=_int(
                 env, "SHIFTMIX_MAX_SCENARIO_VARIATIONS", cls.max_scenario_variations
             ),
-            compute_workers=_int(env, "SHIFTMIX_COMPUTE_WORKERS", available_cores()),
+            compute_workers=_int(env, "SHIFTMIX_COMPUTE_WORKERS", default_compute_workers()),
             org_compute_quota=_int(env, "SHIFTMIX_ORG_COMPUTE_QUOTA", cls.org_compute_quota),
             rate_limit=_rate_limit(env.get("SHIFTMIX_RATE_LIMIT", cls.rate_limit)),
             rate_limit_storage=env.get("SHIFTMIX_RATE_LIMIT_STORAGE") or cls.rate_limit_storage,

@@ -45,6 +45,7 @@ def _port() -> int:
 
 def _serve(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SHIFTMIX_DATABASE_URL": f"sqlite:///{db}", "SHIFTMIX_DEV": "1", "SHIFTMIX_WORKERS": "2"}
+    env["SHIFTMIX_RATE_LIMIT"] = ""  # dev mode: every request is the dev organisation's; the pollers exceed 600/min
     env["PYTHONPATH"] = str(REPO)
     argv = [sys.executable, "-m", "api.cli.serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     with log.open("a") as out:

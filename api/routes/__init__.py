@@ -5,6 +5,7 @@ Routes are thin: validate (pydantic and these dependencies), call one library fu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -92,6 +93,15 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def compute_slot(services: ServicesDep, principal: PrincipalDep) -> Iterator[Principal]:
+    """Hold one of the caller's compute-pool slots for the request (429 when none is free); yield the caller."""
+    with services.compute.slot(principal):
+        yield principal
+
+
+ComputeSlotDep = Annotated[Principal, Depends(compute_slot)]
 
 MAX_OFFSET = 1_000_000_000
 """Largest paging offset accepted: past it the database integer overflows (found by fuzzing: a 500)."""

@@ -6,14 +6,14 @@ from fastapi import APIRouter
 
 from api.compute import staffing_response
 from api.errors import ensure_at_most
-from api.routes import PROBLEM, PrincipalDep, ServicesDep
+from api.routes import PROBLEM, ComputeSlotDep, ServicesDep
 from api.schemas import StaffingRequest, StaffingResponse
 
 router = APIRouter(prefix="/v1/staffing", tags=["staffing"])
 
 
 @router.post("", response_model=StaffingResponse, responses={401: PROBLEM, 413: PROBLEM, 422: PROBLEM})
-async def compute_staffing(body: StaffingRequest, services: ServicesDep, principal: PrincipalDep) -> StaffingResponse:
+async def compute_staffing(body: StaffingRequest, services: ServicesDep, _slot: ComputeSlotDep) -> StaffingResponse:
     """Return the agents (Erlang C, or Erlang A with patience) and people to schedule in every interval.
 
     The numbers are the planner's requirement (``optimizer.staff_needed``): with ``scope: horizon`` they meet
@@ -21,4 +21,4 @@ async def compute_staffing(body: StaffingRequest, services: ServicesDep, princip
     under the same per-organisation quota as forecasts.
     """
     ensure_at_most(len(body.demand), services.settings.max_demand_rows, "demand")
-    return await services.compute.run(principal, staffing_response, body)
+    return await services.compute.run(staffing_response, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,25 +34,31 @@ BOB = Principal(org_id=2, org_name="bob", api_key_id=2)
 
 def test_an_organisation_over_its_quota_gets_429_while_another_still_computes():
     pool = ComputePool(Settings(compute_workers=2, org_compute_quota=1))
-
-    async def scenario() -> list[object]:
-        first = asyncio.create_task(pool.run(ALICE, _slow_square, 1.0))
-        await asyncio.sleep(0.05)  # let the first take Alice's slot
-        results = await asyncio.gather(
-            pool.run(ALICE, _slow_square, 0.0), pool.run(BOB, _slow_square, 0.0), return_exceptions=True
-        )
-        return [await first, *results]
-
     try:
-        first, alice_again, bob = asyncio.run(scenario())
+        with pool.slot(ALICE):
+            with pytest.raises(ApiProblem) as refused, pool.slot(ALICE):
+                pass
+            with pool.slot(BOB):
+                assert asyncio.run(pool.run(_slow_square, 0.5)) == 0.25
+                assert pool.in_pool() == 2
     finally:
         pool.shutdown()
-    assert first == 1.0
-    assert isinstance(alice_again, ApiProblem)
-    assert alice_again.status == 429
-    assert alice_again.headers["Retry-After"].isdigit()
-    assert "'alice' already has 1" in alice_again.detail
-    assert bob == 0.0
+    assert refused.value.status == 429
+    assert refused.value.headers is not None
+    assert refused.value.headers["Retry-After"].isdigit()
+    assert "'alice' already has 1" in refused.value.detail
+    assert pool.in_pool() == 0
+
+
+def test_the_pool_refuses_past_its_capacity():
+    pool = ComputePool(Settings(compute_workers=1, org_compute_quota=100))
+    principals = [Principal(org_id=k, org_name=f"org{k}", api_key_id=k) for k in range(pool.capacity + 1)]
+    with contextlib.ExitStack() as held:
+        for p in principals[:-1]:
+            held.enter_context(pool.slot(p))
+        with pytest.raises(ApiProblem) as refused, pool.slot(principals[-1]):
+            pass
+    assert refused.value.title == "Server busy"
     assert pool.in_pool() == 0
 
 
@@ -59,7 +66,7 @@ def test_input_errors_of_pool_work_come_back_with_their_fields():
     pool = ComputePool(Settings(compute_workers=1))
     try:
         with pytest.raises(InputError) as caught:
-            asyncio.run(pool.run(ALICE, _bad_input, None))
+            asyncio.run(pool.run(_bad_input, None))
     finally:
         pool.shutdown()
     assert caught.value.issues[0].field == "history.volume[row 3]"
