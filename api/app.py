@@ -14,13 +14,16 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api.errors import BodySizeLimit, install_error_handlers
+from api.compute import ComputePool
+from api.errors import PROBLEM_JSON, BodySizeLimit, install_error_handlers
 from api.jobs import JobRunner, JobWork
 from api.metrics import Metrics, MetricsMiddleware
+from api.ratelimit import RateLimiter
 from api.replan_jobs import solve_replan
 from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, simulations, staffing
 from api.scenario_jobs import run_scenario_job
 from api.schedule_jobs import solve_schedule
+from api.schemas import ProblemDetails
 from api.settings import Settings
 from api.simulation_jobs import run_simulation_job
 from api.storage import JobKind, Principal, Storage
@@ -65,13 +68,18 @@ def create_app(settings: Settings) -> FastAPI:
     Returns
     -------
     FastAPI
-        The app; its lifespan creates the tables, marks jobs a dead server left running as failed, queues
+        The app; its lifespan creates the tables, queues jobs a dead server left running again, queues
         jobs left queued again, and starts the solver worker pool.
     """
     storage = Storage(settings.database_url, schema=settings.db_schema)
     runner = JobRunner(storage, settings, JOB_WORK)
     services = Services(
-        settings=settings, storage=storage, runner=runner, metrics=Metrics(storage, runner.running_jobs)
+        settings=settings,
+        storage=storage,
+        runner=runner,
+        metrics=Metrics(storage, runner.running_jobs),
+        compute=ComputePool(settings),
+        limiter=RateLimiter(settings),
     )
 
     @asynccontextmanager
@@ -89,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             runner.stop()
+            services.compute.shutdown()
             storage.close()
 
     app = FastAPI(
@@ -97,6 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # any authenticated route may answer 429 (rate limit per key; the compute pool's quota)
+        responses={429: {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}},
     )
     app.state.services = services
     install_error_handlers(app)

@@ -13,8 +13,9 @@ A job's life:
    (:func:`abandon_on_stop`).
 4. A monitor thread in the server joins each worker. A worker that overruns its job's ``time_limit_s`` (in its
    parameters) by ``settings.watchdog_margin_s`` is killed; a worker that dies leaves its job ``failed`` with
-   the exit code, never ``running``. At startup, jobs left ``running`` by a dead server are marked failed and
-   queued jobs are queued again.
+   the exit code, never ``running``. Each worker watches the server process and ends itself within
+   ``SERVER_WATCH_INTERVAL_S`` of its death (:func:`watch_server`). At startup, jobs left ``running`` by a
+   dead server are queued again (once; a second time they fail), then the queued jobs.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from multiprocessing.process import BaseProcess
 
 from api.settings import Settings
 from api.storage import JobKind, JobRecord, Storage
-from optimizer.domain import Plan, SolveParams, SolveStatus
+from optimizer.domain import Plan, SolveParams
 from optimizer.model.solve import Progress
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ STOP_POLL_INTERVAL_S = 0.2
 PROGRESS_WRITE_INTERVAL_S = 0.25
 """Least time between two progress writes of one worker [s]; the final plan carries the last values."""
 
-SOLVED: frozenset[str] = frozenset(s for s in SolveStatus if s.has_plan)
-STALE_RUNNING_ERROR = "the server stopped while the job was running; submit it again"
+REQUEUED_NOTE = "queued again: the server stopped while the job was running"
+STOPPED_TWICE_ERROR = "the server stopped twice while the job was running; submit it again"
+SERVER_WATCH_INTERVAL_S = 0.5
+"""How often a worker checks that its server is alive [s]; it ends itself within this after a crash."""
 SHUTDOWN_ERROR = "the server shut down while the job was running; submit it again"
 CANCELLED_WHILE_RUNNING = "cancelled while running; the work done so far is not kept"
 
@@ -57,10 +60,17 @@ JobWork = Callable[[Storage, JobRecord], None]
 
 
 def effective_params(params: SolveParams, settings: Settings) -> SolveParams:
-    """Return the parameters a job runs with: the requested ones, time limit capped at the server's [s]."""
-    if params.time_limit_s <= settings.max_time_limit_s:
-        return params
-    return params.model_copy(update={"time_limit_s": settings.max_time_limit_s})
+    """Return the parameters a job runs with: time limit [s] and threads capped at the server's.
+
+    Threads are capped so that quality does not depend on load: ten jobs asking for 8 threads each on 2 cores
+    would each get a sliver of a core and stop with wide gaps (issue 18). The job's notes say what was capped.
+    """
+    update: dict[str, float | int] = {}
+    if params.time_limit_s > settings.max_time_limit_s:
+        update["time_limit_s"] = settings.max_time_limit_s
+    if params.num_workers > settings.threads_per_job:
+        update["num_workers"] = settings.threads_per_job
+    return params.model_copy(update=update) if update else params
 
 
 class ProgressWriter:
@@ -126,7 +136,31 @@ def abandon_on_stop(storage: Storage, job_id: str) -> Callable[[], None]:
     return stop
 
 
-def run_job(database_url: str, schema: str | None, job_id: str, work: JobWork) -> None:
+def watch_server(server_pid: int, interval_s: float = SERVER_WATCH_INTERVAL_S) -> threading.Thread:
+    """Start a thread that ends this worker process at once when the server process is gone.
+
+    A worker's parent is the fork server, not the API server, so a parent-death signal would not fire when
+    the server is killed; polling the server's pid does. Without it a killed server's workers kept solving.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid was reused by another user's process: ours is gone
+                os._exit(1)
+
+    thread = threading.Thread(target=watch, name="server-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_job(
+    database_url: str, schema: str | None, job_id: str, work: JobWork, server_pid: int | None = None
+) -> None:
     """Run one job; the entry point of a worker process.
 
     Parameters
@@ -137,7 +171,11 @@ def run_job(database_url: str, schema: str | None, job_id: str, work: JobWork) -
         The queued job to claim and run. Nothing happens when it is no longer queued.
     work : JobWork
         The work of the job's kind; it stores the job's final state and result.
+    server_pid : int, optional
+        The API server's process; the worker ends itself when it is gone (:func:`watch_server`).
     """
+    if server_pid is not None:
+        watch_server(server_pid)
     storage = Storage(database_url, schema=schema)
     try:
         if not storage.claim(job_id, os.getpid()):
@@ -220,11 +258,19 @@ class JobRunner:
         self._dispatcher = threading.Thread(target=self._dispatch, name="job-dispatcher", daemon=True)
 
     def start(self) -> list[str]:
-        """Recover from a previous run, then start dispatching; return the ids of jobs marked failed."""
-        stale = self._storage.fail_stale_running(STALE_RUNNING_ERROR)
+        """Recover from a previous run, then start dispatching; return the ids of jobs marked failed.
+
+        Jobs a dead server left running are queued again (their workers died with it, see
+        :func:`watch_server`), ahead of the jobs that were waiting; one left running twice is failed.
+        """
+        requeued, stale = self._storage.requeue_stale_running(REQUEUED_NOTE, STOPPED_TWICE_ERROR)
+        for job_id in requeued:
+            logger.warning("job %s was left running by a previous server; queued again", job_id)
         for job_id in stale:
-            logger.warning("job %s was left running by a previous server; marked failed", job_id)
-        for job_id in self._storage.queued_job_ids():
+            logger.warning("job %s was left running by a previous server twice; marked failed", job_id)
+        for job_id in requeued:
+            self._queue.put(job_id)
+        for job_id in (j for j in self._storage.queued_job_ids() if j not in requeued):
             self._queue.put(job_id)
         if self._ctx.get_start_method() == "forkserver":
             # start the fork server (and its preload) now rather than on the first job
@@ -284,7 +330,7 @@ class JobRunner:
             return
         proc = self._ctx.Process(
             target=run_job,
-            args=(self._storage.database_url, self._storage.schema, job_id, work),
+            args=(self._storage.database_url, self._storage.schema, job_id, work, os.getpid()),
             name=f"shiftmix-job-{job_id}",
             daemon=True,
         )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pandas as pd
 
 from api.errors import ensure_at_most
-from api.jobs import SOLVED, JobRunner, abandon_on_stop, effective_params, record_final_progress, watch_for_stop
+from api.jobs import JobRunner, abandon_on_stop, effective_params, record_final_progress, watch_for_stop
 from api.replan_schemas import ReplanRequest
-from api.schedule_jobs import check_json, ensure_same_request, stored_plan, stored_problem
+from api.schedule_jobs import check_json, ensure_same_request, no_plan_reason, stored_plan, stored_problem
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
 from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
@@ -181,13 +181,13 @@ def solve_replan(storage: Storage, record: JobRecord) -> None:
         storage.finish(record.job_id, "failed", result_json=None, error=f"invalid input: {exc}")
         return
     record_final_progress(storage, record.job_id, result.plan)
-    solved = result.plan.solver.status in SOLVED
-    error = None if solved else f"no plan found (solver status {result.plan.solver.status})"
+    solved = result.plan.found
+    error = None if solved else no_plan_reason(result.plan)
     status: JobStatus = "succeeded" if solved else "failed"
     storage.finish(
         record.job_id,
         status,
-        result_json=result.model_dump_json(),
+        result_json=result.model_dump_json() if solved else None,
         error=error,
         check_json=check_json(result.problem, result.plan, params),
     )

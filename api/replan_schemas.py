@@ -37,7 +37,7 @@ def _replan_example(schema: dict[str, Any]) -> None:
 class ReplanRequest(DomainType):
     """New demand for a published plan, the moment of the re-plan, and how far it may depart from the plan."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_replan_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_replan_example)
 
     now: AwareDatetime = Field(
         description=(

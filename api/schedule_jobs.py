@@ -12,12 +12,12 @@ import dataclasses
 import json
 import threading
 
-from api.jobs import SOLVED, JobRunner, ProgressWriter, effective_params, record_final_progress, watch_for_stop
+from api.jobs import JobRunner, ProgressWriter, effective_params, record_final_progress, watch_for_stop
 from api.schemas import ScheduleRequest
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
 from optimizer.check import Violation, check_plan
-from optimizer.domain import Plan, PlanningProblem, SolveParams
+from optimizer.domain import Plan, PlanningProblem, SolveParams, SolveStatus
 from optimizer.errors import InputError, Issue
 from optimizer.model import inputs_digest, plan, prepare
 from optimizer.model.solve import SOLVER_VERSION
@@ -134,7 +134,7 @@ def check_json(problem: PlanningProblem, solved: Plan, params: SolveParams) -> s
 
     ``None`` when the plan has no solution to check.
     """
-    if solved.solver.status not in SOLVED:
+    if not solved.found:
         return None
     return json.dumps([dataclasses.asdict(v) for v in check_plan(problem, solved, params)])
 
@@ -160,6 +160,12 @@ def stored_plan(storage: Storage, job: JobRecord) -> Plan | None:
     return None if text is None else Plan.model_validate_json(text)
 
 
+def requested_params(storage: Storage, job: JobRecord) -> SolveParams | None:
+    """Return the solve parameters a schedule job's request asked for (before the server capped them)."""
+    text = storage.request_json(job.job_id) if job.kind == "schedule" else None
+    return None if text is None else ScheduleRequest.model_validate_json(text).params
+
+
 def stored_problem(storage: Storage, job: JobRecord) -> PlanningProblem | None:
     """Return the problem a schedule or re-plan job's plan solves (a re-plan's carries the new demand)."""
     if job.kind == "replan":
@@ -172,12 +178,23 @@ def stored_problem(storage: Storage, job: JobRecord) -> PlanningProblem | None:
 # ---- the worker process ------------------------------------------------------------------------------------
 
 
+def no_plan_reason(solved: Plan) -> str:
+    """Return why a job has no plan, with what to do about it."""
+    s = solved.solver
+    if s.status == SolveStatus.UNKNOWN:
+        return (
+            f"no plan found (solver status UNKNOWN): the {s.params.time_limit_s:g} s time limit ran out before "
+            "a first plan; submit it again with a larger params.time_limit_s"
+        )
+    return f"no plan found (solver status {s.status})"
+
+
 def _final_state(solved: Plan, stopped: bool) -> tuple[JobStatus, str | None]:
     if stopped:
         return "cancelled", None
-    if solved.solver.status in SOLVED:
+    if solved.found:
         return "succeeded", None
-    return "failed", f"no plan found (solver status {solved.solver.status})"
+    return "failed", no_plan_reason(solved)
 
 
 def solve_schedule(storage: Storage, record: JobRecord) -> None:
@@ -196,10 +213,11 @@ def solve_schedule(storage: Storage, record: JobRecord) -> None:
         return
     record_final_progress(storage, record.job_id, solved)
     status, error = _final_state(solved, stop.is_set())
+    # a solve without a solution has empty shifts and KPIs that read "100% service, no cost": never store it
     storage.finish(
         record.job_id,
         status,
-        result_json=solved.model_dump_json(),
+        result_json=solved.model_dump_json() if solved.found else None,
         error=error,
         check_json=check_json(problem, solved, params),
     )

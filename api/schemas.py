@@ -19,10 +19,11 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
 from api.replan_schemas import ReplanReport
 from api.storage import JobRecord, JobStatus
-from forecasting import ForecasterName
+from forecasting import DEFAULT_COUNTRY, ForecasterName
 from optimizer.check import Violation
 from optimizer.demand import demand_frame
 from optimizer.domain import (
+    MAX_HORIZON_DAYS,
     Automation,
     DemandInterval,
     DomainType,
@@ -31,6 +32,7 @@ from optimizer.domain import (
     PlanningProblem,
     ServiceTarget,
     SolveParams,
+    gap_note,
 )
 
 # ---- local times of day ------------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def _forecast_example(schema: dict[str, Any]) -> None:
 class ScheduleRequest(DomainType):
     """A planning problem and the solver knobs to solve it with."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_schedule_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_schedule_example)
 
     problem: PlanningProblem
     params: SolveParams = Field(
@@ -214,6 +216,22 @@ class JobProgress(DomainType):
     best_objective_cents: int | None = Field(description="Objective of the best plan so far [cents].")
     best_bound_cents: int | None = Field(description="Proven lower bound on the objective [cents].")
     wall_time_s: float | None = Field(description="Solver time when they were found [s].")
+
+
+def job_notes(record: JobRecord, params: SolveParams, requested: SolveParams | None) -> list[str]:
+    """Return the notes of a job: parameters the server capped, and a gap above the requested one."""
+    notes = []
+    if requested is not None:
+        for name, unit in (("time_limit_s", " s"), ("num_workers", " threads")):
+            asked, used = getattr(requested, name), getattr(params, name)
+            if asked != used:
+                notes.append(f"params.{name}: {asked:g}{unit} requested, capped at {used:g}{unit} by this server")
+    objective, bound = record.best_objective_cents, record.best_bound_cents
+    if record.status == "succeeded" and objective and bound is not None:
+        note = gap_note((objective - bound) / abs(objective), params)
+        if note:
+            notes.append(note)
+    return notes
 
 
 ParamsT = TypeVar("ParamsT", bound=BaseModel)
@@ -267,19 +285,28 @@ class JobInfo(JobInfoBase[SolveParams]):
     replan_of: str | None = Field(
         None, description="The published job this job re-plans (POST /v1/schedules/{id}/replan); null otherwise."
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description=(
+            "What the caller should know about the result: a gap above the requested one (a cheaper plan may "
+            "exist), or a requested parameter the server capped."
+        ),
+    )
 
     @classmethod
-    def from_record(cls, record: JobRecord) -> JobInfo:
-        """Map a stored job to its wire form."""
+    def from_record(cls, record: JobRecord, requested: SolveParams | None = None) -> JobInfo:
+        """Map a stored job to its wire form; ``requested`` (the request's parameters) adds notes on capping."""
+        params = SolveParams.model_validate_json(record.params_json)
         return cls(
             **cls.record_fields(record),
-            params=SolveParams.model_validate_json(record.params_json),
+            params=params,
             progress=JobProgress(
                 best_objective_cents=record.best_objective_cents,
                 best_bound_cents=record.best_bound_cents,
                 wall_time_s=record.progress_wall_time_s,
             ),
             replan_of=record.replan_of,
+            notes=job_notes(record, params, requested),
         )
 
 
@@ -308,7 +335,7 @@ class JobPage(Page[JobInfo]):
 class StaffingRequest(DomainType):
     """Demand per interval and a service target, to turn into agents per interval."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_staffing_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_staffing_example)
 
     interval_min: IntervalMinutes = Field(description="Interval length [min]: 15, 30 or 60.")
     demand: tuple[DemandInterval, ...] = Field(min_length=1, description="Demand rows, in order.")
@@ -386,13 +413,17 @@ class HistoryRow(DomainType):
 class ForecastRequest(DomainType):
     """Contact history and how far ahead to forecast."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_forecast_example)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_forecast_example)
 
     history: tuple[HistoryRow, ...] = Field(min_length=1, description="History rows, one per interval.")
     timezone: str | None = Field(None, description="Site IANA time zone; inferred from offsets when null.")
-    horizon_days: int = Field(7, ge=1, le=35, description="Whole local days to forecast after the history.")
+    horizon_days: int = Field(
+        7, ge=1, le=MAX_HORIZON_DAYS, description="Whole local days to forecast after the history."
+    )
     model: ForecasterName = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
-    country: str | None = Field(None, description="ISO country code of the holiday calendar.")
+    country: str | None = Field(
+        DEFAULT_COUNTRY, description="ISO country code of the holiday calendar; null for none."
+    )
     quantiles: tuple[float, ...] = Field((), description="Volume quantiles in (0, 1) to add.")
     gaps: Literal["error", "zero", "seasonal"] = Field(
         "error",
@@ -479,3 +510,14 @@ class Health(DomainType):
     """Liveness or readiness."""
 
     status: Literal["ok"] = "ok"
+
+
+class Readiness(Health):
+    """Readiness with how busy the server is: solver workers and the forecast/staffing pool."""
+
+    jobs_running: int = Field(description="Solver worker processes alive.")
+    job_slots: int = Field(description="Solver worker processes that may run at once (SHIFTMIX_WORKERS).")
+    jobs_queued: int = Field(description="Jobs waiting for a solver worker.")
+    compute_in_use: int = Field(description="Forecast and staffing requests running or waiting in the pool.")
+    compute_capacity: int = Field(description="Requests the pool holds before answering 429.")
+    saturated: bool = Field(description="Every solver slot is busy with jobs waiting, or the pool is full.")

@@ -437,15 +437,28 @@ class Storage:
                 self._audit_event(conn, principal, "delete", job_id)
         return gone == 1
 
-    def fail_stale_running(self, reason: str) -> list[str]:
-        """Mark every running job failed (at startup, no worker of this server can be running them)."""
+    def requeue_stale_running(self, note: str, reason: str) -> tuple[list[str], list[str]]:
+        """Queue again every running job (at startup no worker of this server runs them); return the ids.
+
+        A job is queued again once: its ``error`` carries ``note`` while it waits, and a job found running
+        again with that note (it took a server down twice, or the server died twice under it) is marked
+        failed with ``reason``. Returns ``(requeued, failed)``.
+        """
         j = self._jobs.c
         with self._engine.begin() as conn:
-            ids = list(conn.execute(sa.select(j.id).where(j.status == "running")).scalars())
-            if ids:
+            rows = list(conn.execute(sa.select(j.id, j.error).where(j.status == "running")))
+            again = [r.id for r in rows if r.error != note]
+            twice = [r.id for r in rows if r.error == note]
+            if again:
                 conn.execute(
                     self._jobs.update()
-                    .where(j.id.in_(ids), j.status == "running")
+                    .where(j.id.in_(again), j.status == "running")
+                    .values(status="queued", error=note, started_at=None, worker_pid=None)
+                )
+            if twice:
+                conn.execute(
+                    self._jobs.update()
+                    .where(j.id.in_(twice), j.status == "running")
                     .values(status="failed", error=reason, finished_at=_now())
                 )
-        return ids
+        return again, twice

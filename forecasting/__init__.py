@@ -11,8 +11,10 @@ from forecasting._gaps import GAP_POLICIES, GapPolicy
 from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, infer_interval_min, season_lengths
 from forecasting.backtest import BacktestReport, Score, backtest, fold_windows
 from forecasting.calendar import (
+    DEFAULT_COUNTRY,
     WEEKDAY_NAMES,
     Event,
+    check_country,
     day_features,
     load_events,
     post_holiday_days,
@@ -30,6 +32,7 @@ from forecasting.forecasters import (
 )
 from forecasting.history import (
     DEFAULT_TIMEZONE,
+    MAX_HISTORY_ROWS,
     aggregate_contacts,
     load_history,
     validate_history_frame,
@@ -58,7 +61,9 @@ from forecasting.selection import (
 
 __all__ = [
     "ALLOWED_INTERVAL_MIN",
+    "DEFAULT_COUNTRY",
     "DEFAULT_TIMEZONE",
+    "MAX_HISTORY_ROWS",
     "FORECASTER_NAMES",
     "GAP_POLICIES",
     "WEEKDAY_NAMES",
@@ -98,6 +103,7 @@ __all__ = [
     "select_forecaster",
     "post_holiday_days",
     "public_holidays",
+    "check_country",
     "quantile_column",
     "reforecast",
     "scale_rest",

@@ -98,11 +98,43 @@ def intervals_in_day(day: date, timezone: str, interval_min: int) -> int:
     return int(length / step(interval_min))
 
 
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def local_day_numbers(index: pd.Index) -> np.ndarray:
+    """Return the local calendar day of every timestamp as days since 1970-01-01 (int64).
+
+    The integer twin of :func:`local_dates`: sorting, counting and matching integers stays fast on millions
+    of rows, where the same work on ``date`` objects costs Python calls per row.
+    """
+    wall = pd.DatetimeIndex(index).tz_localize(None).as_unit("ns")
+    return wall.asi8 // (86_400 * 10**9)
+
+
+def day_of_number(day_number: int) -> date:
+    """Return the date of a :func:`local_day_numbers` value."""
+    return date.fromordinal(int(day_number) + _EPOCH_DAY)
+
+
+def number_of_day(day: date) -> int:
+    """Return the :func:`local_day_numbers` value of a date."""
+    return day.toordinal() - _EPOCH_DAY
+
+
 def complete_days(index: pd.Index, interval_min: int) -> list[date]:
     """Return the local dates whose every interval is in ``index`` (partial first/last days are left out)."""
     timezone = str(pd.DatetimeIndex(index).tz)
-    dates, counts = np.unique(local_dates(index), return_counts=True)
-    return [d for d, n in zip(dates, counts, strict=True) if n == intervals_in_day(d, timezone, interval_min)]
+    all_numbers = local_day_numbers(index)
+    if all_numbers.size and bool((np.diff(all_numbers) >= 0).all()):  # sorted: count runs, no sort or hash
+        starts = np.flatnonzero(np.diff(all_numbers, prepend=all_numbers[0] - 1))
+        numbers, counts = all_numbers[starts], np.diff(np.append(starts, all_numbers.size))
+    else:
+        numbers, counts = np.unique(all_numbers, return_counts=True)
+    midnights = pd.to_datetime(numbers, unit="D")
+    first = midnights.tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
+    last = (midnights + pd.Timedelta(days=1)).tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
+    expected = np.asarray((last - first) // step(interval_min), dtype=np.int64)
+    return [day_of_number(n) for n in numbers[counts == expected]]
 
 
 def future_index(end: pd.Timestamp, periods: int, interval_min: int) -> pd.DatetimeIndex:

@@ -46,6 +46,26 @@ class Event:
     effect: float | None = None
 
 
+DEFAULT_COUNTRY = "SE"
+"""Holiday calendar used when none is named: the one of the default site (``history.DEFAULT_TIMEZONE``), so
+``forecast``, ``plan`` and the API forecast the same history alike."""
+
+
+def check_country(country: str | None) -> str | None:
+    """Return ``country`` (upper-cased) when the ``holidays`` package knows it; ``None`` passes.
+
+    Raises
+    ------
+    ForecastInputError
+        If the country code is unknown.
+    """
+    if country is None:
+        return None
+    code = country.strip().upper()
+    public_holidays(code, (2000,))
+    return code
+
+
 def public_holidays(country: str, years: Iterable[int]) -> dict[date, str]:
     """Return the public holidays of ``country`` in ``years``, without weekly Sundays.
 
@@ -79,9 +99,14 @@ def load_events(path: str | Path) -> tuple[Event, ...]:
         Naming each bad column and first bad row (``events.date[row 2]: not a date``).
     """
     file = Path(path)
+    if file.is_dir():
+        raise ForecastInputError(field="events", problem=f"{file} is a folder, not a CSV file")
     if not file.is_file():
         raise ForecastInputError(field="events", problem=f"no such file: {file}")
-    rows = pd.read_csv(file, dtype=str, keep_default_na=False)
+    try:
+        rows = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ForecastInputError(field="events", problem=f"not a readable CSV file: {exc}") from None
     issues = [
         HistoryIssue(f"events.{c}", "missing column") for c in ("date", "name") if c not in rows.columns
     ]

@@ -143,7 +143,8 @@ def _check_grid(
     _keep(
         issues, _issue(INDEX_NAME, rows(unsorted), "earlier than the row before; rows must be sorted by time")
     )
-    unique_sorted = np.unique(ns)
+    # the common case, sorted and unique, needs no sort (np.unique costs seconds on millions of rows)
+    unique_sorted = ns if not duplicated.any() and not unsorted.any() else np.unique(ns)
     if unique_sorted.size < 2:
         issues.append(HistoryIssue(INDEX_NAME, "needs at least two distinct intervals"))
         return None
@@ -240,17 +241,27 @@ def _rows_to_frame(
     return frame if gaps == "error" else fill_gaps(frame, length, gaps)
 
 
-def _read(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+MIN_HISTORY_ROWS = 2
+"""Fewest rows a history may have: the interval length is read from consecutive rows."""
+
+MAX_HISTORY_ROWS = 3_000_000
+"""Default cap on history rows (about 100 MB of CSV; 85 years of 15-minute intervals); loading is linear,
+about 5 s per 1.5 M rows on one core (benchmarks/bench_history.py)."""
+
+
+def _read(source: str | Path | pd.DataFrame, max_rows: int) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         if INDEX_NAME not in frame.columns and frame.index.name in (INDEX_NAME, "timestamp"):
             frame = frame.reset_index()
         return frame
     path = Path(source)
+    if path.is_dir():
+        raise ForecastInputError(field="history", problem=f"{path} is a folder, not a CSV file")
     if not path.is_file():
         raise ForecastInputError(field="history", problem=f"no such file: {path}")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, nrows=max_rows + 1)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise HistoryError([HistoryIssue("history", f"not a readable CSV file: {exc}")]) from exc
 
@@ -262,6 +273,7 @@ def load_history(
     interval_min: int | None = None,
     fill_gaps: bool = False,
     gaps: GapPolicy | None = None,
+    max_rows: int = MAX_HISTORY_ROWS,
 ) -> pd.DataFrame:
     """Read contact history from a CSV file or frame and return the validated history frame.
 
@@ -282,6 +294,8 @@ def load_history(
     gaps : {"error", "zero", "seasonal"}, optional
         What to do with missing intervals (``forecasting._gaps``); default ``"error"``. With ``timezone``
         given, timestamps without offset are read as the site's wall clock, DST hours included.
+    max_rows : int, default MAX_HISTORY_ROWS
+        Most data rows accepted; a file is read no further than one row past it.
 
     Returns
     -------
@@ -295,7 +309,13 @@ def load_history(
     ForecastInputError
         If the file does not exist or the time zone is unknown or cannot be inferred.
     """
-    rows = _read(source)
+    rows = _read(source, max_rows)
+    if len(rows) > max_rows:
+        problem = f"has more than {max_rows:,} rows, the most accepted (raise the row cap, or trim old rows)"
+        raise HistoryError([HistoryIssue("history", problem)])
+    if len(rows) < MIN_HISTORY_ROWS and (INDEX_NAME in rows.columns or "timestamp" in rows.columns):
+        problem = f"has {len(rows)} data rows; at least {MIN_HISTORY_ROWS} are needed to tell the interval length"
+        raise HistoryError([HistoryIssue("history", problem)])
     if INDEX_NAME in rows.columns:
         policy: GapPolicy = gaps if gaps is not None else ("zero" if fill_gaps else "error")
         return _rows_to_frame(rows, timezone=timezone, interval_min=interval_min, gaps=policy)

@@ -35,6 +35,9 @@ MAX_CONSECUTIVE_DAYS = 6
 MAX_HORIZON_DAYS = 35
 """Longest planning horizon accepted [days]."""
 
+MAX_ANSWER_WITHIN_S = 7 * 24 * 3600.0
+"""Longest answer-time threshold [s] (a week, for e-mail queues); longer ones only overflow the queueing maths."""
+
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 IntervalMinutes = Literal[15, 30, 60]
@@ -44,7 +47,8 @@ Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
 class DomainType(BaseModel):
     """Base of every user-facing type: domain types, scenario specs and API schemas (frozen, no unknown keys)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN passes no range check with a plain answer ("should be less than 1"); reject it (and inf) up front
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class _Domain(DomainType):
@@ -79,7 +83,9 @@ class ServiceTarget(_Domain):
     service_level: float = Field(
         0.80, gt=0.0, lt=1.0, description="Share of contacts answered within `answer_within_s` (0-1)."
     )
-    answer_within_s: float = Field(20.0, ge=0.0, description="Answer-time threshold of the service level [s].")
+    answer_within_s: float = Field(
+        20.0, ge=0.0, le=MAX_ANSWER_WITHIN_S, description="Answer-time threshold of the service level [s]."
+    )
     max_asa_s: float | None = Field(None, gt=0.0, description="Optional ceiling on the average speed of answer [s].")
     max_occupancy: float = Field(
         0.85,
@@ -696,6 +702,20 @@ class CoverageRow(_Domain):
     )
 
 
+GAP_TOLERANCE = 1e-4
+"""Gap [0-1] below which a plan counts as meeting its requested gap (CP-SAT stops a hair inside it)."""
+
+
+def gap_note(gap_ratio: float | None, params: SolveParams) -> str | None:
+    """Return a note when a plan's gap [0-1] is above the one its parameters requested, else ``None``."""
+    if gap_ratio is None or gap_ratio <= params.relative_gap + GAP_TOLERANCE:
+        return None
+    return (
+        f"the solver stopped (time limit {params.time_limit_s:g} s) with a gap of {gap_ratio:.1%}, above the "
+        f"requested relative_gap {params.relative_gap:.1%}: a cheaper plan may exist; raise the time limit"
+    )
+
+
 class SolverReport(_Domain):
     """How the plan was produced: status, objective, bound, gap, time and parameters."""
 
@@ -755,3 +775,16 @@ class Plan(_Domain):
     kpis: PlanKpis
     shifts: tuple[PlannedShift, ...]
     coverage: tuple[CoverageRow, ...]
+
+    @property
+    def found(self) -> bool:
+        """Whether the solver found a plan; without one, shifts, coverage and KPIs describe nothing."""
+        # SolveStatus(...) as well for a status put in by model_copy, which does not validate
+        return SolveStatus(self.solver.status).has_plan and self.solver.objective_cents is not None
+
+    def gap_note(self) -> str | None:
+        """Return why a found plan is not proven good enough: its gap is above the requested one, else ``None``."""
+        s = self.solver
+        if not self.found or s.status == SolveStatus.OPTIMAL:
+            return None
+        return gap_note(s.gap_ratio, s.params)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any, Literal, Protocol, Self, TypeVar
@@ -167,7 +168,13 @@ class RayBackend:
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if self._address is None:
                 options["num_cpus"] = self._jobs or _local_cpus()
-            self._ray.init(address=self._address, **options)
+            else:
+                check_reachable(self._address)
+            try:
+                self._ray.init(address=self._address, **options)
+            except Exception as exc:  # Ray raises ConnectionError, RuntimeError or its own types
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise InputError.single("--address", f"cannot start or join Ray at {self._address}: {first}") from None
             self._started = True
         self._cpus = max(1, int(self._ray.cluster_resources().get("CPU", 1)))
         return self
@@ -176,6 +183,35 @@ class RayBackend:
         if self._started:
             self._ray.shutdown()
             self._started = False
+
+
+RAY_CONNECT_TIMEOUT_S = 3.0
+"""How long to wait for a Ray head's port to accept a connection before giving up [s]."""
+
+
+def check_reachable(address: str, timeout_s: float = RAY_CONNECT_TIMEOUT_S) -> None:
+    """Check that a ``host:port`` (or ``ray://host:port``) Ray address accepts TCP connections.
+
+    Ray itself retries for a long time and logs tracebacks; this answers in ``timeout_s`` with one line.
+    Addresses without a port (``auto``, ``local``) are left to Ray.
+
+    Raises
+    ------
+    InputError
+        Naming ``--address`` when the address is malformed or nothing listens there.
+    """
+    hostport = address.removeprefix("ray://")
+    if ":" not in hostport:
+        return
+    host, _, port_text = hostport.rpartition(":")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError.single("--address", f"{address!r} is not host:port")
+    try:
+        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port_text)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError.single("--address", f"no Ray cluster answers at {address} ({reason})") from None
 
 
 def ray_available() -> bool:

@@ -20,7 +20,7 @@ from optimizer.demand import DemandUplift
 from optimizer.domain import Automation
 from optimizer.errors import InputError, Issue
 from scenarios.scenario import BASE_NAME, PATCH_TARGETS, Patch, Scenario, Variation, deep_merge
-from scenarios.spec import PlanConfig, load_plan_config
+from scenarios.spec import PlanConfig, load_plan_config, read_text_input
 
 BUNDLED_PREFIX = "bundled:"
 """Prefix of a ``base_config`` that names a file shipped in ``scenarios/bundled``."""
@@ -127,12 +127,9 @@ def describe_differences(base: PlanConfig, other: PlanConfig, uplift: tuple[Dema
 
 def _load_mapping(path: Path) -> Patch:
     field = "scenario"
+    text = read_text_input(path, field)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError.single(field, f"file {path} does not exist") from None
-    except OSError as exc:
-        raise InputError.single(field, f"cannot read {path}: {exc.strerror}") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

@@ -38,6 +38,8 @@ class ForecastRun:
     demand: pd.DataFrame
     model: str
     backtest: dict[str, object] | None
+    notes: tuple[str, ...] = ()
+    """What the user should know about the forecast, e.g. a horizon far after the history."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,28 @@ class PlanRun:
     forecast: ForecastRun
     plan: Plan
     violations: tuple[Violation, ...]
+    notes: tuple[str, ...] = ()
+    """What the user should know about the inputs, e.g. a horizon far after the history."""
+
+
+STALE_HISTORY_DAYS = 35
+"""Days between the history's end and the horizon's start above which a plan run warns that the forecast
+extrapolates far beyond its data."""
+
+MAX_LEAD_DAYS = 366
+"""Most days between the history's end and the horizon's start: the forecast runs over every interval in
+between, so a start decades ahead would take minutes and mean nothing."""
+
+
+def stale_history_note(history_end: pd.Timestamp, start: dt.date) -> str | None:
+    """Return a warning when the horizon starts more than ``STALE_HISTORY_DAYS`` after the history ends."""
+    gap_days = (start - history_end.date()).days
+    if gap_days <= STALE_HISTORY_DAYS:
+        return None
+    return (
+        f"start_date {start.isoformat()} is {gap_days:,} days after the history ends "
+        f"({history_end.date().isoformat()}): the forecast extrapolates that far; give a recent history"
+    )
 
 
 GIVEN_DEMAND = "given"
@@ -180,6 +204,13 @@ def forecast_demand(
             f"(ends {fitted.history_end.isoformat()})"
         )
         raise InputError.single("start_date", problem)
+    lead_days = (starts[0] - fitted.history_end) / pd.Timedelta(days=1)
+    if lead_days > MAX_LEAD_DAYS:
+        problem = (
+            f"the horizon starts {lead_days:,.0f} days after the history ends "
+            f"({fitted.history_end.date().isoformat()}); at most {MAX_LEAD_DAYS} are allowed: give a recent history"
+        )
+        raise InputError.single("start_date", problem)
     periods = int((starts[-1] - fitted.history_end) / step) + 1
     quantiles = (settings.quantile,) if settings.quantile is not None else ()
     frame = forecasting.fill_aht(fitted.forecast(periods, quantiles=quantiles).reindex(starts), settings.aht_s)
@@ -189,7 +220,8 @@ def forecast_demand(
         problem = "the history has no aht_s (volume only); set it to the average handle time [s] to plan with"
         raise InputError.single("forecast.aht_s", problem)
     demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=fitted.interval_min)
-    return ForecastRun(demand=demand, model=spec.name, backtest=backtest)
+    note = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
+    return ForecastRun(demand=demand, model=spec.name, backtest=backtest, notes=(note,) if note else ())
 
 
 def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | None = None) -> Horizon:
@@ -208,7 +240,9 @@ def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | No
     if history is None:
         raise InputError.single("history", "is not set; give history or demand")
     with config_fields():
-        frame = forecasting.load_history(history, timezone=config.timezone, gaps=config.gaps)
+        frame = forecasting.load_history(
+            history, timezone=config.timezone, gaps=config.gaps, max_rows=config.forecast.max_history_rows
+        )
     interval_min = forecasting.infer_interval_min(frame.index)
     start = horizon_start(config, frame)
     grid = build_grid(config.timezone, start, config.days, interval_min)
@@ -266,6 +300,7 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
         forecast=fc,
         plan=result,
         violations=tuple(check_plan(problem, result, params)),
+        notes=fc.notes,
     )
 
 
@@ -290,6 +325,7 @@ def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
     coverage_frame(run.plan).to_csv(coverage, index=False)
     unmet_frame(run.plan).to_csv(unmet, index=False)
     document = {
+        "currency": run.config.currency,
         "plan": run.plan.model_dump(mode="json"),
         "problem": run.problem.model_dump(mode="json"),
         "forecast": {"model": run.forecast.model, "backtest": run.forecast.backtest},

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Literal, Self
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+import forecasting
 from forecasting import ForecasterName
 from optimizer.domain import (
     Automation,
@@ -65,7 +66,9 @@ class ForecastSettings(DomainType):
     model: ForecasterName = Field(
         "auto", description="Forecaster; 'auto' picks the best by rolling-origin backtest."
     )
-    country: str | None = Field("SE", description="ISO country code for public holidays; null for none.")
+    country: str | None = Field(
+        forecasting.DEFAULT_COUNTRY, description="ISO country code for public holidays; null for none."
+    )
     quantile: float | None = Field(
         None,
         gt=0.0,
@@ -83,12 +86,23 @@ class ForecastSettings(DomainType):
         None,
         description="Weekend days, e.g. [fri, sat]; null: the country's weekend from the holidays package.",
     )
+    max_history_rows: int = Field(
+        forecasting.MAX_HISTORY_ROWS, ge=2, description="Most history rows read; a longer history is an error."
+    )
 
     def weekend_numbers(self) -> tuple[int, ...] | None:
         """Return the weekend override as weekday numbers (Monday = 0), or None for the country's."""
         if self.weekend is None:
             return None
         return tuple(sorted({WEEKDAYS.index(d) for d in self.weekend}))
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str | None) -> str | None:
+        try:
+            return forecasting.check_country(country)
+        except forecasting.ForecastInputError as exc:
+            raise ValueError(exc.problem) from None
 
 
 class PlanConfig(DomainType):
@@ -112,6 +126,11 @@ class PlanConfig(DomainType):
         None, description="First local day to plan; null plans from the day after the history ends."
     )
     days: int = Field(7, ge=1, le=35, description="Local days to plan.")
+    currency: str = Field(
+        "SEK",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of every amount; amounts are in its minor unit (cents, öre) throughout.",
+    )
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     service_target: ServiceTarget = Field(default_factory=ServiceTarget)
     automation: Automation = Field(default_factory=Automation)
@@ -154,6 +173,26 @@ class PlanConfig(DomainType):
         return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)
 
 
+def read_text_input(path: Path, field: str) -> str:
+    """Return a UTF-8 text file's content.
+
+    Raises
+    ------
+    InputError
+        Naming ``field`` when the file is missing, a folder, unreadable or not UTF-8 text.
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(field, f"file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError.single(field, f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError.single(field, f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError.single(field, f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
 def _parse(text: str, path: Path) -> object:
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
@@ -175,15 +214,7 @@ def load_plan_config(path: str | Path) -> tuple[PlanConfig, Path]:
         When a field breaks a rule (the error names the field).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problem = f"file {path} does not exist"
-        raise InputError.single("config", problem) from None
-    except OSError as exc:
-        problem = f"cannot read {path}: {exc.strerror}"
-        raise InputError.single("config", problem) from None
-    data = _parse(text, path)
+    data = _parse(read_text_input(path, "config"), path)
     if not isinstance(data, dict):
         problem = f"{path} must hold a mapping of settings, not {type(data).__name__}"
         raise InputError.single("config", problem)

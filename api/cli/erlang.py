@@ -8,7 +8,8 @@ import json
 import pandas as pd
 from pydantic import ValidationError
 
-from api.cli._errors import describe_validation_error
+from api.cli._args import finite_float
+from api.cli._errors import validation_problem
 from optimizer.demand import INDEX_NAME
 from optimizer.domain import ServiceTarget
 from optimizer.errors import InputError
@@ -42,16 +43,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             "to schedule after shrinkage, and the service level, ASA and occupancy at that staffing."
         ),
     )
-    p.add_argument("--volume", type=float, metavar="V", help="contacts in the interval", required=True)
+    p.add_argument("--volume", type=finite_float, metavar="V", help="contacts in the interval", required=True)
     p.add_argument("--interval-minutes", type=int, metavar="M", help="15, 30 or 60", required=True)
-    p.add_argument("--aht-s", type=float, metavar="H", help="average handle time [s]", required=True)
-    p.add_argument("--service-level", type=float, metavar="SL", help="target share, e.g. 0.8", required=True)
-    p.add_argument("--within-s", type=float, metavar="T", help="answer-time threshold [s]", required=True)
-    p.add_argument("--max-asa-s", type=float, metavar="S", help="ceiling on the average speed of answer [s]")
-    p.add_argument("--patience-s", type=float, metavar="P", help="mean patience [s]: Erlang A (abandonment)")
+    p.add_argument("--aht-s", type=finite_float, metavar="H", help="average handle time [s]", required=True)
+    p.add_argument("--service-level", type=finite_float, metavar="SL", help="target share, e.g. 0.8", required=True)
+    p.add_argument("--within-s", type=finite_float, metavar="T", help="answer-time threshold [s]", required=True)
+    p.add_argument("--max-asa-s", type=finite_float, metavar="S", help="ceiling on the average speed of answer [s]")
+    p.add_argument("--patience-s", type=finite_float, metavar="P", help="mean patience [s]: Erlang A (abandonment)")
     p.add_argument("--concurrency", type=int, default=1, metavar="K", help="contacts per agent at once (1)")
-    p.add_argument("--max-occupancy", type=float, default=1.0, metavar="X", help="occupancy cap (1: none)")
-    p.add_argument("--shrinkage", type=float, default=0.0, metavar="X", help="share of time lost (0)")
+    p.add_argument("--max-occupancy", type=finite_float, default=1.0, metavar="X", help="occupancy cap (1: none)")
+    p.add_argument("--shrinkage", type=finite_float, default=0.0, metavar="X", help="share of time lost (0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(handler=run)
 
@@ -68,8 +69,9 @@ def _target(args: argparse.Namespace) -> ServiceTarget:
             concurrency=args.concurrency,
         )
     except ValidationError as exc:
-        field = str(exc.errors()[0]["loc"][0])
-        problem = describe_validation_error(exc).split(": ", 1)[1]
+        loc = exc.errors()[0]["loc"]
+        field = str(loc[0]) if loc else "service_level"
+        problem = validation_problem(exc)
         raise InputError.single(_FLAGS.get(field, field), problem) from None
 
 

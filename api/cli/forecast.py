@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from api.cli import staffing_backtest
+from api.cli._paths import check_output_file
 from forecasting import (
+    DEFAULT_COUNTRY,
     FORECASTER_NAMES,
     GAP_POLICIES,
+    MAX_HISTORY_ROWS,
     WEEKDAY_NAMES,
     ForecastInputError,
     backtest,
@@ -20,6 +23,12 @@ from forecasting import (
     load_events,
     load_history,
 )
+from optimizer.domain import MAX_HORIZON_DAYS
+from optimizer.errors import InputError
+
+
+def _country(text: str) -> str | None:
+    return None if text.strip().lower() in ("", "none") else text
 
 
 def _quantiles(text: str) -> tuple[float, ...]:
@@ -38,9 +47,18 @@ def _write_demand(frame: pd.DataFrame, path: Path) -> None:
     out.to_csv(path, index=False, float_format="%.4f", lineterminator="\n")
 
 
+def _check_horizon(days: int, flag: str = "--horizon-days") -> None:
+    if days < 1:
+        raise InputError.single(flag, f"must be at least 1 day, got {days}")
+    if days > MAX_HORIZON_DAYS:
+        raise InputError.single(flag, f"must be at most {MAX_HORIZON_DAYS} days (the longest plan horizon), got {days}")
+
+
 def run_forecast(args: argparse.Namespace) -> int:
     """Fit and forecast; write the demand CSV; print one summary line."""
-    history = load_history(args.history, timezone=args.timezone, gaps=args.gaps)
+    check_output_file(args.out)
+    _check_horizon(args.horizon_days)
+    history = load_history(args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows)
     events = load_events(args.events) if args.events else ()
     frame = forecast(
         history,
@@ -78,8 +96,11 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     With ``--staffing``, then staff each fold from the chosen forecaster and simulate it on actual volumes.
     """
+    _check_horizon(args.horizon_days)
     target = staffing_backtest.check(args)
-    history = load_history(args.history, timezone=args.timezone, gaps=args.gaps)
+    history = load_history(
+        args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows
+    )
     events = load_events(args.events) if args.events else ()
     report = backtest(
         history,
@@ -106,7 +127,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--history", type=Path, required=True, help="history CSV (interval_start,volume,aht_s)"
     )
     parser.add_argument("--timezone", default=None, help="site IANA time zone (default: inferred)")
-    parser.add_argument("--country", default=None, help="holiday calendar, ISO country code (e.g. SE)")
+    parser.add_argument(
+        "--country",
+        type=_country,
+        default=DEFAULT_COUNTRY,
+        help=f"holiday calendar, ISO country code; 'none' for none (default {DEFAULT_COUNTRY}, as plan)",
+    )
     parser.add_argument("--events", type=Path, default=None, help="events CSV date,name[,effect]")
     parser.add_argument(
         "--gaps",
@@ -116,6 +142,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--weekend", default=None, metavar="DAYS", help="weekend days, e.g. fri,sat (default: the country's)"
+    )
+    parser.add_argument(
+        "--max-history-rows",
+        type=int,
+        default=MAX_HISTORY_ROWS,
+        metavar="N",
+        help=f"most history rows read (default {MAX_HISTORY_ROWS:,}); a longer history is an error",
     )
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from api.cli._errors import describe_validation_error
+from api.cli._args import finite_float
+from api.cli._errors import EXIT_NO_PLAN, no_plan_message, validation_problem
+from api.cli._paths import check_output_dir
 from forecasting import GAP_POLICIES
 from optimizer import unmet_frame
 from optimizer.domain import Plan, SolveParams
@@ -27,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--example", action="store_true", help="run the bundled example (Stockholm, 60 FTEs + gig)")
     src.add_argument("--config", type=Path, metavar="FILE", help="a plan config (YAML or JSON)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
-    p.add_argument("--time-limit-s", type=float, metavar="S", help="override the solver time limit [s]")
+    p.add_argument("--time-limit-s", type=finite_float, metavar="S", help="override the solver time limit [s]")
     p.add_argument("--seed", type=int, metavar="N", help="override the solver random seed")
     p.add_argument("--workers", type=int, metavar="N", help="override the number of CP-SAT workers")
     p.add_argument(
@@ -64,8 +66,9 @@ def _params(args: argparse.Namespace, base: SolveParams) -> SolveParams:
         return SolveParams.model_validate({**base.model_dump(), **overrides})
     except ValidationError as exc:
         flag = {"time_limit_s": "--time-limit-s", "random_seed": "--seed", "num_workers": "--workers"}
-        loc = str(exc.errors()[0]["loc"][0])
-        raise InputError.single(flag.get(loc, loc), describe_validation_error(exc).split(": ", 1)[1]) from None
+        loc = exc.errors()[0]["loc"]
+        name = str(loc[0]) if loc else "time_limit_s"
+        raise InputError.single(flag.get(name, name), validation_problem(exc)) from None
 
 
 def _overridden(config: PlanConfig, args: argparse.Namespace) -> PlanConfig:
@@ -95,7 +98,8 @@ UNMET_SHOWN = 3
 """Runs of understaffed intervals the summary names; ``unmet.csv`` lists them all."""
 
 
-def _unmet_runs(plan: Plan) -> str:
+def unmet_runs(plan: Plan) -> str:
+    """Return ": <first runs of understaffed intervals> (unmet.csv)", or "" when every interval is covered."""
     runs = unmet_frame(plan)
     if runs.empty:
         return ""
@@ -124,6 +128,14 @@ def _risk(run: PlanRun) -> str:
     )
 
 
+def _objective_terms(plan: Plan) -> str:
+    """Return why the objective differs from the cost: `` (= cost + shortfall_penalty 737.00)``, or ``""``."""
+    extra = {k: v for k, v in plan.cost_terms_cents.items() if not k.endswith("_cost") and v}
+    if not extra:
+        return ""
+    return " (= cost + " + " + ".join(f"{k} {_money(v)}" for k, v in extra.items()) + ")"
+
+
 def summary(run: PlanRun) -> str:
     """Return the short human summary printed after a plan."""
     p = run.plan
@@ -135,7 +147,7 @@ def summary(run: PlanRun) -> str:
         f"{p.timezone})",
         ("demand       given" if run.forecast.model == GIVEN_DEMAND else f"forecast     {run.forecast.model}")
         + f": {sum(d.volume for d in run.problem.demand):,.0f} contacts",
-        f"cost         {_money(k.total_cost_cents)} total = FTE {_money(k.fte_cost_cents)} "
+        f"cost         {_money(k.total_cost_cents)} {run.config.currency} total = FTE {_money(k.fte_cost_cents)} "
         + (f"+ FTE fixed {_money(k.fte_fixed_cost_cents)} " if k.fte_fixed_cost_cents else "")
         + f"+ gig {_money(k.gig_cost_cents)}",
         f"hours        FTE {k.fte_hours:,.1f} h by {k.fte_employed} employed; "
@@ -150,30 +162,33 @@ def summary(run: PlanRun) -> str:
             else ""
         ),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
-        + _unmet_runs(p),
+        + unmet_runs(p),
         f"risk         {_risk(run)}",
-        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}, "
+        f"solver       {s.status}; objective {_money(s.objective_cents or 0)}{_objective_terms(p)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s"
-        + (f" (first plan {s.first_solution_s:.1f} s)" if s.first_solution_s is not None else "")
-        + (f"\nnote         {s.message}" if s.message else ""),
+        + (f" (first plan {s.first_solution_s:.1f} s)" if s.first_solution_s is not None else ""),
         "check        "
         + ("passed" if not run.violations else f"{len(run.violations)} violations: {run.violations[0]}"),
     ]
+    lines.extend(f"note         {note}" for note in (s.message, *run.notes, p.gap_note()) if note)
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``shiftmix plan``."""
+    """Run ``shiftmix plan``; exit 3 (and write nothing) when the solver finds no plan."""
+    check_output_dir(args.out)
     config, base_dir = load_example() if args.example else load_plan_config(args.config)
     config = _overridden(config, args)
     formats = parse_formats(args.formats)
-    result = run_plan(config, base_dir, _params(args, config.solve))
+    params = _params(args, config.solve)
+    result = run_plan(config, base_dir, params)
+    s = result.plan.solver
+    if not result.plan.found:
+        print(f"shiftmix: error: {no_plan_message(s.status, s.wall_time_s, params.time_limit_s)}", file=sys.stderr)
+        return EXIT_NO_PLAN
     paths = write_outputs(result, args.out) + write_exports(
         result.plan, args.out, formats, lambda: run_report(result)
     )
     print(summary(result))
     print("wrote        " + ", ".join(_listed(paths)))
-    if not result.plan.solver.status.has_plan:
-        print(f"shiftmix: error: no plan found (solver status {result.plan.solver.status})", file=sys.stderr)
-        return 1
     return 0

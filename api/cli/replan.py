@@ -3,7 +3,8 @@
 Reads the published ``plan.json`` (``shiftmix plan`` writes it: ``plan`` and ``problem``), takes new demand from a
 forecast CSV (``interval_start,volume,aht_s``) or uplift terms (``+40% 2026-12-27T08:00/2026-12-27T14:00``, see
 ``optimizer.replan_demand``), re-plans from ``--now`` and writes ``schedule.csv``, ``coverage.csv``,
-``plan.json``, ``changes.csv`` and ``days.csv`` into ``--out``.
+``unmet.csv``, ``plan.json``, ``changes.csv`` and ``days.csv`` into ``--out``. Without a re-plan (the time limit
+ran out first) it writes nothing and exits 3.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from typing import TypeVar
 import pandas as pd
 from pydantic import ValidationError
 
-from api.cli._errors import describe_validation_error
+from api.cli._args import finite_float
+from api.cli._errors import EXIT_NO_PLAN, describe_validation_error, no_plan_message, validation_problem
 from api.cli._opsloop import offer_lines, reforecast_from_file, reforecast_lines, write_loop_outputs
-from optimizer import check_plan, coverage_frame, schedule_frame
+from api.cli._paths import check_output_dir
+from api.cli.plan import unmet_runs
+from optimizer import check_plan, coverage_frame, schedule_frame, unmet_frame
 from optimizer.check import Violation
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
@@ -30,6 +34,7 @@ from optimizer.replan_demand import parse_uplift, read_demand_csv, uplift_demand
 from optimizer.replan_domain import ReplanOptions, ReplanResult
 from scenarios.exports import parse_formats, write_exports
 from scenarios.report import replan_report
+from scenarios.spec import read_text_input
 
 _FLAGS = {
     "time_limit_s": "--time-limit-s",
@@ -85,10 +90,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--allow-extensions", action="store_true", help="let the re-plan extend FTE shifts (overtime)")
     p.add_argument("--max-extension-min", type=int, metavar="M", help="longest extension of one shift [min]")
-    p.add_argument("--overtime-rate-ratio", type=float, metavar="R", help="overtime pay / contract rate (1.5)")
+    p.add_argument("--overtime-rate-ratio", type=finite_float, metavar="R", help="overtime pay / contract rate (1.5)")
     p.add_argument("--allow-vto", action="store_true", help="let the re-plan release unstarted FTE shifts (unpaid)")
     p.add_argument("--lead-time-min", type=int, metavar="M", help="notice for new gigs [min] (default: pool's)")
-    p.add_argument("--time-limit-s", type=float, metavar="S", help="solver time limit [s] (default: published)")
+    p.add_argument("--time-limit-s", type=finite_float, metavar="S", help="solver time limit [s] (default: published)")
     p.add_argument("--seed", type=int, metavar="N", help="override the solver random seed")
     p.add_argument("--workers", type=int, metavar="N", help="override the number of CP-SAT workers")
     p.set_defaults(handler=run)
@@ -103,12 +108,7 @@ def read_published(path: Path) -> tuple[Plan, PlanningProblem]:
         Naming ``--plan`` when the file is missing, not JSON, lacks ``plan`` or ``problem``, or either breaks
         its schema (the first bad field is named).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single("--plan", f"file {path} does not exist") from None
-    except OSError as exc:
-        raise InputError.single("--plan", f"cannot read {path}: {exc.strerror}") from None
+    text = read_text_input(path, "--plan")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -123,7 +123,7 @@ def read_published(path: Path) -> tuple[Plan, PlanningProblem]:
         problem = PlanningProblem.model_validate(document["problem"])
     except ValidationError as exc:
         raise InputError.single("--plan", describe_validation_error(exc, prefix="problem")) from None
-    if not published.solver.status.has_plan:
+    if not published.found:
         raise InputError.single("--plan", f"{path} holds no solved plan (status {published.solver.status})")
     return published, problem
 
@@ -144,7 +144,7 @@ def _validated(cls: type[_Settings], data: dict[str, object], whole: str) -> _Se
         return cls.model_validate(data)
     except ValidationError as exc:
         loc = exc.errors()[0]["loc"]
-        problem = describe_validation_error(exc).split(": ", 1)[-1]
+        problem = validation_problem(exc)
         raise InputError.single(_FLAGS.get(str(loc[0]), str(loc[0])) if loc else whole, problem) from None
 
 
@@ -196,20 +196,26 @@ def summary(result: ReplanResult, violations: list[Violation]) -> str:
         f"cost         {_money(before.total_cost_cents)} -> {_money(p.kpis.total_cost_cents)}",
         f"service      {before.service_level:.1%} -> {p.kpis.service_level:.1%} on the new demand "
         f"(target {result.problem.service_target.service_level:.0%})",
-        f"shortfall    {before.shortfall_agent_hours:g} -> {p.kpis.shortfall_agent_hours:g} agent-hours",
+        f"shortfall    {before.shortfall_agent_hours:g} -> {p.kpis.shortfall_agent_hours:g} agent-hours, "
+        f"{p.kpis.understaffed_intervals} understaffed intervals" + unmet_runs(p),
         f"solver       {p.solver.status}; objective {_money(p.solver.objective_cents or 0)}, "
         f"gap {(p.solver.gap_ratio or 0):.3%}, {p.solver.wall_time_s:.1f} s",
         "check        " + ("passed" if not violations else f"{len(violations)} violations: {violations[0]}"),
     ]
+    note = p.gap_note()
+    if note:
+        lines.append(f"note         {note}")
     return "\n".join(lines)
 
 
 def write_outputs(result: ReplanResult, published: Plan, violations: list[Violation], out_dir: Path) -> list[Path]:
-    """Write ``schedule.csv``, ``coverage.csv``, ``plan.json``, ``changes.csv`` and ``days.csv``."""
+    """Write ``schedule.csv``, ``coverage.csv``, ``plan.json``, ``changes.csv``, ``days.csv`` and ``unmet.csv``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / n for n in ("schedule.csv", "coverage.csv", "plan.json", "changes.csv", "days.csv")]
+    names = ("schedule.csv", "coverage.csv", "plan.json", "changes.csv", "days.csv", "unmet.csv")
+    paths = [out_dir / n for n in names]
     schedule_frame(result.plan).to_csv(paths[0], index=False)
     coverage_frame(result.plan).to_csv(paths[1], index=False)
+    unmet_frame(result.plan).to_csv(paths[5], index=False)
     document = {
         "plan": result.plan.model_dump(mode="json"),
         "problem": result.problem.model_dump(mode="json"),
@@ -228,7 +234,8 @@ def write_outputs(result: ReplanResult, published: Plan, violations: list[Violat
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``shiftmix replan``."""
+    """Run ``shiftmix replan``; exit 3 (and write nothing) when the solver finds no re-plan."""
+    check_output_dir(args.out)
     formats = parse_formats(args.formats)
     published, problem = read_published(args.plan)
     now = _now(args.now)
@@ -246,6 +253,11 @@ def run(args: argparse.Namespace) -> int:
         result = replan(problem, published, demand, now=now, params=params, options=options)
     except InputError as exc:
         raise InputError.single(_flag_of(exc.field), exc.problem) from None
+    s = result.plan.solver
+    if not result.plan.found:
+        message = no_plan_message(s.status, s.wall_time_s, params.time_limit_s, what="re-plan")
+        print(f"shiftmix: error: {message}", file=sys.stderr)
+        return EXIT_NO_PLAN
     violations = check_plan(result.problem, result.plan)
     paths = write_outputs(result, published, violations, args.out) + write_exports(
         result.plan,
@@ -259,7 +271,4 @@ def run(args: argparse.Namespace) -> int:
     print(summary(result, violations))
     print("\n".join(offer_lines(result.offers)))
     print("wrote        " + ", ".join(str(p) for p in paths))
-    if not result.plan.solver.status.has_plan:
-        print(f"shiftmix: error: no re-plan found (solver status {result.plan.solver.status})", file=sys.stderr)
-        return 1
     return 0

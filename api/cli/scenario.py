@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from api.cli._paths import check_output_dir
 from scenarios.backends import ray_available
 from scenarios.compare import results_frame, scenario_headcount_optimum, write_results
 from scenarios.derive import load_scenario
@@ -70,6 +71,7 @@ def summary(result: ScenarioResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``shiftmix scenario run``."""
+    check_output_dir(args.out)
     scenario, base_dir = load_scenario(args.file)
     result = run_scenario(
         scenario,

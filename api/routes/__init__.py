@@ -5,15 +5,18 @@ Routes are thin: validate (pydantic and these dependencies), call one library fu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.compute import ComputePool
 from api.errors import PROBLEM_JSON, ApiProblem
 from api.jobs import JobRunner
 from api.metrics import Metrics
+from api.ratelimit import RateLimiter
 from api.schemas import JobAccepted, ProblemDetails
 from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
@@ -37,6 +40,8 @@ class Services:
     storage: Storage
     runner: JobRunner
     metrics: Metrics
+    compute: ComputePool
+    limiter: RateLimiter
     dev_principal: Principal | None = field(default=None)
 
 
@@ -62,9 +67,11 @@ def get_principal(
     Raises
     ------
     ApiProblem
-        401 when no key is sent, or the key is unknown or revoked (unless the server runs in dev mode).
+        401 when no key is sent, or the key is unknown or revoked (unless the server runs in dev mode);
+        429 with ``Retry-After`` when the key is over its rate limit.
     """
     if services.settings.dev and services.dev_principal is not None:
+        services.limiter.check(services.dev_principal)
         return services.dev_principal
     token = bearer.credentials if bearer is not None else api_key
     challenge = {"WWW-Authenticate": "Bearer"}
@@ -81,10 +88,20 @@ def get_principal(
         raise ApiProblem(
             401, "Unauthorized", "the API key is unknown or revoked", slug="unauthorized", headers=challenge
         )
+    services.limiter.check(principal)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def compute_slot(services: ServicesDep, principal: PrincipalDep) -> Iterator[Principal]:
+    """Hold one of the caller's compute-pool slots for the request (429 when none is free); yield the caller."""
+    with services.compute.slot(principal):
+        yield principal
+
+
+ComputeSlotDep = Annotated[Principal, Depends(compute_slot)]
 
 MAX_OFFSET = 1_000_000_000
 """Largest paging offset accepted: past it the database integer overflows (found by fuzzing: a 500)."""

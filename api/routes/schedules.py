@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.errors import ApiProblem
-from api.jobs import SOLVED
 from api.replan_schemas import ReplanReport
 from api.routes import (
     JOB_ERRORS,
@@ -22,6 +21,7 @@ from api.routes import (
     csv_response,
 )
 from api.schedule_jobs import (
+    requested_params,
     stored_plan,
     stored_problem,
     stored_replan,
@@ -111,7 +111,7 @@ def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
     """
     result = stored_replan(services.storage, job)
     return PlanResponse(
-        job=JobInfo.from_record(job),
+        job=JobInfo.from_record(job, requested_params(services.storage, job)),
         plan=result.plan if result is not None else stored_plan(services.storage, job),
         replan=ReplanReport.from_result(job.replan_of, result) if result is not None and job.replan_of else None,
         violations=stored_violations(services.storage, job),
@@ -120,7 +120,7 @@ def get_schedule(job: JobDep, services: ServicesDep) -> PlanResponse:
 
 def _solved_plan(storage: Storage, job: JobRecord) -> Plan:
     plan = stored_plan(storage, job)
-    if plan is None or plan.solver.status not in SOLVED:
+    if plan is None or not plan.found:
         why = job.error or f"the job is {job.status}"
         raise ApiProblem(409, "No plan yet", f"job {job.job_id} has no plan to export: {why}", slug="no-plan")
     return plan

@@ -121,9 +121,9 @@ def _hint_rounded(built: BuiltModel, lp_values: np.ndarray) -> None:
 
 
 def _better(a: SolveOutcome | None, b: SolveOutcome | None) -> SolveOutcome | None:
-    """Return the outcome with the lower objective (either may lack a solution)."""
+    """Return the outcome with the lower objective (either may lack a solution; then ``b``'s status wins)."""
     if a is None or not a.has_solution:
-        return b if b is not None and b.has_solution else a or b
+        return b or a
     if b is None or not b.has_solution:
         return a
     return a if a.objective_cents <= b.objective_cents else b  # type: ignore[operator]
@@ -191,6 +191,9 @@ def solve_guided(
         if first_solution_at is None and search.has_solution:
             first_solution_at = time.monotonic()
     best = _better(dive, search)
+    if best is dive and dive is not None and not dive.has_solution:
+        # a dive searches a neighbourhood: its INFEASIBLE says nothing of the model, whose status is unknown
+        best = dataclasses.replace(dive, status=SolveStatus.UNKNOWN)
     if best is None:  # no time was left for any CP-SAT search
         best = solve(built, params.model_copy(update={"time_limit_s": 0.01}), stop_event=stop_event)
     # A dive's own bound holds only for its neighbourhood: the phase's bound is the LP's or the full search's.

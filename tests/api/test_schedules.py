@@ -242,7 +242,8 @@ def test_operation_ids_are_stable(client: TestClient) -> None:
 def test_metrics_label_route_templates_not_ids(client: TestClient, auth: dict[str, str]) -> None:
     job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
     wait_for(client, job_id, auth)
-    r = client.get("/metrics")
+    assert client.get("/metrics").status_code == 401
+    r = client.get("/metrics", headers=auth)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
     text = r.text

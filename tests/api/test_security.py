@@ -53,10 +53,13 @@ def test_bearer_and_x_api_key_both_authenticate(client: TestClient) -> None:
     assert client.get("/v1/schedules", headers={"X-API-Key": token}).status_code == 200
 
 
-def test_health_endpoints_need_no_key(client: TestClient) -> None:
+def test_health_endpoints_need_no_key_but_metrics_does(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok"}
-    assert client.get("/metrics").status_code == 200
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ok"
+    assert ready["saturated"] is False
+    assert ready["compute_in_use"] == 0
+    assert client.get("/metrics").status_code == 401
 
 
 def test_another_organisations_job_is_not_found(client: TestClient) -> None:

@@ -164,14 +164,19 @@ def test_deleting_a_running_job_tells_its_worker_to_stop(storage: Storage) -> No
     assert storage.get_job(job_id) is None
 
 
-def test_startup_recovery_fails_running_jobs_and_keeps_queued_ones(storage: Storage) -> None:
+def test_startup_recovery_queues_running_jobs_again_once(storage: Storage) -> None:
     acme = _principal(storage, "acme")
     running, queued = _submit(storage, acme), _submit(storage, acme)
     storage.claim(running, worker_pid=1)
-    assert storage.fail_stale_running("server died") == [running]
+    assert storage.requeue_stale_running("queued again", "died twice") == ([running], [])
+    again = storage.get_job(running)
+    assert again is not None
+    assert (again.status, again.error, again.worker_pid, again.started_at) == ("queued", "queued again", None, None)
+    assert set(storage.queued_job_ids()) == {running, queued}
+    storage.claim(running, worker_pid=2)
+    assert storage.requeue_stale_running("queued again", "died twice") == ([], [running])
     failed = storage.get_job(running)
     assert failed is not None
-    assert (failed.status, failed.error) == ("failed", "server died")
+    assert (failed.status, failed.error) == ("failed", "died twice")
     assert failed.finished_at is not None
-    assert storage.queued_job_ids() == [queued]
-    assert storage.fail_stale_running("again") == []
+    assert storage.requeue_stale_running("queued again", "died twice") == ([], [])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,3 +167,27 @@ def test_season_lengths(interval_min, per_day):
 def test_season_lengths_rejects_other_intervals():
     with pytest.raises(ForecastInputError, match="interval_min"):
         season_lengths(20)
+
+
+def test_a_history_over_the_row_cap_is_one_clear_error_read_no_further(tmp_path):
+    frame = synthetic_history(days=2)
+    path = tmp_path / "h.csv"
+    out = frame.reset_index()
+    out["interval_start"] = [t.isoformat() for t in frame.index]
+    out.to_csv(path, index=False)
+    assert len(load_history(path, max_rows=len(frame))) == len(frame)
+    with pytest.raises(HistoryError, match=f"history: has more than {len(frame) - 1:,} rows"):
+        load_history(path, max_rows=len(frame) - 1)
+
+
+def test_volume_table_and_complete_days_match_on_a_dst_history():
+    """The integer-day fast paths give the same complete days and weekly table as date objects would."""
+    from forecasting._grid import complete_days, intervals_in_day, local_dates
+
+    frame = synthetic_history(start="2026-03-02", days=60)  # spans the 23-hour day of 2026-03-29
+    days = complete_days(frame.index, 30)
+    dates, counts = np.unique(local_dates(frame.index), return_counts=True)
+    zone = str(frame.index.tz)
+    assert days == [d for d, n in zip(dates, counts, strict=True) if n == intervals_in_day(d, zone, 30)]
+    assert intervals_in_day(dt.date(2026, 3, 29), zone, 30) == 46
+    assert dt.date(2026, 3, 29) in days

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 
 import pytest
 from ortools.sat.python import cp_model
@@ -10,7 +11,7 @@ from ortools.sat.python import cp_model
 import optimizer.model.extract as extract
 from optimizer import check_plan, plan
 from optimizer.domain import PlanningProblem, SolveParams, SolveStatus
-from optimizer.model import SolveOutcome, prepare
+from optimizer.model import SolveOutcome, build_model, prepare
 from optimizer.model.guided import GuidedOutcome
 from scenarios.pipeline import forecast_problem
 from scenarios.spec import load_example
@@ -123,3 +124,23 @@ def test_a_limit_too_short_for_a_first_solution_reports_no_plan_and_says_why(exa
         assert result.solver.objective_cents is None
         assert result.shifts == ()
         assert "no plan within the 0.001 s limit" in result.solver.message
+
+
+def test_a_dive_found_infeasible_does_not_make_the_model_infeasible(example_problem, monkeypatch):
+    """A dive searches around its start (decisions fixed): its INFEASIBLE must not become the phase's status.
+
+    Under load a dive proved its neighbourhood empty and the full search ran out of time; the plan then said
+    INFEASIBLE for a problem that has plans (found by the crash-restart server test).
+    """
+    guided = importlib.import_module("optimizer.model.guided")
+    statuses = iter([SolveStatus.INFEASIBLE, SolveStatus.UNKNOWN])  # the dive, then the full search
+
+    def fake_solve(built, params, **kwargs):
+        return SolveOutcome(next(statuses), None, None, 0.0, cp_model.CpSolver())
+
+    monkeypatch.setattr(guided, "solve", fake_solve)
+    built = build_model(prepare(example_problem, PARAMS))
+    deadline = time.monotonic() + 5.0
+    result = guided.solve_guided(built, PARAMS.model_copy(update={"lp_guided": False}), deadline=deadline, hinted=True)
+    assert result.outcome.status == SolveStatus.UNKNOWN
+    assert not result.outcome.has_solution
