@@ -14,6 +14,41 @@ import highspy
 from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
 
 
+def _add_gigs(h: highspy.Highs, inp: ModelInput, cost: list) -> list[list]:
+    """Add the gig starts (with their caps per interval and per day) and return the gigs covering each interval."""
+    gig = inp.gig
+    gig_cover: list[list] = [[] for _ in range(inp.intervals)]
+    if gig is None:
+        return gig_cover
+    per_day: dict[int, list] = {}
+    for t in gig.starts:
+        g = h.addIntegral(lb=0, ub=gig.max_concurrent)
+        cost.append(gig.cost_cents * g)
+        per_day.setdefault(int(inp.grid.day_of[t]), []).append(g)
+        for u in range(t, t + gig.length):
+            gig_cover[u].append(g)
+    for covering in gig_cover:
+        if covering:
+            h.addConstr(sum(covering) <= gig.max_concurrent)
+    if gig.max_per_day is not None:
+        for gs in per_day.values():
+            h.addConstr(sum(gs) <= gig.max_per_day)
+    return gig_cover
+
+
+def _people_on_floor(h: highspy.Highs, inp: ModelInput, fte_terms: list, gig_terms: list):
+    """Return the people on the floor in one interval: FTE terms plus the gigs there after the fill rate."""
+    staffed = sum(fte_terms) if fte_terms else 0
+    gig = inp.gig
+    if gig is None or not gig_terms:
+        return staffed
+    if gig.fill_permille < FILL_RATE_SCALE:
+        eff = h.addIntegral(lb=0, ub=gig.max_concurrent)
+        h.addConstr(FILL_RATE_SCALE * eff - gig.fill_permille * sum(gig_terms) <= 0)
+        return staffed + eff
+    return staffed + sum(gig_terms)
+
+
 def highs_optimal_cost(inp: ModelInput, rest_min: int) -> float:
     """Solve the per-person MIP (every crew must be a crew of one) and return its optimal objective [cents]."""
     assert all(c.size == 1 for c in inp.crews)
@@ -59,36 +94,14 @@ def highs_optimal_cost(inp: ModelInput, rest_min: int) -> float:
             window = [x for o, x in zip(w.options, xs, strict=True) if d <= o.day <= d + cap]
             if window:
                 h.addConstr(sum(window) <= cap)
-    gig = inp.gig
-    gig_cover = [[] for _ in range(T)]
-    if gig is not None:
-        per_day: dict[int, list] = {}
-        for t in gig.starts:
-            g = h.addIntegral(lb=0, ub=gig.max_concurrent)
-            cost.append(gig.cost_cents * g)
-            per_day.setdefault(int(inp.grid.day_of[t]), []).append(g)
-            for u in range(t, t + gig.length):
-                gig_cover[u].append(g)
-        for t in range(T):
-            if gig_cover[t]:
-                h.addConstr(sum(gig_cover[t]) <= gig.max_concurrent)
-        if gig.max_per_day is not None:
-            for gs in per_day.values():
-                h.addConstr(sum(gs) <= gig.max_per_day)
+    gig_cover = _add_gigs(h, inp, cost)
     goal = inp.service
     answered = []
     for t in range(T):
         need = int(inp.required[t])
         if need == 0 and (goal is None or goal.curve[t][-1] == 0):
             continue
-        staffed = sum(on_floor[t]) if on_floor[t] else 0
-        if gig is not None and gig_cover[t]:
-            if gig.fill_permille < FILL_RATE_SCALE:
-                eff = h.addIntegral(lb=0, ub=gig.max_concurrent)
-                h.addConstr(FILL_RATE_SCALE * eff - gig.fill_permille * sum(gig_cover[t]) <= 0)
-                staffed = staffed + eff
-            else:
-                staffed = staffed + sum(gig_cover[t])
+        staffed = _people_on_floor(h, inp, on_floor[t], gig_cover[t])
         if need > 0:
             short = h.addIntegral(lb=0, ub=need)
             cost.append(inp.shortfall_penalty_cents * short)
@@ -153,34 +166,12 @@ def highs_pooled_cost(inp: ModelInput) -> float:
             for b, y in zip(st.break_starts, ys, strict=True):
                 for t in range(b, b + st.break_len):
                     on_floor[t].append(-1 * y)
-    gig = inp.gig
-    gig_cover = [[] for _ in range(T)]
-    if gig is not None:
-        per_day: dict[int, list] = {}
-        for t in gig.starts:
-            g = h.addIntegral(lb=0, ub=gig.max_concurrent)
-            cost.append(gig.cost_cents * g)
-            per_day.setdefault(int(inp.grid.day_of[t]), []).append(g)
-            for u in range(t, t + gig.length):
-                gig_cover[u].append(g)
-        for t in range(T):
-            if gig_cover[t]:
-                h.addConstr(sum(gig_cover[t]) <= gig.max_concurrent)
-        if gig.max_per_day is not None:
-            for gs in per_day.values():
-                h.addConstr(sum(gs) <= gig.max_per_day)
+    gig_cover = _add_gigs(h, inp, cost)
     for t in range(T):
         need = int(inp.required[t])
         if need == 0:
             continue
-        staffed = sum(on_floor[t]) if on_floor[t] else 0
-        if gig is not None and gig_cover[t]:
-            if gig.fill_permille < FILL_RATE_SCALE:
-                eff = h.addIntegral(lb=0, ub=gig.max_concurrent)
-                h.addConstr(FILL_RATE_SCALE * eff - gig.fill_permille * sum(gig_cover[t]) <= 0)
-                staffed = staffed + eff
-            else:
-                staffed = staffed + sum(gig_cover[t])
+        staffed = _people_on_floor(h, inp, on_floor[t], gig_cover[t])
         short = h.addIntegral(lb=0, ub=need)
         cost.append(inp.shortfall_penalty_cents * short)
         h.addConstr(staffed + short >= need)
