@@ -10,6 +10,9 @@
 3. Search the whole model from that start (a complete hint) for the rest of the time, unless the dive
    already met the bound.
 
+A model that already carries a start (``hinted``) is dived around that start instead: its decisions fixed,
+the rest (breaks, gig fill, goal counters) completed, so a hint CP-SAT could not complete on its own is kept.
+
 The answer is the better of the dive's and the search's solutions, with the best of the LP's and CP-SAT's
 bounds. When the LP cannot be solved (time, or a model it cannot relax), the search runs as before.
 """
@@ -150,7 +153,8 @@ def solve_guided(
     deadline : float
         ``time.monotonic()`` by which the phase ends [s].
     hinted : bool
-        The model already carries a start (a horizon goal's priced plan): keep it instead of diving.
+        The model already carries a start (a horizon goal's priced plan, a crew plan handed to people, a
+        published plan): the dive completes it with its decisions fixed instead of rounding the LP point.
     known_bound_cents : int, optional
         A bound proven elsewhere (a horizon goal's Lagrangian bound) [cents]. With a start and this bound,
         the LP is skipped: it is the floor-only model's LP again, and the search needs the time more.
