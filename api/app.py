@@ -17,15 +17,15 @@ from fastapi.routing import APIRoute
 from api.compute import ComputePool
 from api.errors import PROBLEM_JSON, BodySizeLimit, install_error_handlers
 from api.jobs import JobRunner, JobWork
+from api.jobs.replan import solve_replan
+from api.jobs.scenario import run_scenario_job
+from api.jobs.schedule import solve_schedule
+from api.jobs.simulation import run_simulation_job
 from api.metrics import Metrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
-from api.replan_jobs import solve_replan
 from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, simulations, staffing
-from api.scenario_jobs import run_scenario_job
-from api.schedule_jobs import solve_schedule
 from api.schemas import ProblemDetails
 from api.settings import Settings
-from api.simulation_jobs import run_simulation_job
 from api.storage import JobKind, Principal, Storage
 from optimizer.model import software_version
 

@@ -224,7 +224,7 @@ LOOP_OPTIONS = {"gigs": {}, "all": {"allow_extensions": True, "allow_voluntary_t
 
 def time_loop(label: str, problem: PlanningProblem, published: Plan, repeats: int, allowed: str = "all") -> None:
     """Time re-forecast + re-plan from Tuesday 11:00 with actuals 30% above the plan so far; print the median [s]."""
-    from optimizer.replan_domain import ReplanOptions
+    from optimizer.replan.domain import ReplanOptions
     from scenarios.reforecast import replan_from_actuals
 
     tuesday = problem.start_date + timedelta(days=1)

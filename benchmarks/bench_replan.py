@@ -33,8 +33,8 @@ from optimizer import check_plan, plan
 from optimizer.domain import DemandInterval, GigPool, PlanningProblem, ServiceTarget, SolveParams, Worker, Workforce
 from optimizer.grid import build_grid
 from optimizer.replan import replan
-from optimizer.replan_demand import parse_uplift, uplift_demand
-from optimizer.replan_domain import ReplanOptions
+from optimizer.replan.demand import parse_uplift, uplift_demand
+from optimizer.replan.domain import ReplanOptions
 from scenarios.spec import load_example
 
 START = dt.date(2026, 11, 30)

@@ -26,7 +26,7 @@ from optimizer.errors import DataError, InputError, ModelError, ShiftmixError
 from optimizer.export import coverage_frame, schedule_frame, unmet_frame
 from optimizer.model import plan
 from optimizer.replan import replan
-from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.replan.domain import ReplanOptions, ReplanResult
 from optimizer.requirement import staff_needed
 
 __all__ = [

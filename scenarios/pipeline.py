@@ -26,7 +26,7 @@ from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
-from optimizer.replan_demand import read_demand_csv
+from optimizer.replan.demand import read_demand_csv
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
 from scenarios.spec import ForecastSettings, PlanConfig
 

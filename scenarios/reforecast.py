@@ -35,7 +35,7 @@ from optimizer.demand import demand_frame
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import DataError, InputError, Issue
 from optimizer.replan import replan
-from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.replan.domain import ReplanOptions, ReplanResult
 from optimizer.staffing import human_demand
 
 REFORECAST_COLUMNS = (

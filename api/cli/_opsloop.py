@@ -12,8 +12,8 @@ from pathlib import Path
 
 from optimizer.domain import PlanningProblem
 from optimizer.errors import InputError
-from optimizer.replan_domain import ReplanOffers, ReplanResult
-from optimizer.replan_offers import offers_frame
+from optimizer.replan.domain import ReplanOffers, ReplanResult
+from optimizer.replan.offers import offers_frame
 from scenarios.reforecast import DemandReforecast, read_actuals, reforecast_demand
 
 ACTUALS_FLAG = "--actuals"

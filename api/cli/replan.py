@@ -2,7 +2,7 @@
 
 Reads the published ``plan.json`` (``shiftmix plan`` writes it: ``plan`` and ``problem``), takes new demand from a
 forecast CSV (``interval_start,volume,aht_s``) or uplift terms (``+40% 2026-12-27T08:00/2026-12-27T14:00``, see
-``optimizer.replan_demand``), re-plans from ``--now`` and writes ``schedule.csv``, ``coverage.csv``,
+``optimizer.replan.demand``), re-plans from ``--now`` and writes ``schedule.csv``, ``coverage.csv``,
 ``unmet.csv``, ``plan.json``, ``changes.csv`` and ``days.csv`` into ``--out``. Without a re-plan (the time limit
 ran out first) it writes nothing and exits 3.
 """
@@ -29,9 +29,9 @@ from optimizer.check import Violation
 from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.replan import replan
-from optimizer.replan_changes import changes_frame, days_frame
-from optimizer.replan_demand import parse_uplift, read_demand_csv, uplift_demand
-from optimizer.replan_domain import ReplanOptions, ReplanResult
+from optimizer.replan.changes import changes_frame, days_frame
+from optimizer.replan.demand import parse_uplift, read_demand_csv, uplift_demand
+from optimizer.replan.domain import ReplanOptions, ReplanResult
 from scenarios.exports import parse_formats, write_exports
 from scenarios.report import replan_report
 from scenarios.spec import read_text_input

@@ -11,16 +11,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api import replan_jobs
 from api.errors import ApiProblem
-from api.replan_schemas import ReplanRequest
+from api.jobs import replan as replan_jobs
+from api.jobs.schedule import stored_replan
 from api.routes import JOB_ERRORS, PROBLEM, IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
-from api.schedule_jobs import stored_replan
 from api.schemas import JobAccepted
+from api.schemas.replan import ReplanRequest
 from api.storage import JobRecord, Storage
-from optimizer.replan_changes import changes_frame, days_frame
-from optimizer.replan_domain import ReplanResult
-from optimizer.replan_offers import offers_frame
+from optimizer.replan.changes import changes_frame, days_frame
+from optimizer.replan.domain import ReplanResult
+from optimizer.replan.offers import offers_frame
 
 _CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}, 409: PROBLEM, **JOB_ERRORS}
 

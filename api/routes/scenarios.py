@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BeforeValidator
 
-from api import scenario_jobs
 from api.errors import ApiProblem
+from api.jobs import scenario as scenario_jobs
 from api.routes import (
     JOB_ERRORS,
     MAX_OFFSET,
@@ -20,8 +20,8 @@ from api.routes import (
     accepted,
     csv_response,
 )
-from api.scenario_schemas import SCENARIO_EXAMPLE, ScenarioJobInfo, ScenarioPage, ScenarioResponse
 from api.schemas import JobAccepted, local_times_only
+from api.schemas.scenario import SCENARIO_EXAMPLE, ScenarioJobInfo, ScenarioPage, ScenarioResponse
 from scenarios.scenario import Scenario
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])

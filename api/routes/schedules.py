@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.errors import ApiProblem
-from api.replan_schemas import ReplanReport
+from api.jobs.schedule import (
+    requested_params,
+    stored_plan,
+    stored_problem,
+    stored_replan,
+    stored_violations,
+    submit_schedule,
+    validate_schedule,
+)
 from api.routes import (
     JOB_ERRORS,
     MAX_OFFSET,
@@ -20,15 +28,6 @@ from api.routes import (
     accepted,
     csv_response,
 )
-from api.schedule_jobs import (
-    requested_params,
-    stored_plan,
-    stored_problem,
-    stored_replan,
-    stored_violations,
-    submit_schedule,
-    validate_schedule,
-)
 from api.schemas import (
     JobAccepted,
     JobInfo,
@@ -37,6 +36,7 @@ from api.schemas import (
     ScheduleRequest,
     ValidationReport,
 )
+from api.schemas.replan import ReplanReport
 from api.storage import JobRecord, Storage
 from api.tables import SCHEDULE_KINDS
 from optimizer.domain import Plan

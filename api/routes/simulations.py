@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import simulation_jobs
 from api.errors import PROBLEM_JSON, ApiProblem
+from api.jobs import simulation as simulation_jobs
 from api.routes import IdempotencyKey, JobDep, PrincipalDep, ServicesDep, accepted, csv_response
 from api.schemas import JobAccepted, ProblemDetails
-from api.simulation_schemas import SimulationJobInfo, SimulationRequest, SimulationResponse
+from api.schemas.simulation import SimulationJobInfo, SimulationRequest, SimulationResponse
 from api.storage import JobRecord
 
 _PROBLEM: dict[str, Any] = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from optimizer import check_plan
 from optimizer.domain import Plan, PlanningProblem
-from optimizer.replan_domain import ReplanResult
+from optimizer.replan.domain import ReplanResult
 from scenarios.pipeline import GIVEN_DEMAND, PlanRun
 from scenarios.report.page import ReportInputs, render_page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.examples import example_problem
-from api.schedule_jobs import check_json, stored_violations
+from api.jobs.schedule import check_json, stored_violations
 from api.storage import Storage
 from optimizer import plan
 from optimizer.check import Violation

@@ -7,9 +7,9 @@ import os
 import pytest
 from fastapi.testclient import TestClient
 
-import api.schedule_jobs
+import api.jobs.schedule
 from api.app import create_app
-from api.schedule_jobs import solve_schedule
+from api.jobs.schedule import solve_schedule
 from api.settings import Settings
 from optimizer.domain import Plan, PlanningProblem, SolveParams, SolveStatus
 from optimizer.model import plan as real_plan
@@ -56,7 +56,7 @@ def _loose_gap(problem: PlanningProblem, params: SolveParams | None = None, **kw
 
 def test_a_job_without_a_solution_fails_with_a_reason_and_no_plan(client, monkeypatch):
     job_id, headers = _stored_job(client)
-    monkeypatch.setattr(api.schedule_jobs, "plan", _no_solution)
+    monkeypatch.setattr(api.jobs.schedule, "plan", _no_solution)
     storage = storage_of(client)
     record = storage.get_job(job_id)
     assert record is not None
@@ -72,7 +72,7 @@ def test_a_job_without_a_solution_fails_with_a_reason_and_no_plan(client, monkey
 
 def test_a_job_above_its_requested_gap_says_so_in_result_and_list(client, monkeypatch):
     job_id, headers = _stored_job(client)
-    monkeypatch.setattr(api.schedule_jobs, "plan", _loose_gap)
+    monkeypatch.setattr(api.jobs.schedule, "plan", _loose_gap)
     storage = storage_of(client)
     record = storage.get_job(job_id)
     assert record is not None

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand
-from optimizer.replan_offers import OFFER_COLUMNS
+from optimizer.replan.offers import OFFER_COLUMNS
 from scenarios.reforecast import REFORECAST_COLUMNS
 from tests.api.conftest import TINY_PARAMS, schedule_body, wait_for
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_problem
 from api.storage import Storage
 from optimizer.export import COVERAGE_COLUMNS
-from optimizer.replan_changes import CHANGE_COLUMNS, DAY_COLUMNS
+from optimizer.replan.changes import CHANGE_COLUMNS, DAY_COLUMNS
 from tests.api.conftest import TINY_PARAMS, key_headers, schedule_body, storage_of, wait_for
 
 ZONE = ZoneInfo(EXAMPLE_TIMEZONE)

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.jobs import CANCELLED_WHILE_RUNNING
-from api.scenario_jobs import capped_scenario
+from api.jobs.scenario import capped_scenario
 from scenarios.compare import COLUMNS
 from scenarios.scenario import Scenario
 from scenarios.spec import load_example

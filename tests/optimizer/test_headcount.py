@@ -88,7 +88,7 @@ def test_replan_prices_the_published_employment_so_bound_and_cost_compare():
     import datetime as dt
 
     from optimizer import replan
-    from optimizer.replan_demand import parse_uplift, uplift_demand
+    from optimizer.replan.demand import parse_uplift, uplift_demand
 
     problem = _problem("optimise")
     published = plan(problem, DETERMINISTIC)

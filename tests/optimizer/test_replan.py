@@ -12,8 +12,8 @@ from optimizer.demand import demand_frame
 from optimizer.domain import DemandInterval, PlannedShift
 from optimizer.errors import DataError
 from optimizer.replan import replan
-from optimizer.replan_demand import parse_uplift, read_demand_csv, uplift_demand, with_demand
-from optimizer.replan_domain import ReplanOptions
+from optimizer.replan.demand import parse_uplift, read_demand_csv, uplift_demand, with_demand
+from optimizer.replan.domain import ReplanOptions
 from tests.conftest import DETERMINISTIC, TZ, make_problem, office_hours
 
 LEAD_MIN = 60

@@ -6,9 +6,9 @@ import datetime as dt
 
 from optimizer import check_plan, plan
 from optimizer.replan import replan
-from optimizer.replan_demand import parse_uplift, uplift_demand
-from optimizer.replan_domain import ReplanOptions
-from optimizer.replan_offers import OFFER_COLUMNS, offers_frame
+from optimizer.replan.demand import parse_uplift, uplift_demand
+from optimizer.replan.domain import ReplanOptions
+from optimizer.replan.offers import OFFER_COLUMNS, offers_frame
 from tests.conftest import DETERMINISTIC, make_contract, make_problem, office_hours
 
 

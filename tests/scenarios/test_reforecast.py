@@ -13,7 +13,7 @@ from forecasting.intraday import DEFAULT_CREDIBILITY_CONTACTS
 from optimizer import GigPool, InputError, check_plan, plan
 from optimizer.demand import demand_frame
 from optimizer.domain import Automation
-from optimizer.replan_domain import ReplanOptions
+from optimizer.replan.domain import ReplanOptions
 from scenarios.reforecast import (
     REFORECAST_COLUMNS,
     ActualInterval,

@@ -2,8 +2,8 @@
 
 A job's life:
 
-1. A route validates the request and its job module (``api.schedule_jobs``, ``api.replan_jobs``,
-   ``api.scenario_jobs``) stores it as a queued job of its ``kind`` before the runner sees its id.
+1. A route validates the request and its job module (``api.jobs.schedule``, ``api.jobs.replan``,
+   ``api.jobs.scenario``) stores it as a queued job of its ``kind`` before the runner sees its id.
 2. :class:`JobRunner` starts a worker process per job (``forkserver``, else ``spawn``; never a fork of the
    threaded server), at most ``settings.workers`` at once. The
    solver never runs in the server process, let alone on its event loop.

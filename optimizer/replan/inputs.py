@@ -36,7 +36,7 @@ from optimizer.model.inputs import (
     prepare,
     within_availability,
 )
-from optimizer.replan_domain import ReplanOptions
+from optimizer.replan.domain import ReplanOptions
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ also extend FTE shifts at one end, paying the added minutes at the overtime rate
 Nothing that starts before ``now`` changes.
 
 The model is the shiftmix CP-SAT model on a per-person input whose only options are the published shifts
-(``optimizer.replan_model``), warm-started from the published plan. The result carries the new plan (the
+(``optimizer.replan.inputs``), warm-started from the published plan. The result carries the new plan (the
 format of ``optimizer.plan``), the changes, and a before/after table per local day on the new demand.
 """
 
@@ -38,11 +38,11 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
 from optimizer.model.guided import solve_guided
 from optimizer.model.solve import SolveOutcome
-from optimizer.replan_changes import day_comparison, plan_changes
-from optimizer.replan_demand import with_demand
-from optimizer.replan_domain import PlanChange, ReplanOffers, ReplanOptions, ReplanResult
-from optimizer.replan_model import ReplanInput, add_published_hints, replan_input
-from optimizer.replan_offers import replan_offers
+from optimizer.replan.changes import day_comparison, plan_changes
+from optimizer.replan.demand import with_demand
+from optimizer.replan.domain import PlanChange, ReplanOffers, ReplanOptions, ReplanResult
+from optimizer.replan.inputs import ReplanInput, add_published_hints, replan_input
+from optimizer.replan.offers import replan_offers
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
 
@@ -192,7 +192,7 @@ def replan(
     -------
     ReplanResult
         The new problem (new demand) and plan, the published plan's KPIs on the new demand, the changes,
-        the before/after table per local day, and the offers (``optimizer.replan_offers``).
+        the before/after table per local day, and the offers (``optimizer.replan.offers``).
 
     Raises
     ------

@@ -1,6 +1,6 @@
 """Wire format of re-plans: the request that wraps ``ReplanOptions`` and the report that wraps a ``ReplanResult``.
 
-Field descriptions of the report are those of :class:`optimizer.replan_domain.ReplanResult`, read from it, so
+Field descriptions of the report are those of :class:`optimizer.replan.domain.ReplanResult`, read from it, so
 the API and the library describe a re-plan the same way.
 """
 
@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE
 from optimizer.domain import DemandInterval, DomainType, PlanKpis, SolveParams
-from optimizer.replan_domain import ActionEffect, DayComparison, Offer, PlanChange, ReplanOptions, ReplanResult
+from optimizer.replan.domain import ActionEffect, DayComparison, Offer, PlanChange, ReplanOptions, ReplanResult
 from scenarios.reforecast import ActualInterval
 
 _RESULT = ReplanResult.model_fields

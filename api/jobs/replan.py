@@ -4,7 +4,7 @@
 turns the request's uplift or demand rows into the new demand, and checks everything a re-plan would
 (``now`` inside the horizon, the grid, the options) without solving; only then is the request stored as a
 queued job recording ``replan_of``. In the worker, :func:`solve_replan` runs :func:`optimizer.replan.replan`
-and stores its whole :class:`~optimizer.replan_domain.ReplanResult` (new problem and plan, changes, days).
+and stores its whole :class:`~optimizer.replan.domain.ReplanResult` (new problem and plan, changes, days).
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ import pandas as pd
 
 from api.errors import ensure_at_most
 from api.jobs import JobRunner, abandon_on_stop, effective_params, record_final_progress, watch_for_stop
-from api.replan_schemas import ReplanRequest
-from api.schedule_jobs import check_json, ensure_same_request, no_plan_reason, stored_plan, stored_problem
+from api.jobs.schedule import check_json, ensure_same_request, no_plan_reason, stored_plan, stored_problem
+from api.schemas.replan import ReplanRequest
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
 from optimizer.domain import DemandInterval, Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.model.solve import SOLVER_VERSION
 from optimizer.replan import replan, replan_digest
-from optimizer.replan_demand import parse_uplift, uplift_demand, with_demand
-from optimizer.replan_model import replan_input
+from optimizer.replan.demand import parse_uplift, uplift_demand, with_demand
+from optimizer.replan.inputs import replan_input
 from scenarios.reforecast import DemandReforecast, read_actuals, reforecast_demand
 
 UPLIFT_FIELD = "uplift"

@@ -21,7 +21,7 @@ from optimizer.domain import Plan, PlanningProblem, SolveParams, SolveStatus
 from optimizer.errors import InputError, Issue
 from optimizer.model import inputs_digest, plan, prepare
 from optimizer.model.solve import SOLVER_VERSION
-from optimizer.replan_domain import ReplanResult
+from optimizer.replan.domain import ReplanResult
 
 IDEMPOTENCY_FIELD = "header.idempotency-key"
 

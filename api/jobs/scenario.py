@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from api.jobs import JobRunner, abandon_on_stop, watch_for_stop
-from api.scenario_schemas import ScenarioJobParams, ScenarioResults
-from api.schedule_jobs import ensure_same_request
+from api.jobs.schedule import ensure_same_request
+from api.schemas.scenario import ScenarioJobParams, ScenarioResults
 from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
 from forecasting.errors import ForecastingError

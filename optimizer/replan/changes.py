@@ -11,7 +11,7 @@ Frames written by the CLI:
 ``old_*``       the published shift; empty when added
 ==============  ==========================================================================================
 
-``days.csv`` — one row per local day, the columns of :class:`~optimizer.replan_domain.DayComparison`:
+``days.csv`` — one row per local day, the columns of :class:`~optimizer.replan.domain.DayComparison`:
 ``date,volume,cost_before_cents,cost_after_cents,service_level_before,service_level_after,
 shortfall_agent_hours_before,shortfall_agent_hours_after``. Both plans are measured on the new demand;
 costs are of shifts starting on the day [cents], service levels are volume-weighted (1.0 on a day without
@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from optimizer.domain import CoverageRow, PlannedShift
-from optimizer.replan_domain import DayComparison, PlanChange
+from optimizer.replan.domain import DayComparison, PlanChange
 
 CHANGE_COLUMNS = ("change", "worker_id", "kind", "start", "end", "old_start", "old_end")
 DAY_COLUMNS = tuple(DayComparison.model_fields)

@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand, example_problem
-from api.replan_schemas import ReplanReport
+from api.schemas.replan import ReplanReport
 from api.storage import JobRecord, JobStatus
 from forecasting import DEFAULT_COUNTRY, ForecasterName
 from optimizer.check import Violation

@@ -2,7 +2,7 @@
 
 :func:`submit_simulation` checks the request against the server's limits and stores it as a queued job of kind
 ``simulation`` that names the schedule job in its parameters; the worker (:func:`run_simulation_job`) reads
-that job's problem and plan (:func:`api.replan_jobs.published_inputs`), simulates, and stores the summary and
+that job's problem and plan (:func:`api.jobs.replan.published_inputs`), simulates, and stores the summary and
 ``simulation.csv``.
 """
 
@@ -13,10 +13,10 @@ import json
 
 from api.errors import ensure_at_most
 from api.jobs import JobRunner, abandon_on_stop, watch_for_stop
-from api.replan_jobs import PublishedGone, published_inputs
-from api.schedule_jobs import ensure_same_request
+from api.jobs.replan import PublishedGone, published_inputs
+from api.jobs.schedule import ensure_same_request
+from api.schemas.simulation import SimulationJobParams, SimulationRequest
 from api.settings import Settings
-from api.simulation_schemas import SimulationJobParams, SimulationRequest
 from api.storage import JobRecord, Principal, Storage
 from optimizer.errors import InputError
 from optimizer.model.solve import SOLVER_VERSION

@@ -1,7 +1,7 @@
 """The offers of a re-plan: overtime extensions and VTO per person, gig micro-shifts to post, and their effect.
 
 ``offers.csv`` (written by ``shiftmix replan``), one row per offer, the fields of
-:class:`~optimizer.replan_domain.Offer`:
+:class:`~optimizer.replan.domain.Offer`:
 
 ===============  ==========================================================================================
 ``action``       ``extension`` (overtime at an end of a published shift), ``vto`` (release the shift, unpaid)
@@ -30,7 +30,7 @@ import pandas as pd
 
 from optimizer.domain import CoverageRow, PlannedShift, PlanningProblem
 from optimizer.kpis import scheduled_agents
-from optimizer.replan_domain import ActionEffect, Offer, OfferAction, ReplanOffers
+from optimizer.replan.domain import ActionEffect, Offer, OfferAction, ReplanOffers
 from optimizer.requirement import people_demand
 from optimizer.staffing import service_at
 
