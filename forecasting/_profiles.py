@@ -6,6 +6,7 @@ days: shares are looked up by clock time and renormalised over the intervals the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -163,6 +164,15 @@ class ErrorModel:
     """
 
     inverse_size: float
+
+    @property
+    def rate_cv(self) -> float:
+        """Return the coefficient of variation of the true rate around the forecast, ``sqrt(1/size)``.
+
+        The negative binomial is Poisson around a gamma rate with this CV: the forecast's own error beyond the
+        randomness of arrivals, what ``ServiceTarget.volume_cv`` describes.
+        """
+        return math.sqrt(self.inverse_size)
 
     @classmethod
     def fit(cls, actual: np.ndarray, fitted: np.ndarray) -> ErrorModel:

@@ -123,8 +123,16 @@ class ServiceTarget(_Domain):
         gt=0.0,
         lt=1.0,
         description=(
-            "Staff every interval so that it meets its service level with at least this probability under random "
-            "arrivals and forecast error (e.g. 0.9); null staffs to the forecast volume."
+            "Probability of meeting the service level under random arrivals and forecast error (e.g. 0.9), "
+            "read by `confidence_scope`; null staffs to the forecast volume."
+        ),
+    )
+    confidence_scope: Literal["share", "interval"] = Field(
+        "share",
+        description=(
+            "'share': the expected share of intervals with contacts that meet their service level is at least "
+            "`confidence`, people added where they raise the chance of meeting most; 'interval': every interval "
+            "meets it with at least that probability (dearer)."
         ),
     )
     handle_cv: float = Field(

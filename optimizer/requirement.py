@@ -8,13 +8,15 @@ then asks for more where it is cheapest). ``prepare``, the plan's coverage rows,
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from optimizer.demand import demand_frame
 from optimizer.domain import Automation, PlanningProblem, ServiceTarget
-from optimizer.staffing import human_demand, staffing_requirements
+from optimizer.risk import share_requirement
+from optimizer.staffing import effective_agents, human_demand, staffing_requirements
 
-__all__ = ["floor_target", "people_demand", "problem_staff_needed", "staff_needed"]
+__all__ = ["floor_target", "people_demand", "problem_staff_needed", "staff_for_target", "staff_needed"]
 
 
 def floor_target(target: ServiceTarget) -> ServiceTarget:
@@ -51,7 +53,24 @@ def staff_needed(
     DataError
         When ``demand`` breaks the demand-frame contract.
     """
-    return staffing_requirements(human_demand(demand, automation), floor_target(target), interval_min=interval_min)
+    return staff_for_target(human_demand(demand, automation), floor_target(target), interval_min=interval_min)
+
+
+def staff_for_target(people: pd.DataFrame, target: ServiceTarget, *, interval_min: int) -> pd.DataFrame:
+    """Return the staffing frame that meets a per-interval target on the contacts reaching people.
+
+    :func:`optimizer.staffing.staffing_requirements`, and with ``confidence`` and ``confidence_scope ==
+    "share"`` the people :func:`optimizer.risk.share_requirement` adds to it where they raise the chance of
+    meeting most (``agents`` then counts the agents those people leave on the phones).
+    """
+    if target.confidence is None or target.confidence_scope != "share":
+        return staffing_requirements(people, target, interval_min=interval_min)
+    frame = staffing_requirements(people, target.model_copy(update={"confidence": None}), interval_min=interval_min)
+    required = share_requirement(
+        people, frame["required"].to_numpy(), target, interval_min=interval_min, level=target.service_level
+    )
+    agents = np.maximum(frame["agents"].to_numpy(), effective_agents(required, target.shrinkage))
+    return frame.assign(agents=agents, required=required)
 
 
 def people_demand(problem: PlanningProblem) -> pd.DataFrame:

@@ -38,6 +38,7 @@ __all__ = [
     "expected_share_below",
     "meet_probability",
     "risk_threshold",
+    "share_requirement",
 ]
 
 
@@ -128,3 +129,87 @@ def expected_share_below(plan: Plan) -> float | None:
     """Return the expected share of intervals with contacts that miss their level, or None without ``p_meet``."""
     probs = [r.p_meet for r in plan.coverage if r.volume > 0 and r.p_meet is not None]
     return float(1.0 - np.mean(probs)) if probs else None
+
+
+SHARE_CEILING = 0.999
+"""An interval whose probability of meeting reaches this is not offered more people by the share allocation."""
+
+SHARE_MAX_EXTRA = 200
+"""Most people the share allocation adds to one interval above its forecast-mean requirement."""
+
+
+def share_requirement(
+    demand: pd.DataFrame, base: np.ndarray, target: ServiceTarget, *, interval_min: int, level: float
+) -> np.ndarray:
+    """Return people per interval, at least ``base``, whose mean ``p_meet`` over busy intervals is ``confidence``.
+
+    The ``confidence_scope: share`` requirement: the expected share of intervals with contacts that miss
+    ``level`` is at most ``1 - confidence``. Starting from ``base`` (the forecast-mean requirement), people
+    are added where one more person buys the most probability of meeting: per interval the upper concave
+    envelope of ``k -> p_meet(base + k)``, its segments taken steepest first across all intervals until the
+    mean reaches ``confidence``. For a sum of concave gains this greedy order is the cheapest in people per
+    interval; an interval whose meeting is dear (few contacts and a wide spread of service levels) keeps its
+    risk, a busy interval where one person lifts the probability steeply gets that person.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        Demand frame of the contacts reaching people.
+    base : numpy.ndarray
+        People per interval at the forecast-mean requirement (the floor of the allocation).
+    target : ServiceTarget
+        The target; ``confidence`` must be set.
+    interval_min : int
+        Interval length [min].
+    level : float
+        Service level an interval must reach (0-1).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        People to schedule per interval (``base`` where the volume is 0).
+    """
+    if target.confidence is None:
+        raise ValueError("share_requirement needs target.confidence")
+    base = np.asarray(base, dtype=np.int64)
+    volume = validate_demand_frame(demand, interval_min=interval_min)["volume"].to_numpy()
+    busy = np.flatnonzero(volume > 0)
+    if busy.size == 0:
+        return base.copy()
+    table = [meet_probability(demand, base, target, interval_min=interval_min, level=level)[busy]]
+    while table[-1].min() < SHARE_CEILING and len(table) <= SHARE_MAX_EXTRA:
+        extra = np.zeros_like(base)
+        extra[busy] = len(table)
+        table.append(meet_probability(demand, base + extra, target, interval_min=interval_min, level=level)[busy])
+    probs = np.stack(table, axis=1)  # (busy intervals, extra people 0..K)
+    need = target.confidence * busy.size - float(probs[:, 0].sum())
+    added = np.zeros(busy.size, dtype=np.int64)
+    if need > 0:
+        segments = [(slope, i, k) for i in range(busy.size) for slope, k in _envelope_steps(probs[i])]
+        segments.sort(key=lambda s: (-s[0], s[1], s[2]))
+        for slope, i, k in segments:
+            if need <= 1e-12:
+                break
+            need -= slope * (k - added[i])
+            added[i] = k
+    out = base.copy()
+    out[busy] += added
+    return out
+
+
+def _envelope_steps(values: np.ndarray) -> list[tuple[float, int]]:
+    """Return the upper concave envelope of ``values`` from index 0 as (slope, end index) segments.
+
+    Slopes are strictly decreasing and positive; flat or falling tails are dropped.
+    """
+    out: list[tuple[float, int]] = []
+    start = 0
+    while start < len(values) - 1:
+        rises = (values[start + 1 :] - values[start]) / np.arange(1, len(values) - start)
+        best = int(np.argmax(rises))
+        if rises[best] <= 0:
+            break
+        end = start + 1 + int(np.flatnonzero(rises == rises[best])[-1])
+        out.append((float(rises[best]), end))
+        start = end
+    return out

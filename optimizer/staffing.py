@@ -184,16 +184,26 @@ def staffing_requirements(demand: pd.DataFrame, target: ServiceTarget, *, interv
     ------
     DataError
         When ``demand`` breaks the demand-frame contract.
+    ValueError
+        When ``target`` has a ``confidence`` with ``confidence_scope == "share"`` (not an interval's own need).
 
     Notes
     -----
-    With ``target.confidence`` set, ``agents`` is also at least what meets the service level (and ASA ceiling)
-    when the ``confidence``-quantile of the arrival count arrives (:mod:`optimizer.arrival_law`: Poisson
-    around a lognormal rate read from the frame's ``volume_pXX`` columns, else ``target.volume_cv``), so the
-    modelled probability of meeting the target (:func:`optimizer.risk.meet_probability`) is at least
-    ``confidence`` in every interval. The occupancy cap still applies at the forecast volume only.
+    With ``target.confidence`` set and ``confidence_scope == "interval"``, ``agents`` is also at least what
+    meets the service level (and ASA ceiling) when the ``confidence``-quantile of the arrival count arrives
+    (:mod:`optimizer.arrival_law`: Poisson around a lognormal rate read from the frame's ``volume_pXX``
+    columns, else ``target.volume_cv``), so the modelled probability of meeting the target
+    (:func:`optimizer.risk.meet_probability`) is at least ``confidence`` in every interval. The occupancy cap
+    still applies at the forecast volume only. The
+    ``"share"`` scope spreads people across intervals and lives in :func:`optimizer.requirement.staff_for_target`.
     """
+    if target.confidence is not None and target.confidence_scope == "share":
+        raise ValueError(
+            "staffing_requirements staffs each interval on its own; a 'share' confidence spreads people across "
+            "intervals: use optimizer.requirement.staff_for_target"
+        )
     frame, load, aht = _loads(demand, interval_min)
+
     def agents_at(offered: np.ndarray, max_occupancy: float) -> np.ndarray:
         return np.asarray(
             agents_for_target(
@@ -209,7 +219,7 @@ def staffing_requirements(demand: pd.DataFrame, target: ServiceTarget, *, interv
         )
 
     agents = agents_at(load, target.max_occupancy)
-    if target.confidence is not None:
+    if target.confidence is not None and target.confidence_scope == "interval":
         volume = frame["volume"].to_numpy()
         count = count_quantile(volume, volume_sigma(frame, target.volume_cv), target.confidence)
         agents = np.maximum(agents, agents_at(offered_load(count, aht, interval_min), 1.0))

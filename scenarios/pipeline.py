@@ -40,6 +40,8 @@ class ForecastRun:
     backtest: dict[str, object] | None
     notes: tuple[str, ...] = ()
     """What the user should know about the forecast, e.g. a horizon far after the history."""
+    volume_cv: float | None = None
+    """The forecaster's rate CV on its recent errors (``ErrorModel.rate_cv``); None for a given demand."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +223,13 @@ def forecast_demand(
         raise InputError.single("forecast.aht_s", problem)
     demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=fitted.interval_min)
     note = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
-    return ForecastRun(demand=demand, model=spec.name, backtest=backtest, notes=(note,) if note else ())
+    return ForecastRun(
+        demand=demand,
+        model=spec.name,
+        backtest=backtest,
+        notes=(note,) if note else (),
+        volume_cv=round(fitted.error.rate_cv, 4),
+    )
 
 
 def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | None = None) -> Horizon:
@@ -250,16 +258,28 @@ def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | No
 
 
 def problem_from(
-    config: PlanConfig, start_date: dt.date, demand: pd.DataFrame, interval_min: int
+    config: PlanConfig,
+    start_date: dt.date,
+    demand: pd.DataFrame,
+    interval_min: int,
+    volume_cv: float | None = None,
 ) -> PlanningProblem:
-    """Build the planning problem of a config from a demand frame covering its horizon."""
+    """Build the planning problem of a config from a demand frame covering its horizon.
+
+    ``volume_cv`` (the forecaster's measured error, :attr:`ForecastRun.volume_cv`) becomes the service
+    target's ``volume_cv`` where the config leaves it null, so ``p_meet`` and a ``confidence`` requirement
+    read the forecast's own uncertainty, not the generic default.
+    """
+    target = config.service_target
+    if target.volume_cv is None and volume_cv is not None:
+        target = target.model_copy(update={"volume_cv": volume_cv})
     return PlanningProblem(
         timezone=config.timezone,
         start_date=start_date,
         days=config.days,
         interval_min=interval_min,  # type: ignore[arg-type]
         demand=demand_rows(demand),
-        service_target=config.service_target,
+        service_target=target,
         automation=config.automation,
         workforce=config.workforce(),
         headcount=config.headcount,
@@ -280,7 +300,7 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
         resolve_path(config.demand, base_dir) if config.demand is not None else None,
     )
     fc = horizon.forecast
-    return problem_from(config, horizon.start_date, fc.demand, horizon.interval_min), fc
+    return problem_from(config, horizon.start_date, fc.demand, horizon.interval_min, fc.volume_cv), fc
 
 
 def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:

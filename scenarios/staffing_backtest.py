@@ -1,7 +1,7 @@
 """Calibration on history: staff each backtest fold from its forecast, simulate it on the fold's actual volumes.
 
 For every rolling-origin fold (:func:`forecasting.fold_windows`): fit the forecaster on the history before the
-fold, forecast the fold, staff it (:func:`optimizer.staffing.staffing_requirements`, the same requirement a
+fold, forecast the fold, staff it (:func:`optimizer.requirement.staff_for_target`, the same requirement a
 plan meets, so a plan that covers exactly its requirement), then
 
 * **claimed**: the volume-weighted forecast service level at that staffing (what a plan would report), and
@@ -24,10 +24,10 @@ import pandas as pd
 import forecasting
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import ServiceTarget
-from optimizer.requirement import floor_target
+from optimizer.requirement import floor_target, staff_for_target
 from optimizer.risk import meet_probability
 from optimizer.simulation import SimulationOptions, simulate_floor
-from optimizer.staffing import service_at, staffing_requirements
+from optimizer.staffing import service_at
 
 FOLD_COLUMNS = (
     "fold",
@@ -116,10 +116,13 @@ def staffing_backtest(
         periods = int((index[-1] - fitted.history_end) / pd.Timedelta(minutes=fitted.interval_min)) + 1
         predicted = fitted.forecast(periods).reindex(index)[["volume", "aht_s"]]
         demand = validate_demand_frame(predicted.rename_axis("interval_start"), interval_min=fitted.interval_min)
-        needed = staffing_requirements(demand, floor_target(target), interval_min=fitted.interval_min)
+        fold_target = target
+        if target.volume_cv is None:  # as a plan does: the forecaster's own measured error
+            fold_target = target.model_copy(update={"volume_cv": round(fitted.error.rate_cv, 4)})
+        needed = staff_for_target(demand, floor_target(fold_target), interval_min=fitted.interval_min)
         staff = needed["required"].to_numpy()
         forecast_sl = service_at(demand, staff, target, interval_min=fitted.interval_min)["service_level"]
-        p_meet = meet_probability(demand, staff, target, interval_min=fitted.interval_min, level=level)
+        p_meet = meet_probability(demand, staff, fold_target, interval_min=fitted.interval_min, level=level)
         actual = _actual_demand(history, demand["volume"], demand["aht_s"])
         sim = simulate_floor(
             actual,

@@ -176,7 +176,8 @@ def problem_for(run: DerivedPlan, horizon: Horizon) -> tuple[PlanningProblem, fl
     demand, ratio = adjust_demand(
         horizon.forecast.demand, run.config.timezone, run.baseline_automation, run.demand_uplift
     )
-    return problem_from(run.config, horizon.start_date, demand, horizon.interval_min), ratio
+    problem = problem_from(run.config, horizon.start_date, demand, horizon.interval_min, horizon.forecast.volume_cv)
+    return problem, ratio
 
 
 def _threads(cpus: int, slots: int, tasks: int) -> int:

@@ -13,6 +13,7 @@ from api.cli._errors import EXIT_NO_PLAN, no_plan_message, validation_problem
 from api.cli._paths import check_output_dir
 from forecasting import GAP_POLICIES
 from optimizer import unmet_frame
+from optimizer.arrival_law import DEFAULT_VOLUME_CV
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
@@ -122,8 +123,13 @@ def _risk(run: PlanRun) -> str:
         for r in risky.head(UNMET_SHOWN).to_dict("records")
     )
     more = f" and {len(risky) - UNMET_SHOWN} more" if len(risky) > UNMET_SHOWN else ""
+    target = run.problem.service_target
+    cv = target.volume_cv if target.volume_cv is not None else DEFAULT_VOLUME_CV
+    spread = f"forecast error CV {cv:.0%}" + (" (measured)" if run.forecast.volume_cv == target.volume_cv else "")
+    confidence = f"confidence {target.confidence:g} ({target.confidence_scope}), " if target.confidence else ""
     return (
-        f"expected {share:.0%} of intervals below target; {len(risky)} at risk (P(meet) < {below:.0%})"
+        f"{confidence}{spread}; expected {share:.0%} of intervals below target; "
+        f"{len(risky)} at risk (P(meet) < {below:.0%})"
         + (f": {shown}{more} (plan.json, risk)" if len(risky) else "")
     )
 

@@ -55,7 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="'forecast': draw each interval's volume from the forecast's uncertainty (default); "
         "'poisson': Poisson arrivals at the forecast volume; 'counts': exactly the volume arrives",
     )
-    p.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (default 0.10)")
+    p.add_argument(
+        "--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (default: the plan's, else 0.10)"
+    )
     p.add_argument(
         "--risk-below", type=float, metavar="P", help="at risk when P(meet) < P (default: confidence, else 0.7)"
     )

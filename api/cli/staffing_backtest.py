@@ -22,6 +22,7 @@ _TARGET_FLAGS = {
     "shrinkage": "--shrinkage",
     "patience_s": "--patience-s",
     "confidence": "--confidence",
+    "confidence_scope": "--confidence-scope",
     "handle_cv": "--handle-cv",
     "volume_cv": "--volume-cv",
 }
@@ -40,7 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--answer-within-s", type=float, metavar="S", help="answer-time threshold [s] (20)")
     group.add_argument("--shrinkage", type=float, metavar="R", help="share of scheduled time off the phones (0.30)")
     group.add_argument("--patience-s", type=float, metavar="S", help="mean patience [s]: Erlang A (default: C)")
-    group.add_argument("--confidence", type=float, metavar="P", help="staff each interval to meet with P")
+    group.add_argument(
+        "--confidence", type=float, metavar="P", help="staff to meet the target with probability P (scope below)"
+    )
+    group.add_argument(
+        "--confidence-scope",
+        choices=("share", "interval"),
+        help="'share': P of the intervals are expected to meet (default); 'interval': each meets with P",
+    )
     group.add_argument("--handle-cv", type=float, metavar="X", help="handle-time coefficient of variation (1)")
     group.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (0.10)")
     group.add_argument("--reps", type=int, default=50, metavar="N", help="replications per fold (50)")
@@ -95,7 +103,9 @@ def run(args: argparse.Namespace, history: pd.DataFrame, target: ServiceTarget, 
         ]
     ].assign(start=lambda f: f["start"].str[:10])
     level = target.service_level if target.scope == "interval" else target.interval_floor
-    confidence = f", confidence {target.confidence:g}" if target.confidence is not None else ""
+    confidence = (
+        f", confidence {target.confidence:g} ({target.confidence_scope})" if target.confidence is not None else ""
+    )
     print(
         f"staffing: {result.model}, target {target.service_level:.0%} within {target.answer_within_s:g} s"
         f"{confidence}; each fold staffed from its forecast, simulated on its actual volumes ({args.reps} reps)"

@@ -155,3 +155,16 @@ def test_reforecast_scales_rest_of_today_and_half_of_tomorrow(history):
     )
     with pytest.raises(ForecastInputError, match="must start at local midnight"):
         reforecast(fitted, actuals.iloc[2:])
+
+
+def test_error_model_reads_the_rate_cv_of_gamma_poisson_counts():
+    from forecasting._profiles import ErrorModel
+
+    rng = np.random.default_rng(11)
+    mean = rng.uniform(5.0, 200.0, 20_000)
+    cv = 0.2
+    rate = mean * rng.gamma(1.0 / cv**2, cv**2, mean.size)  # mean-preserving rate error with CV 0.2
+    counts = rng.poisson(rate).astype(float)
+    assert ErrorModel.fit(counts, mean).rate_cv == pytest.approx(cv, abs=0.01)
+    poisson = rng.poisson(mean).astype(float)
+    assert ErrorModel.fit(poisson, mean).rate_cv < 0.02  # arrivals' own randomness is not forecast error

@@ -8,7 +8,8 @@ import pytest
 
 from optimizer.domain import ServiceTarget
 from optimizer.export import COVERAGE_COLUMNS, coverage_frame
-from optimizer.risk import at_risk_frame, expected_share_below, meet_probability, risk_threshold
+from optimizer.requirement import staff_for_target
+from optimizer.risk import at_risk_frame, expected_share_below, meet_probability, risk_threshold, share_requirement
 from optimizer.simulation import SimulationOptions, simulate_floor
 from optimizer.staffing import staffing_requirements
 
@@ -34,7 +35,7 @@ def test_without_confidence_the_requirement_is_unchanged():
 def test_confidence_staffs_the_fewest_agents_whose_p_meet_reaches_it(patience_s):
     frame = day()
     base = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, patience_s=patience_s)
-    sure = base.model_copy(update={"confidence": 0.9})
+    sure = base.model_copy(update={"confidence": 0.9, "confidence_scope": "interval"})
     need = staffing_requirements(frame, base, interval_min=30)["agents"].to_numpy()
     more = staffing_requirements(frame, sure, interval_min=30)["agents"].to_numpy()
     assert (more >= need).all()
@@ -48,19 +49,60 @@ def test_confidence_staffs_the_fewest_agents_whose_p_meet_reaches_it(patience_s)
     assert (p[~busy] == 1.0).all()
 
 
+def test_share_scope_meets_the_mean_with_fewer_people_than_every_interval():
+    frame = day()
+    base = ServiceTarget(shrinkage=0.25, max_occupancy=1.0)
+    share = base.model_copy(update={"confidence": 0.9})
+    each = share.model_copy(update={"confidence_scope": "interval"})
+    mean_need = staff_for_target(frame, base, interval_min=30)["required"].to_numpy()
+    spread = staff_for_target(frame, share, interval_min=30)
+    people = spread["required"].to_numpy()
+    strict = staff_for_target(frame, each, interval_min=30)["required"].to_numpy()
+    busy = frame["volume"].to_numpy() > 0
+    p = meet_probability(frame, people, share, interval_min=30, level=0.8)
+    assert p[busy].mean() >= 0.9
+    assert (people >= mean_need).all()
+    assert people.sum() < strict.sum()
+    assert (p[busy] < 0.9).any()  # some intervals keep their risk: that is where the saving comes from
+    assert (spread["agents"].to_numpy() >= np.floor(people * 0.75)).all()
+    with pytest.raises(ValueError, match="staff_for_target"):
+        staffing_requirements(frame, share, interval_min=30)
+
+
+def test_share_allocation_is_as_cheap_as_the_best_allocation_found_by_enumeration():
+    index = pd.date_range("2026-11-30 09:00", periods=3, freq="30min", tz=ZONE, name="interval_start")
+    frame = pd.DataFrame({"volume": [6.0, 30.0, 90.0], "aht_s": 300.0}, index=index)
+    target = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, confidence=0.93, volume_cv=0.2)
+    base = staff_for_target(frame, target.model_copy(update={"confidence": None}), interval_min=30)
+    base_people = base["required"].to_numpy()
+    tables = [
+        meet_probability(frame, base_people + k, target, interval_min=30, level=0.8) for k in range(12)
+    ]  # tables[k][t]: p_meet with k more people everywhere
+    best = min(
+        sum(ks)
+        for ks in np.ndindex(12, 12, 12)
+        if np.mean([tables[k][t] for t, k in enumerate(ks)]) >= 0.93
+    )
+    got = share_requirement(frame, base_people, target, interval_min=30, level=0.8)
+    p = meet_probability(frame, got, target, interval_min=30, level=0.8)
+    assert p.mean() >= 0.93
+    assert int((got - base_people).sum()) <= best + 1  # whole segments of the concave envelope: at most one over
+
+
 def test_quantile_columns_widen_the_law_and_raise_the_requirement():
     frame = day()
-    target = ServiceTarget(shrinkage=0.0, confidence=0.9, volume_cv=0.0)
+    target = ServiceTarget(shrinkage=0.0, confidence=0.9, confidence_scope="interval", volume_cv=0.0)
     narrow = staffing_requirements(frame, target, interval_min=30)["agents"]
     wide = frame.assign(volume_p90=frame["volume"] * 1.4)
     assert (staffing_requirements(wide, target, interval_min=30)["agents"] >= narrow).all()
     assert staffing_requirements(wide, target, interval_min=30)["agents"].sum() > narrow.sum()
 
 
-def test_the_simulator_finds_about_the_share_below_target_the_model_promises():
+@pytest.mark.parametrize("scope", ["interval", "share"])
+def test_the_simulator_finds_about_the_share_below_target_the_model_promises(scope):
     frame = day()
-    target = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, confidence=0.9)
-    agents = staffing_requirements(frame, target, interval_min=30)["required"].to_numpy()
+    target = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, confidence=0.9, confidence_scope=scope)
+    agents = staff_for_target(frame, target, interval_min=30)["required"].to_numpy()
     sim = simulate_floor(frame, agents, target, SimulationOptions(reps=100, seed=5), interval_min=30)
     assert sim.share_below_target() <= 0.12
     plain = ServiceTarget(shrinkage=0.0, max_occupancy=1.0)
