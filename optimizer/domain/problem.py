@@ -1,0 +1,137 @@
+"""One planning problem (site clock, horizon, demand, target, workforce) and the knobs of its solve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, Field, field_validator, model_validator
+
+from optimizer.domain._base import _Domain
+from optimizer.domain.target import Automation, ServiceTarget
+from optimizer.domain.workforce import Workforce
+
+INTERVAL_MINUTES_ALLOWED: tuple[int, ...] = (15, 30, 60)
+"""Interval lengths the grid supports [min]."""
+
+IDLE_AHT_S = 1e-3
+"""AHT [s] put on a zero-volume interval whose AHT is empty, null or 0 (no contacts, so no handle time): the
+history format leaves it empty there, and with no contacts the value changes no requirement."""
+
+MAX_HORIZON_DAYS = 35
+"""Longest planning horizon accepted [days]."""
+
+IntervalMinutes = Literal[15, 30, 60]
+
+
+class DemandInterval(_Domain):
+    """Forecast demand in one interval ``[interval_start, interval_start + interval_min)``."""
+
+    interval_start: AwareDatetime = Field(description="Start of the interval (timezone-aware).")
+    volume: float = Field(ge=0.0, description="Contacts arriving in the interval (before bot containment).")
+    aht_s: float = Field(
+        ge=1e-3,
+        le=86_400.0,
+        description="Average handle time of a contact [s], >= 1 ms; may be null or 0 where volume is 0.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _idle_interval_needs_no_aht(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("volume") in (0, 0.0, "0") and data.get("aht_s") in (None, 0, "", "0"):
+            return {**data, "aht_s": IDLE_AHT_S}
+        return data
+
+
+class PlanningProblem(_Domain):
+    """Everything one plan needs: site clock, horizon, demand, service target and workforce."""
+
+    timezone: str = Field("Europe/Stockholm", description="IANA time zone of the site (local clock rules).")
+    start_date: dt.date = Field(description="First local day of the horizon.")
+    days: int = Field(7, ge=1, le=MAX_HORIZON_DAYS, description="Number of local days in the horizon.")
+    interval_min: IntervalMinutes = Field(30, description="Interval length [min]: 15, 30 or 60.")
+    demand: tuple[DemandInterval, ...] = Field(
+        min_length=1, description="Demand per interval, one row per interval of the horizon, in order."
+    )
+    service_target: ServiceTarget = Field(default_factory=ServiceTarget, description="Wait-time target.")
+    automation: Automation = Field(default_factory=Automation, description="Bot containment and escalation.")
+    workforce: Workforce = Field(description="Contracts, staff and gig pool.")
+    headcount: Literal["fixed", "optimise"] = Field(
+        "fixed",
+        description=(
+            "'fixed': every listed FTE is employed (and works at least the contract's minimum); 'optimise' "
+            "(HR mode): listed FTEs are candidates and the plan employs the cost-optimal number of them."
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"{v!r} is not an IANA time zone name (e.g. 'Europe/Stockholm')"
+            raise ValueError(msg) from None
+        return v
+
+    @model_validator(mode="after")
+    def _grid_fits_shapes(self) -> Self:
+        for i, c in enumerate(self.workforce.contracts):
+            bad = [m for m in c.shift_lengths_min if m % self.interval_min]
+            if bad:
+                msg = (
+                    f"workforce.contracts[{i}].shift_lengths_min {bad} "
+                    f"are not multiples of interval_min {self.interval_min}"
+                )
+                raise ValueError(msg)
+            if c.break_rule is not None and c.break_rule.length_min % self.interval_min:
+                msg = (
+                    f"workforce.contracts[{i}].break_rule.length_min {c.break_rule.length_min} "
+                    f"is not a multiple of interval_min {self.interval_min}"
+                )
+                raise ValueError(msg)
+        pool = self.workforce.gig_pool
+        if pool is not None and pool.shift_minutes % self.interval_min:
+            msg = (
+                f"workforce.gig_pool.shift_minutes {pool.shift_minutes} "
+                f"is not a multiple of interval_min {self.interval_min}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class SolveParams(_Domain):
+    """Knobs of one CP-SAT solve; part of the inputs digest."""
+
+    time_limit_s: float = Field(30.0, gt=0.0, le=3600.0, description="Wall-clock limit of the solve [s].")
+    relative_gap: float = Field(
+        0.0, ge=0.0, lt=1.0, description="Stop once (objective - bound) / objective is at most this (0-1)."
+    )
+    num_workers: int = Field(8, ge=1, le=64, description="CP-SAT search workers (threads).")
+    random_seed: int = Field(0, ge=0, le=2**31 - 1, description="CP-SAT random seed.")
+    method: Literal["auto", "per_person", "crews"] = Field(
+        "auto",
+        description=(
+            "'per_person' solves one model with a variable per worker and shift; 'crews' solves counts per "
+            "group of identical workers, then assigns people; 'auto' uses crews when some workers are identical."
+        ),
+    )
+    lp_guided: bool = Field(
+        True,
+        description=(
+            "Solve the LP relaxation first: its optimum bounds the plan and its rounded point starts the search "
+            "(optimizer/model/guided.py)."
+        ),
+    )
+    lp_engine: Literal["highs", "glop"] = Field(
+        "highs", description="LP solver of the relaxation: HiGHS (highspy) or OR-Tools' GLOP."
+    )
+    shortfall_penalty_per_hour_cents: int | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Penalty per agent-hour of coverage below the requirement [cents/h]; "
+            "null derives 10x the dearest hourly rate."
+        ),
+    )
