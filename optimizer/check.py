@@ -8,6 +8,7 @@ constraint family or ``extract`` shows up as a violation.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ from optimizer.domain import (
 )
 from optimizer.horizon_goal import service_goal
 from optimizer.model.inputs import shortfall_penalty_cents
-from optimizer.requirement import problem_staff_needed
+from optimizer.requirement import problem_staff_needed, queue_needs
+from optimizer.skills import email_late, email_late_penalty_cents, email_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +271,11 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
             )
     out.extend(_check_gigs(problem, gigs, zone))
 
-    starts = [d.interval_start for d in problem.demand]
+    starts = [d.interval_start for d in problem.grid_rows()]
     step = dt.timedelta(minutes=problem.interval_min)
+    if problem.queues:
+        out.extend(_check_queues(problem, plan, starts, step, gigs, params or plan.solver.params))
+        return out
     fte = _recount(starts, step, [s for s in plan.shifts if s.kind == "fte"])
     posted = _recount(starts, step, gigs)
     pool = problem.workforce.gig_pool
@@ -316,8 +321,13 @@ def _check_objective(
     required: np.ndarray,
     scheduled: np.ndarray,
     params: SolveParams,
-    missed_service_cents: int,
+    other_penalty_cents: int,
 ) -> list[Violation]:
+    """Recompute the objective: shifts, fixed cost, pooled shortfall and ``other_penalty_cents``.
+
+    ``other_penalty_cents`` is the horizon goal's missed-service penalty, or a several-queue plan's shortfall
+    and late e-mail penalties (its pooled ``required``/``scheduled`` are then zeros).
+    """
     penalty = shortfall_penalty_cents(problem, params)
     short = int(np.maximum(required - scheduled, 0).sum())
     shift_cost = sum(s.cost_cents for s in plan.shifts)
@@ -327,7 +337,7 @@ def _check_objective(
         if problem.headcount == "fixed" or any(s.kind == "fte" and s.worker_id == w.worker_id for s in plan.shifts)
     ]
     fixed = sum(problem.workforce.contract_of(w).fixed_cost_cents(problem.days) for w in employed)
-    total = shift_cost + fixed + penalty * short + missed_service_cents
+    total = shift_cost + fixed + penalty * short + other_penalty_cents
     out = []
     if sum(plan.cost_terms_cents.values()) != total:
         out.append(
@@ -349,6 +359,80 @@ def _check_objective(
                 f"(shifts {shift_cost} + {penalty} x {short} short agent-intervals)",
             )
         )
+    return out
+
+
+def _skill_floor(
+    problem: PlanningProblem, plan: Plan, starts: list[dt.datetime], step: dt.timedelta, gigs: list[PlannedShift]
+) -> list[tuple[frozenset[str], np.ndarray]]:
+    """Return (skills, people on the floor per interval) for each set of skills among the plan's people."""
+    names = frozenset(problem.queue_names)
+    workers = {w.worker_id: w for w in problem.workforce.workers}
+    by_skills: dict[frozenset[str], list[PlannedShift]] = defaultdict(list)
+    for s in plan.shifts:
+        if s.kind == "fte" and s.worker_id in workers:
+            skills = problem.workforce.skills_of(workers[s.worker_id])
+            by_skills[names if skills is None else frozenset(skills)].append(s)
+    out = [(skills, _recount(starts, step, shifts)) for skills, shifts in by_skills.items()]
+    pool = problem.workforce.gig_pool
+    if pool is not None and gigs:
+        fill = round(pool.fill_rate * 1000)
+        gig_skills = names if pool.skills is None else frozenset(pool.skills)
+        out.append((gig_skills, _recount(starts, step, gigs) * fill // 1000))
+    return out
+
+
+def _check_queues(
+    problem: PlanningProblem,
+    plan: Plan,
+    starts: list[dt.datetime],
+    step: dt.timedelta,
+    gigs: list[PlannedShift],
+    params: SolveParams,
+) -> list[Violation]:
+    """Check a several-queue plan: requirements per queue, a routing the skills allow, and the objective.
+
+    The plan reports people per queue and interval (``queue_coverage``). Such a split of the floor exists
+    exactly when every set ``S`` of queues gets no more people than are on the floor with a skill in ``S``
+    (Hall's condition for supplies and demands), and everyone on the floor is routed; both are checked for
+    every subset, from the shifts and skills alone.
+    """
+    out: list[Violation] = []
+    queues = problem.queue_names
+    rows = {(r.interval_start, r.queue): r for r in plan.queue_coverage}
+    if len(rows) != len(starts) * len(queues) or len(plan.queue_coverage) != len(rows):
+        found = len(plan.queue_coverage)
+        detail = f"{found} rows for {len(starts)} intervals x {len(queues)} queues"
+        return [Violation("coverage", "queue_coverage", detail)]
+    routed = np.array([[rows[t, q].scheduled for t in starts] for q in queues], dtype=np.int64)
+    floor = _skill_floor(problem, plan, starts, step, gigs)
+    for i, t in enumerate(starts):
+        on_floor = sum(int(people[i]) for skills, people in floor if skills)
+        if int(routed[:, i].sum()) != on_floor:
+            detail = f"routes {int(routed[:, i].sum())} people, {on_floor} are on the floor with a skill"
+            out.append(Violation("routing", t.isoformat(), detail))
+            continue
+        for size in range(1, len(queues) + 1):
+            for subset in itertools.combinations(range(len(queues)), size):
+                names = {queues[q] for q in subset}
+                able = sum(int(people[i]) for skills, people in floor if skills & names)
+                if int(routed[list(subset), i].sum()) > able:
+                    detail = f"routes {int(routed[list(subset), i].sum())} to {sorted(names)}, only {able} are skilled"
+                    out.append(Violation("routing", t.isoformat(), detail))
+    short = late = 0
+    for q, need in enumerate(queue_needs(problem)):
+        for i, t in enumerate(starts):
+            if rows[t, need.name].required != int(need.required[i]):
+                detail = f"says required {rows[t, need.name].required}, recomputed {int(need.required[i])}"
+                out.append(Violation("coverage", f"queue_coverage[{need.name} {t.isoformat()}]", detail))
+        if need.live:
+            short += int(np.maximum(need.required - routed[q], 0).sum())
+        else:
+            arrived, due = email_units(need.work, need.window, need.share_within)
+            late += int(email_late(arrived, due, routed[q]).sum())
+    penalty = shortfall_penalty_cents(problem, params)
+    queue_cents = penalty * short + email_late_penalty_cents(penalty) * late
+    out.extend(_check_objective(problem, plan, np.zeros(1), np.zeros(1), params, queue_cents))
     return out
 
 

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from optimizer.domain import CoverageRow, PlanKpis, PlannedShift, PlanningProblem, ServiceTarget
+from optimizer.domain import (
+    CoverageRow,
+    PlanKpis,
+    PlannedShift,
+    PlanningProblem,
+    QueueCoverageRow,
+    QueueKpis,
+    ServiceTarget,
+)
 from optimizer.horizon_goal import ServiceGoal
-from optimizer.requirement import floor_target
+from optimizer.requirement import QueueNeed, floor_target
 from optimizer.risk import meet_probability
+from optimizer.skills import email_backlog, email_late, email_late_penalty_cents, email_units, route
 from optimizer.staffing import service_at
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -190,3 +200,201 @@ def cost_terms(
     if staff is not None and staff.priced:
         terms["fte_fixed_cost"] = staff.fixed_cost_cents
     return terms
+
+
+def queue_coverage_rows(
+    needs: Sequence[QueueNeed], routed: np.ndarray, interval_min: int
+) -> tuple[QueueCoverageRow, ...]:
+    """Return one row per interval and queue (interval-major) of a several-queue plan.
+
+    ``routed[q, t]`` are the people working queue ``q`` at ``t``. Live queues get the forecast service level,
+    ASA and ``p_meet`` of their own target at those people; e-mail queues the backlog worked first come,
+    first served with them (:func:`optimizer.skills.email_backlog`).
+    """
+    columns: list[dict[str, Any]] = []
+    for q, need in enumerate(needs):
+        people = need.people
+        scheduled = routed[q]
+        if need.live:
+            service = service_at(people, scheduled, need.target, interval_min=interval_min)
+            level = floor_target(need.target).service_level
+            p_meet = meet_probability(people, scheduled, need.target, interval_min=interval_min, level=level)
+            asa = service["asa_s"].to_numpy()
+            columns.append(
+                {
+                    "service_level": service["service_level"].to_numpy(),
+                    "asa_s": [float(a) if math.isfinite(a) else None for a in asa],
+                    "p_meet": p_meet,
+                }
+            )
+        else:
+            backlog = email_backlog(need.work, scheduled, need.window)
+            columns.append({"backlog": backlog.backlog, "late": backlog.late})
+    rows = []
+    for t, ts in enumerate(needs[0].people.index if needs else ()):
+        stamp = ts.to_pydatetime()
+        for q, need in enumerate(needs):
+            col = columns[q]
+            live = need.live
+            rows.append(
+                QueueCoverageRow(
+                    interval_start=stamp,
+                    queue=need.name,
+                    channel=need.channel,
+                    volume=float(need.people["volume"].iloc[t]),
+                    aht_s=float(need.people["aht_s"].iloc[t]),
+                    required=int(need.required[t]),
+                    scheduled=int(routed[q, t]),
+                    service_level=float(col["service_level"][t]) if live else None,
+                    asa_s=col["asa_s"][t] if live else None,
+                    p_meet=float(col["p_meet"][t]) if live else None,
+                    email_backlog=None if live else round(float(col["backlog"][t]), 4),
+                    email_late=None if live else round(float(col["late"][t]), 4),
+                )
+            )
+    return tuple(rows)
+
+
+def pooled_coverage_rows(rows: Sequence[QueueCoverageRow]) -> tuple[CoverageRow, ...]:
+    """Return per-interval rows of a several-queue plan over its live queues (volume-weighted service and ASA).
+
+    ``required`` and ``scheduled`` add up the live queues' people; e-mail work is in the queue rows only.
+    ``p_meet`` is left null: it belongs to each queue.
+    """
+    by_start: dict[dt.datetime, list[QueueCoverageRow]] = {}
+    for r in rows:
+        by_start.setdefault(r.interval_start, []).append(r)
+    out = []
+    for start, group in by_start.items():
+        live = [r for r in group if r.channel != "email"]
+        volume = sum(r.volume for r in live)
+        weight = [r.volume for r in live] if volume > 0 else [1.0] * len(live)
+        total = sum(weight) or 1.0
+        asa = [r.asa_s for r in live]
+        out.append(
+            CoverageRow(
+                interval_start=start,
+                volume=volume,
+                aht_s=sum(w * r.aht_s for w, r in zip(weight, live, strict=True)) / total if live else 0.0,
+                required=sum(r.required for r in live),
+                scheduled=sum(r.scheduled for r in live),
+                service_level=(
+                    sum(w * (r.service_level or 0.0) for w, r in zip(weight, live, strict=True)) / total
+                    if live
+                    else 1.0
+                ),
+                asa_s=(
+                    None
+                    if any(a is None for a, r in zip(asa, live, strict=True) if r.volume > 0)
+                    else sum(w * (a or 0.0) for w, a in zip(weight, asa, strict=True)) / total
+                ),
+                p_meet=None,
+            )
+        )
+    return tuple(out)
+
+
+def queue_kpis(
+    needs: Sequence[QueueNeed], rows: Sequence[QueueCoverageRow], interval_min: int
+) -> tuple[QueueKpis, ...]:
+    """Return each queue's headline numbers from its coverage rows."""
+    hours = interval_min / 60
+    out = []
+    for need in needs:
+        mine = [r for r in rows if r.queue == need.name]
+        volume = float(sum(r.volume for r in mine))
+        if need.live:
+            level = sum(r.volume * (r.service_level or 0.0) for r in mine) / volume if volume > 0 else 1.0
+            short = [max(0, r.required - r.scheduled) for r in mine]
+            out.append(
+                QueueKpis(
+                    queue=need.name,
+                    channel=need.channel,
+                    volume=volume,
+                    service_level=float(level),
+                    shortfall_agent_hours=sum(short) * hours,
+                    understaffed_intervals=sum(1 for s in short if s > 0),
+                )
+            )
+            continue
+        people = np.array([r.scheduled for r in mine])
+        backlog = email_backlog(need.work, people, need.window)
+        out.append(
+            QueueKpis(
+                queue=need.name,
+                channel=need.channel,
+                volume=volume,
+                service_level=backlog.share_within,
+                shortfall_agent_hours=float(backlog.late.sum()) * hours,
+                understaffed_intervals=int((backlog.late > 1e-9).sum()),
+            )
+        )
+    return tuple(out)
+
+
+def queue_penalty_cents(needs: Sequence[QueueNeed], routed: np.ndarray, penalty_cents: int) -> tuple[int, int]:
+    """Return the live shortfall penalty and the e-mail late penalty of a routing [cents], as the model counts them."""
+    short = 0
+    late = 0
+    for q, need in enumerate(needs):
+        if need.live:
+            short += int(np.maximum(need.required - routed[q], 0).sum())
+        else:
+            arrived, due = email_units(need.work, need.window, need.share_within)
+            late += int(email_late(arrived, due, routed[q]).sum())
+    return penalty_cents * short, email_late_penalty_cents(penalty_cents) * late
+
+
+def skill_groups_on_floor(
+    problem: PlanningProblem, starts: pd.DatetimeIndex, shifts: Iterable[PlannedShift]
+) -> tuple[list[frozenset[int]], np.ndarray]:
+    """Return each skill set among a plan's people (queue indices) and its people on the floor per interval.
+
+    FTEs by their worker's (else contract's) skills, gig workers by the pool's, at the fill rate rounded down.
+    """
+    names = problem.queue_names
+    index = {name: q for q, name in enumerate(names)}
+    every = frozenset(range(len(names)))
+    workers = {w.worker_id: w for w in problem.workforce.workers}
+    groups: dict[frozenset[int], list[PlannedShift]] = {}
+    gigs: list[PlannedShift] = []
+    for s in shifts:
+        if s.kind == "gig":
+            gigs.append(s)
+            continue
+        skills = problem.workforce.skills_of(workers[s.worker_id])
+        key = every if skills is None else frozenset(index[k] for k in skills)
+        groups.setdefault(key, []).append(s)
+    keys = list(groups)
+    floors = [on_floor(starts, problem.interval_min, groups[k], "fte") for k in keys]
+    pool = problem.workforce.gig_pool
+    if pool is not None and gigs:
+        keys.append(every if pool.skills is None else frozenset(index[k] for k in pool.skills))
+        floors.append(on_floor(starts, problem.interval_min, gigs, "gig") * round(pool.fill_rate * 1000) // 1000)
+    return keys, np.array(floors, dtype=np.int64).reshape(len(keys), len(starts))
+
+
+def route_shifts(
+    problem: PlanningProblem, needs: Sequence[QueueNeed], starts: pd.DatetimeIndex, shifts: Iterable[PlannedShift]
+) -> np.ndarray:
+    """Return people per queue and interval when a plan's shifts are routed by :func:`optimizer.skills.route`."""
+    skills, floor = skill_groups_on_floor(problem, starts, shifts)
+    required = np.array([n.required for n in needs], dtype=np.int64).reshape(len(needs), len(starts))
+    routed = route(floor, skills, required, [not n.live for n in needs])
+    return routed.sum(axis=0)
+
+
+def with_queue_kpis(
+    kpis: PlanKpis, needs: Sequence[QueueNeed], rows: Sequence[QueueCoverageRow], problem: PlanningProblem
+) -> PlanKpis:
+    """Return a several-queue plan's KPIs: each queue's, and shortfall counted per queue, not pooled."""
+    per_queue = queue_kpis(needs, rows, problem.interval_min)
+    live = [r for r in rows if r.channel != "email"]
+    short_starts = {r.interval_start for r in live if r.scheduled < r.required}
+    return kpis.model_copy(
+        update={
+            "queues": per_queue,
+            "shortfall_agent_hours": sum(max(0, r.required - r.scheduled) for r in live) * problem.interval_min / 60,
+            "understaffed_intervals": len(short_starts),
+        }
+    )

@@ -8,15 +8,26 @@ then asks for more where it is cheapest). ``prepare``, the plan's coverage rows,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from optimizer.demand import demand_frame
 from optimizer.domain import Automation, PlanningProblem, ServiceTarget
 from optimizer.risk import share_requirement
+from optimizer.skills import email_work
 from optimizer.staffing import effective_agents, human_demand, staffing_requirements
 
-__all__ = ["floor_target", "people_demand", "problem_staff_needed", "staff_for_target", "staff_needed"]
+__all__ = [
+    "QueueNeed",
+    "floor_target",
+    "people_demand",
+    "problem_staff_needed",
+    "queue_needs",
+    "staff_for_target",
+    "staff_needed",
+]
 
 
 def floor_target(target: ServiceTarget) -> ServiceTarget:
@@ -86,3 +97,67 @@ def problem_staff_needed(problem: PlanningProblem) -> pd.DataFrame:
         problem.automation,
         interval_min=problem.interval_min,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueNeed:
+    """What one queue of a several-queue problem needs (live: people per interval; e-mail: work in time).
+
+    Attributes
+    ----------
+    name, channel : str
+        The queue and its channel (``voice`` and ``chat`` are live, ``email`` a backlog).
+    target : ServiceTarget
+        The queue's service target (its own, else the problem's).
+    people : pandas.DataFrame
+        Demand frame of the queue's contacts that reach people (after its bot).
+    required : numpy.ndarray of int64
+        Live: people to schedule per interval (:func:`staff_for_target`); e-mail: zeros.
+    work : numpy.ndarray of float
+        E-mail: work arriving per interval [person-intervals] (:func:`optimizer.skills.email_work`); live: zeros.
+    window : int
+        E-mail: intervals within which work is due (``window_h`` on the grid, at least 1); live: 0.
+    share_within : float
+        E-mail: share of the work due within the window; live: 1.
+    """
+
+    name: str
+    channel: str
+    target: ServiceTarget
+    people: pd.DataFrame
+    required: np.ndarray
+    work: np.ndarray
+    window: int
+    share_within: float
+
+    @property
+    def live(self) -> bool:
+        """Whether contacts wait on the line (voice, chat) rather than in a backlog (e-mail)."""
+        return self.channel != "email"
+
+
+def queue_needs(problem: PlanningProblem) -> tuple[QueueNeed, ...]:
+    """Return every queue's need of a several-queue problem (empty with one queue), in ``problem.queues`` order."""
+    out = []
+    for queue in problem.queues:
+        frame = demand_frame(problem.demand_of(queue.name), timezone=problem.timezone)
+        people = human_demand(frame, queue.automation or problem.automation)
+        target = queue.service_target or problem.service_target
+        size = len(people)
+        if queue.live:
+            required = staff_for_target(people, floor_target(target), interval_min=problem.interval_min)[
+                "required"
+            ].to_numpy(dtype=np.int64)
+            work, window, share = np.zeros(size), 0, 1.0
+        else:
+            required = np.zeros(size, dtype=np.int64)
+            work = email_work(
+                people["volume"].to_numpy(),
+                people["aht_s"].to_numpy(),
+                problem.interval_min,
+                (1.0 - target.shrinkage) * target.max_occupancy,
+            )
+            window = max(1, int((queue.window_h or 0.0) * 60 // problem.interval_min))
+            share = queue.share_within
+        out.append(QueueNeed(queue.name, queue.channel, target, people, required, work, window, share))
+    return tuple(out)

@@ -7,6 +7,7 @@ are timezone-aware. Validation lives here, so the CLI, the API and the tests get
 - ``_base``: ``DomainType`` (the shared base) and the week clock (``minute_of_week``, ``weekend_saturdays``).
 - ``target``: what the service must reach (``ServiceTarget``, ``Automation``).
 - ``workforce``: who can work and on what terms (``Contract``, ``Worker``, ``GigPool``, ``Workforce``, …).
+- ``queues``: several queues (``Queue``: voice, chat, e-mail) and the skills that route people to them.
 - ``problem``: one planning problem and its solve knobs (``DemandInterval``, ``PlanningProblem``, ``SolveParams``).
 - ``plan``: a solved plan and what explains it (``Plan``, ``PlannedShift``, ``SolverReport``, ``PlanKpis``, …).
 """
@@ -27,6 +28,8 @@ from optimizer.domain.plan import (
     Plan,
     PlanKpis,
     PlannedShift,
+    QueueCoverageRow,
+    QueueKpis,
     ShiftBreak,
     ShiftKind,
     SolverReport,
@@ -42,6 +45,7 @@ from optimizer.domain.problem import (
     PlanningProblem,
     SolveParams,
 )
+from optimizer.domain.queues import Channel, Queue
 from optimizer.domain.target import MAX_ANSWER_WITHIN_S, Automation, ServiceTarget
 from optimizer.domain.workforce import (
     GIG_SHIFT_MINUTES,
@@ -70,6 +74,7 @@ __all__ = [
     "MIN_REST_MINUTES",
     "WEEKDAYS",
     "Automation",
+    "Channel",
     "Availability",
     "BreakRule",
     "Contract",
@@ -81,6 +86,9 @@ __all__ = [
     "Plan",
     "PlanKpis",
     "PlannedShift",
+    "Queue",
+    "QueueCoverageRow",
+    "QueueKpis",
     "PlanningProblem",
     "Ratio",
     "ServiceTarget",

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field
 
 from optimizer.domain._base import _Domain
 from optimizer.domain.problem import SolveParams
+from optimizer.domain.queues import Channel
 
 ShiftKind = Literal["fte", "gig"]
 
@@ -115,6 +116,49 @@ class SolverReport(_Domain):
     solver_version: str
 
 
+class QueueCoverageRow(_Domain):
+    """One queue in one interval of a several-queue plan (a row of coverage.csv with a ``queue``)."""
+
+    interval_start: AwareDatetime
+    queue: str = Field(description="Queue name.")
+    channel: Channel = Field(description="'voice', 'chat' or 'email'.")
+    volume: float = Field(description="Contacts of the queue reaching people in the interval (after its bot).")
+    aht_s: float = Field(description="Average handle time of those contacts [s].")
+    required: int = Field(description="Live queues: people to schedule, including shrinkage; e-mail: 0.")
+    scheduled: int = Field(description="People on the floor routed to the queue.")
+    service_level: float | None = Field(
+        None, description="Live queues: forecast share answered within the target time at `scheduled`."
+    )
+    asa_s: float | None = Field(None, description="Live queues: forecast average speed of answer [s].")
+    p_meet: float | None = Field(
+        None, description="Live queues: modelled probability of meeting the service level at `scheduled` (0-1)."
+    )
+    email_backlog: float | None = Field(
+        None, description="E-mail: work still open at the end of the interval [person-intervals]."
+    )
+    email_late: float | None = Field(
+        None, description="E-mail: work due by the end of the interval (its share) and not done [person-intervals]."
+    )
+
+
+class QueueKpis(_Domain):
+    """Headline numbers of one queue of a several-queue plan."""
+
+    queue: str
+    channel: Channel
+    volume: float = Field(description="Contacts of the queue reaching people over the horizon.")
+    service_level: float = Field(
+        description=(
+            "Live: volume-weighted forecast service level; e-mail: share of the work due in the horizon that "
+            "is done within its window (first come, first served)."
+        )
+    )
+    shortfall_agent_hours: float = Field(
+        description="Live: person-hours below the requirement; e-mail: person-hours of work late, summed per interval."
+    )
+    understaffed_intervals: int = Field(description="Live: intervals below the requirement; e-mail: with late work.")
+
+
 class PlanKpis(_Domain):
     """Headline numbers of a plan."""
 
@@ -139,6 +183,9 @@ class PlanKpis(_Domain):
     overloaded_volume: float = Field(0.0, description="Forecast contacts in the overloaded intervals [contacts].")
     shortfall_agent_hours: float = Field(description="Agent-hours below the requirement [h].")
     understaffed_intervals: int = Field(description="Intervals with scheduled < required.")
+    queues: tuple[QueueKpis, ...] = Field(
+        (), description="Several queues: each queue's numbers (shortfall and understaffed above count per queue)."
+    )
 
 
 class Plan(_Domain):
@@ -153,6 +200,13 @@ class Plan(_Domain):
     kpis: PlanKpis
     shifts: tuple[PlannedShift, ...]
     coverage: tuple[CoverageRow, ...]
+    queue_coverage: tuple[QueueCoverageRow, ...] = Field(
+        (),
+        description=(
+            "Several queues: one row per interval and queue (people routed to it); `coverage` then adds up the "
+            "live queues."
+        ),
+    )
 
     @property
     def found(self) -> bool:

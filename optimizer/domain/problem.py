@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from optimizer.domain._base import _Domain
+from optimizer.domain.queues import Queue
 from optimizer.domain.target import Automation, ServiceTarget
 from optimizer.domain.workforce import Workforce
 
@@ -35,6 +36,7 @@ class DemandInterval(_Domain):
         le=86_400.0,
         description="Average handle time of a contact [s], >= 1 ms; may be null or 0 where volume is 0.",
     )
+    queue: str | None = Field(None, description="Queue of the contacts (a name in `queues`); null with one queue.")
 
     @model_validator(mode="before")
     @classmethod
@@ -52,7 +54,18 @@ class PlanningProblem(_Domain):
     days: int = Field(7, ge=1, le=MAX_HORIZON_DAYS, description="Number of local days in the horizon.")
     interval_min: IntervalMinutes = Field(30, description="Interval length [min]: 15, 30 or 60.")
     demand: tuple[DemandInterval, ...] = Field(
-        min_length=1, description="Demand per interval, one row per interval of the horizon, in order."
+        min_length=1,
+        description=(
+            "Demand per interval, one row per interval of the horizon, in order; with `queues`, one such series "
+            "per queue (rows name their `queue`)."
+        ),
+    )
+    queues: tuple[Queue, ...] = Field(
+        (),
+        description=(
+            "Several queues (voice, chat, e-mail) planned together, each with its own demand rows, target and "
+            "bot; people work the queues of their `skills`. Empty: one queue with the problem's target."
+        ),
     )
     service_target: ServiceTarget = Field(default_factory=ServiceTarget, description="Wait-time target.")
     automation: Automation = Field(default_factory=Automation, description="Bot containment and escalation.")
@@ -99,6 +112,74 @@ class PlanningProblem(_Domain):
             )
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _queues_consistent(self) -> Self:
+        names = [q.name for q in self.queues]
+        known = set(names)
+        if len(known) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"queues: name(s) {twice} appear more than once")
+        listed = ", ".join(names)
+        for i, d in enumerate(self.demand):
+            if not self.queues and d.queue is not None:
+                raise ValueError(f"demand[{i}].queue {d.queue!r} is set but the problem has no `queues`")
+            if self.queues and d.queue not in known:
+                raise ValueError(f"demand[{i}].queue {d.queue!r} is not one of the queues ({listed})")
+        if self.queues:
+            counts = dict.fromkeys(names, 0)
+            for d in self.demand:
+                counts[str(d.queue)] += 1
+            if len(set(counts.values())) != 1:
+                raise ValueError(f"demand: every queue needs one row per interval, got {counts}")
+        pool = self.workforce.gig_pool
+        where = [(f"workforce.contracts[{i}].skills", c.skills) for i, c in enumerate(self.workforce.contracts)]
+        where += [(f"workforce.workers[{i}].skills", w.skills) for i, w in enumerate(self.workforce.workers)]
+        if pool is not None:
+            where.append(("workforce.gig_pool.skills", pool.skills))
+            where.append(("workforce.gig_pool.max_per_queue", tuple(pool.max_per_queue)))
+        for field, skills in where:
+            if skills is None or (not skills and field.endswith("max_per_queue")):
+                continue
+            if not self.queues:
+                raise ValueError(f"{field} is set but the problem has no `queues`")
+            unknown = [s for s in skills if s not in known]
+            if unknown:
+                raise ValueError(f"{field}: {unknown} not among the queues ({listed})")
+        for i, q in enumerate(self.queues):
+            if q.window_h is not None and q.window_h * 60 < self.interval_min:
+                raise ValueError(
+                    f"queues[{i}].window_h {q.window_h:g} h is shorter than one interval ({self.interval_min} min)"
+                )
+        if self.queues and self.service_target.scope == "horizon":
+            raise ValueError("service_target.scope 'horizon' is not supported with several queues; use 'interval'")
+        return self
+
+    @property
+    def queue_names(self) -> tuple[str, ...]:
+        """Return the queue names in order (empty with one queue)."""
+        return tuple(q.name for q in self.queues)
+
+    def demand_of(self, queue: str) -> tuple[DemandInterval, ...]:
+        """Return one queue's demand rows."""
+        return tuple(d for d in self.demand if d.queue == queue)
+
+    def unskilled_queues(self) -> tuple[str, ...]:
+        """Return the queues with demand that no worker (nor the gig pool) may work: their demand stays unmet."""
+        names = set(self.queue_names)
+        able: set[str] = set()
+        for w in self.workforce.workers:
+            skills = self.workforce.skills_of(w)
+            able |= names if skills is None else set(skills)
+        pool = self.workforce.gig_pool
+        if pool is not None and pool.max_concurrent > 0:
+            able |= names if pool.skills is None else set(pool.skills)
+        busy = {d.queue for d in self.demand if d.volume > 0}
+        return tuple(n for n in self.queue_names if n in busy and n not in able)
+
+    def grid_rows(self) -> tuple[DemandInterval, ...]:
+        """Return one demand row per interval of the horizon: all rows with one queue, else the first queue's."""
+        return self.demand_of(self.queues[0].name) if self.queues else self.demand
 
 
 class SolveParams(_Domain):

@@ -100,6 +100,9 @@ class Contract(_Domain):
     weekends_off: WeekendsOff | None = Field(
         None, description="Weekends that must stay free of work, e.g. 1 in every 2; null for no rule."
     )
+    skills: tuple[str, ...] | None = Field(
+        None, description="Queues (names in `queues`) this contract's workers may work; null: every queue."
+    )
 
     @field_validator("name")
     @classmethod
@@ -261,6 +264,9 @@ class Worker(_Domain):
             "Empty: whenever the contract allows. Windows must not overlap."
         ),
     )
+    skills: tuple[str, ...] | None = Field(
+        None, description="Queues (names in `queues`) this worker may work; null: the contract's skills."
+    )
 
     @field_validator("worker_id")
     @classmethod
@@ -312,6 +318,13 @@ class GigPool(_Domain):
     )
     lead_time_min: int = Field(
         0, ge=0, description="Least time between posting a gig shift and its start [min] (used by re-plans)."
+    )
+    skills: tuple[str, ...] | None = Field(
+        None, description="Queues (names in `queues`) gig workers may work; null: every queue."
+    )
+    max_per_queue: dict[str, int] = Field(
+        default_factory=dict,
+        description="Most gig workers on one queue in any interval, by queue name; a queue not listed: no own cap.",
     )
 
     @model_validator(mode="after")
@@ -371,3 +384,7 @@ class Workforce(_Domain):
     def contract_of(self, worker: Worker) -> Contract:
         """Return the contract a worker is on."""
         return next(c for c in self.contracts if c.name == worker.contract)
+
+    def skills_of(self, worker: Worker) -> tuple[str, ...] | None:
+        """Return the queues a worker may work: their own skills, else their contract's; None for every queue."""
+        return worker.skills if worker.skills is not None else self.contract_of(worker).skills

@@ -16,7 +16,7 @@ from optimizer.model.assign import assign, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
 from optimizer.model.explain import explain_infeasible
-from optimizer.model.extract import assemble_plan, assigned_fte_shifts, fte_shifts, gig_shifts
+from optimizer.model.extract import assemble_plan, assigned_fte_shifts, fte_shifts, gig_shifts, routed_people
 from optimizer.model.guided import GuidedOutcome, complete_start, hint_solution, solve_guided
 from optimizer.model.horizon import HorizonStart, answered_units, horizon_start, staffed
 from optimizer.model.inputs import ModelInput, prepare
@@ -358,8 +358,10 @@ def plan(
         if issues:
             raise InputError(issues)
     shifts = solved.shifts
+    routed = None
     if shifts is None and outcome.has_solution:
         shifts = tuple(fte_shifts(inp, built, outcome) + gig_shifts(inp, built, outcome))
+        routed = routed_people(inp, built, outcome)
     return assemble_plan(
         problem,
         params,
@@ -374,4 +376,5 @@ def plan(
         lp_bound_cents=guided.relaxation.bound_cents if guided.relaxation is not None else None,
         message=solved.message or _no_plan_message(outcome, params, started, guided),
         recomputed_objective=solved.shifts is not None,
+        routed=routed,
     )

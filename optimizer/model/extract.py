@@ -6,22 +6,36 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from optimizer.domain import (
     CoverageRow,
     Plan,
     PlannedShift,
     PlanningProblem,
+    QueueCoverageRow,
     ShiftBreak,
     SolveParams,
     SolverReport,
     SolveStatus,
 )
 from optimizer.errors import ModelError
-from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
+from optimizer.kpis import (
+    cost_terms,
+    coverage_rows,
+    employment,
+    plan_kpis,
+    pooled_coverage_rows,
+    queue_coverage_rows,
+    queue_penalty_cents,
+    route_shifts,
+    scheduled_agents,
+    with_queue_kpis,
+)
 from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
-from optimizer.requirement import people_demand
+from optimizer.requirement import people_demand, queue_needs
 
 
 def _at(inp: ModelInput, t: int) -> dt.datetime:
@@ -119,6 +133,17 @@ def plan_coverage(problem: PlanningProblem, inp: ModelInput, shifts: Sequence[Pl
     return coverage_rows(people_demand(problem), inp.required, scheduled, problem.service_target, problem.interval_min)
 
 
+def routed_people(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> np.ndarray | None:
+    """Return the solver's people per queue and interval (queue x interval), or None with one queue."""
+    qv = built.vars.queues()
+    if qv is None or not outcome.has_solution:
+        return None
+    out = np.zeros((len(inp.queues), inp.intervals), dtype=np.int64)
+    for (_, q, t), expr in qv.routed.items():
+        out[q, t] += int(outcome.solver.value(expr))
+    return out
+
+
 def assemble_plan(
     problem: PlanningProblem,
     params: SolveParams,
@@ -134,6 +159,7 @@ def assemble_plan(
     lp_bound_cents: int | None = None,
     message: str | None = None,
     recomputed_objective: bool = False,
+    routed: np.ndarray | None = None,
 ) -> Plan:
     """Put a plan together: coverage, cost terms and KPIs evaluated from its shifts, and the solver report.
 
@@ -142,13 +168,29 @@ def assemble_plan(
     The status is OPTIMAL when the objective meets that bound, else FEASIBLE. Cost terms are evaluated from
     the shifts; ``check_plan`` recomputes them on its own and reports any difference from the objective.
     Only a plan assembled without its last solve (``recomputed_objective``, explained in ``message``) takes
-    the objective from its cost terms.
+    the objective from its cost terms. With several queues, ``routed`` (queue x interval, :func:`routed_people`)
+    is the solver's split of the floor; without it the shifts are routed by :func:`optimizer.skills.route`.
     """
-    coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()
     staff = employment(problem, shifts)
-    terms = (
-        cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service, staff) if outcome.has_solution else {}
-    )
+    queue_rows: tuple[QueueCoverageRow, ...] = ()
+    if problem.queues and outcome.has_solution:
+        needs = queue_needs(problem)
+        people = routed if routed is not None else route_shifts(problem, needs, inp.grid.starts, shifts)
+        queue_rows = queue_coverage_rows(needs, people, problem.interval_min)
+        coverage = pooled_coverage_rows(queue_rows)
+        short_cents, late_cents = queue_penalty_cents(needs, people, inp.shortfall_penalty_cents)
+        terms = {**cost_terms(shifts, (), 0, None, staff), "shortfall_penalty": short_cents}
+        if any(not n.live for n in needs):
+            terms["email_late_penalty"] = late_cents
+        kpis = with_queue_kpis(plan_kpis(shifts, coverage, problem.interval_min, staff), needs, queue_rows, problem)
+    else:
+        coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()
+        terms = (
+            cost_terms(shifts, coverage, inp.shortfall_penalty_cents, inp.service, staff)
+            if outcome.has_solution
+            else {}
+        )
+        kpis = plan_kpis(shifts, coverage, problem.interval_min, staff)
     objective = outcome.objective_cents if outcome.has_solution else None
     if recomputed_objective and terms:
         objective = sum(terms.values())
@@ -174,7 +216,8 @@ def assemble_plan(
             solver_version=SOLVER_VERSION,
         ),
         cost_terms_cents=terms,
-        kpis=plan_kpis(shifts, coverage, problem.interval_min, staff),
+        kpis=kpis,
         shifts=shifts,
         coverage=coverage,
+        queue_coverage=queue_rows,
     )

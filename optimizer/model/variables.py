@@ -30,6 +30,26 @@ class GoalVars:
     missed: cp_model.IntVar
 
 
+@dataclass(frozen=True, slots=True)
+class QueueVars:
+    """The routing of people on the floor to queues, per interval (several queues only).
+
+    Variables
+    ---------
+    ``route[{g},{q},{t}]``   int, people of skill group g (``G`` = the gig pool) working queue q at t; a group
+                             with one skill has no variable, its whole floor works that queue.
+    ``short_q[{q},{t}]``     int, people a live queue lacks below its requirement at t.
+    ``handled[{q},{t}]``     int, e-mail work done by the end of t [1/EMAIL_SCALE person-intervals, cumulative].
+    ``late[{q},{t}]``        int, e-mail work due by t (its share) not done by then [same units].
+    """
+
+    routed: dict[tuple[int, int, int], cp_model.LinearExprT]
+    """(group, queue, interval) -> people of the group on the queue (a variable, or the group's floor)."""
+    short: dict[tuple[int, int], cp_model.IntVar]
+    handled: dict[tuple[int, int], cp_model.IntVar]
+    late: dict[tuple[int, int], cp_model.IntVar]
+
+
 class ShiftVars:
     """Own the decision variables and answer which of them matter where.
 
@@ -41,13 +61,15 @@ class ShiftVars:
     ``gig_start[{t}]``         int, gig micro-shifts posted to start at interval t.
     ``gig_eff[{t}]``           int, gig workers expected on shift at t after the fill rate (only when < 1).
     ``short[{t}]``             int, agents missing below the requirement at t.
-    and, once ``service_goal()`` is asked for, the goal's variables (``GoalVars``).
+    and, once ``service_goal()`` is asked for, the goal's variables (``GoalVars``), once ``queues()`` is
+    asked for, the routing and e-mail variables of several queues (``QueueVars``).
     """
 
     def __init__(self, m: cp_model.CpModel, inp: ModelInput) -> None:
         self._m = m
         self._inp = inp
         self._goal: GoalVars | None = None
+        self._queues: QueueVars | None = None
         self._fte: list[list[cp_model.IntVar]] = [
             [
                 m.new_bool_var(f"fte[{c.crew_id},{k}]")
@@ -67,6 +89,9 @@ class ShiftVars:
                 by_type[o.shift_type].append(x)
                 type_size[o.shift_type] += c.size
         self._by_type = by_type
+        self._group_size: dict[int, int] = defaultdict(int)
+        for c in inp.crews:
+            self._group_size[c.skill_group] += c.size
         self._brk: dict[tuple[int, int], cp_model.IntVar] = {}
         self._types_covering: list[list[int]] = [[] for _ in range(inp.intervals)]
         self._breaks_covering: list[list[tuple[int, int]]] = [[] for _ in range(inp.intervals)]
@@ -134,6 +159,19 @@ class ShiftVars:
         on_break = [self._brk[key] for key in self._breaks_covering[t]]
         return cp_model.LinearExpr.sum(on_shift) - cp_model.LinearExpr.sum(on_break)
 
+    def group_on_floor(self, t: int, group: int) -> cp_model.LinearExpr | None:
+        """Return FTEs of one skill group on shift and not on break at t, or None when none can be."""
+        types = [s for s in self._types_covering[t] if self._inp.shift_types[s].skill_group == group]
+        if not types:
+            return None
+        on_shift = [x for s in types for x in self._by_type[s]]
+        on_break = [self._brk[s, b] for s, b in self._breaks_covering[t] if s in types]
+        return cp_model.LinearExpr.sum(on_shift) - cp_model.LinearExpr.sum(on_break)
+
+    def group_size(self, group: int) -> int:
+        """Return the FTEs in one skill group."""
+        return self._group_size.get(group, 0)
+
     # ---- gig shifts ---------------------------------------------------------------------------------------
     def gig_starts(self) -> dict[int, cp_model.IntVar]:
         """Return the gig start counters by interval."""
@@ -169,6 +207,57 @@ class ShiftVars:
     def short(self, t: int) -> cp_model.IntVar:
         """Return the shortfall variable of interval t."""
         return self._short[t]
+
+    # ---- several queues -----------------------------------------------------------------------------------
+    def queues(self) -> QueueVars | None:
+        """Return the routing and e-mail variables, created on first use; None with one queue."""
+        if not self._inp.queues:
+            return None
+        if self._queues is None:
+            self._queues = self._new_queue_vars()
+        return self._queues
+
+    def _new_queue_vars(self) -> QueueVars:
+        m, inp = self._m, self._inp
+        routed: dict[tuple[int, int, int], cp_model.LinearExprT] = {}
+        short: dict[tuple[int, int], cp_model.IntVar] = {}
+        handled: dict[tuple[int, int], cp_model.IntVar] = {}
+        late: dict[tuple[int, int], cp_model.IntVar] = {}
+        gig_group = len(inp.skill_groups)
+        gig_skills = inp.gig.skills if inp.gig is not None else frozenset()
+        groups = [*enumerate(inp.skill_groups), (gig_group, gig_skills)]
+        for t in range(inp.intervals):
+            for g, skills in groups:
+                if g == gig_group:
+                    floor: cp_model.LinearExprT | None = self.gig_effective(t) if self._gig_covering[t] else None
+                    top = inp.gig.max_concurrent if inp.gig is not None else 0
+                else:
+                    floor, top = self.group_on_floor(t, g), self.group_size(g)
+                if floor is None or not skills:
+                    continue
+                if len(skills) == 1:
+                    routed[g, next(iter(skills)), t] = floor
+                    continue
+                parts = []
+                for q in sorted(skills):
+                    x = m.new_int_var(0, top, f"route[{g},{q},{t}]")
+                    routed[g, q, t] = x
+                    parts.append(x)
+                m.add(cp_model.LinearExpr.sum(parts) == floor).with_name(f"route_all[{g},{t}]")
+            for q, queue in enumerate(inp.queues):
+                if queue.email:
+                    handled[q, t] = m.new_int_var(0, int(queue.arrived[t]), f"handled[{q},{t}]")
+                    late[q, t] = m.new_int_var(0, int(queue.due[t]), f"late[{q},{t}]")
+                elif queue.required[t] > 0:
+                    short[q, t] = m.new_int_var(0, int(queue.required[t]), f"short_q[{q},{t}]")
+        return QueueVars(routed=routed, short=short, handled=handled, late=late)
+
+    def routed_to(self, q: int, t: int) -> cp_model.LinearExpr:
+        """Return the people working queue q at t (every group's share, gigs included)."""
+        qv = self.queues()
+        assert qv is not None
+        groups = len(self._inp.skill_groups) + 1
+        return cp_model.LinearExpr.sum([qv.routed[g, q, t] for g in range(groups) if (g, q, t) in qv.routed])
 
     # ---- horizon service goal -----------------------------------------------------------------------------
     def service_goal(self) -> GoalVars | None:

@@ -365,6 +365,20 @@ def test_objective(solved):
     assert _rules(problem, result.model_copy(update={"solver": solver}), "objective") == {"objective"}
 
 
+def test_routing():
+    """A plan that puts more people on its queues than the skilled floor holds breaks the routing rule."""
+    from tests.optimizer.test_queues import three_queue_problem
+
+    problem = three_queue_problem()
+    result = plan(problem, PARAMS)
+    assert check_plan(problem, result, PARAMS) == []
+    rows = list(result.queue_coverage)
+    i = next(k for k, r in enumerate(rows) if r.queue == "email" and r.scheduled == 0 and r.volume > 0)
+    rows[i] = rows[i].model_copy(update={"scheduled": 1})  # a person no shift puts on the floor
+    broken = result.model_copy(update={"queue_coverage": tuple(rows)})
+    assert _rules(problem, broken, "routing") == {"routing"}
+
+
 def test_every_rule_code_has_its_test():
     """Every code ``check_plan`` can report is broken alone by a test above (``_rules(..., code) == {code}``)."""
     tested = set(re.findall(r'"([a-z_]+)"\) == \{"\1"\}', Path(__file__).read_text(encoding="utf-8")))

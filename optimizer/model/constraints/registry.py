@@ -24,6 +24,7 @@ from optimizer.model.constraints.fte_contract import add_fte_contract
 from optimizer.model.constraints.gig_pool import add_gig_pool
 from optimizer.model.constraints.locks import add_locks
 from optimizer.model.constraints.published_shifts import add_published_shifts
+from optimizer.model.constraints.queues import add_queues
 from optimizer.model.constraints.rest_and_days import add_rest_and_days
 from optimizer.model.constraints.service_goal import add_service_goal
 from optimizer.model.constraints.symmetry import add_symmetry
@@ -53,6 +54,7 @@ class ConstraintFamily:
 
 REGISTRY: tuple[ConstraintFamily, ...] = (
     ConstraintFamily("coverage", add_coverage, personal=False, check_rules=("coverage",)),
+    ConstraintFamily("queues", add_queues, personal=False, check_rules=("routing",)),
     ConstraintFamily("service_goal", add_service_goal, personal=False, check_rules=("objective",)),
     ConstraintFamily(
         "fte_contract",

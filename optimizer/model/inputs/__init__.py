@@ -11,13 +11,14 @@ the gig start grid and caps, and the required agents per interval from the staff
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 
 from optimizer.demand import demand_frame
-from optimizer.domain import PlanningProblem, SolveParams
+from optimizer.domain import GigPool, PlanningProblem, SolveParams
 from optimizer.errors import InputError, Issue
 from optimizer.grid import align_demand, build_grid
 from optimizer.horizon_goal import prepare_goal, service_goal
@@ -28,6 +29,7 @@ from optimizer.model.inputs.model_input import (
     GigInput,
     KeptShift,
     ModelInput,
+    QueueInput,
     RestLimit,
     ShiftOption,
     ShiftType,
@@ -37,7 +39,8 @@ from optimizer.model.inputs.model_input import (
     WeekLimit,
 )
 from optimizer.model.inputs.shifts import availability_counts, gig_input, within_availability, worker_options
-from optimizer.requirement import staff_needed
+from optimizer.requirement import QueueNeed, queue_needs, staff_needed
+from optimizer.skills import email_units
 
 __all__ = [
     "FILL_RATE_SCALE",
@@ -47,6 +50,7 @@ __all__ = [
     "GigInput",
     "KeptShift",
     "ModelInput",
+    "QueueInput",
     "RestLimit",
     "ShiftOption",
     "ShiftType",
@@ -89,23 +93,34 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         When demand rows do not match the horizon's grid, or a worker's contract leaves no shift to work.
     """
     grid = build_grid(problem.timezone, problem.start_date, problem.days, problem.interval_min)
-    demand = demand_frame(problem.demand, timezone=problem.timezone)
+    needs = queue_needs(problem)
+    for need in needs:
+        align_demand(grid, pd.DatetimeIndex(need.people.index))
+    demand = demand_frame(problem.grid_rows(), timezone=problem.timezone)
     align_demand(grid, pd.DatetimeIndex(demand.index))
     staffing = staff_needed(demand, problem.service_target, problem.automation, interval_min=problem.interval_min)
+    queue_index = {name: q for q, name in enumerate(problem.queue_names)}
+    every = frozenset(range(len(needs)))
+    skill_groups: dict[frozenset[int], int] = {}
+
+    def group_of(skills: tuple[str, ...] | None) -> int:
+        key = every if skills is None else frozenset(queue_index[s] for s in skills)
+        return skill_groups.setdefault(key, len(skill_groups)) if needs else 0
 
     types: dict[ShiftType, int] = {}
     contracts = problem.workforce.contracts
     contract_index = {c.name: i for i, c in enumerate(contracts)}
     groups: dict[tuple[object, ...], list[int]] = {}
     for i, w in enumerate(problem.workforce.workers):
-        key = (w.contract, tuple((o.start, o.end) for o in w.time_off), w.availability)
+        key = (w.contract, tuple((o.start, o.end) for o in w.time_off), w.availability, w.skills)
         groups.setdefault(key, []).append(i)
     crews: list[Crew] = []
     issues: list[Issue] = []
     for symmetry_class, members in enumerate(groups.values()):
         first = problem.workforce.workers[members[0]]
         contract = contracts[contract_index[first.contract]]
-        options, workable = worker_options(grid, contract, first, types)
+        skill_group = group_of(problem.workforce.skills_of(first))
+        options, workable = worker_options(grid, contract, first, types, skill_group)
         weeks = week_limits(grid, contract, workable)
         slots, weekend_limits, patterns = weekends(grid, contract, options, weeks, crew=aggregate and len(members) > 1)
         if not options and any(wk.min_paid_min > 0 for wk in weeks):
@@ -131,6 +146,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
                 weekend_patterns=patterns,
                 optional=problem.headcount == "optimise",
                 fixed_cost_cents=contract.fixed_cost_cents(problem.days),
+                skill_group=skill_group,
             )
             for batch in batches
         )
@@ -148,6 +164,11 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         shortfall_penalty_cents=penalty,
     )
     required = staffing["required"].to_numpy(dtype=np.int64)
+    gig = gig_input(grid, pool) if pool is not None else None
+    if needs:
+        required = np.zeros(grid.size, dtype=np.int64)  # the queues family covers each queue's need
+        if gig is not None and pool is not None:
+            gig = dataclasses.replace(gig, skills=frozenset(queue_index[s] for s in pool.skills or problem.queue_names))
     return ModelInput(
         grid=grid,
         required=required,
@@ -155,7 +176,19 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         aht_s=staffing["aht_s"].to_numpy(dtype=float),
         shift_types=tuple(types),
         crews=tuple(crews),
-        gig=gig_input(grid, pool) if pool is not None else None,
+        gig=gig,
         shortfall_penalty_cents=penalty,
         service=prepare_goal(service, required) if service is not None else None,
+        queues=tuple(_queue_input(n, pool) for n in needs),
+        skill_groups=tuple(skill_groups),
     )
+
+
+def _queue_input(need: QueueNeed, pool: GigPool | None) -> QueueInput:
+    """Return one queue's need in the model's integers."""
+    cap = pool.max_per_queue.get(need.name) if pool is not None else None
+    if need.live:
+        nothing = np.zeros_like(need.required)
+        return QueueInput(need.name, False, need.required, nothing, nothing, cap)
+    arrived, due = email_units(need.work, need.window, need.share_within)
+    return QueueInput(need.name, True, np.zeros_like(need.required), arrived, due, cap)

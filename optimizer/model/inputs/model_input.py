@@ -29,6 +29,8 @@ class ShiftType:
     length: int
     break_len: int
     break_starts: tuple[int, ...]
+    skill_group: int = 0
+    """Index into ``ModelInput.skill_groups`` of the people who take it (several queues; else 0)."""
 
     @property
     def end(self) -> int:
@@ -141,6 +143,8 @@ class Crew:
     """HR mode: how many of the crew are employed is a decision (``employed[c]``), not the crew size."""
     fixed_cost_cents: int = 0
     """Fixed cost of one employed member over the horizon [cents]."""
+    skill_group: int = 0
+    """Index into ``ModelInput.skill_groups``: the queues the crew may work (several queues; else 0)."""
 
     @property
     def size(self) -> int:
@@ -167,6 +171,8 @@ class GigInput:
     """Gig shifts already posted, as (start interval, count): a re-plan keeps them."""
     first_new_start: int = 0
     """No gig shift may be newly posted to start before this interval (re-plan: now + lead time)."""
+    skills: frozenset[int] = frozenset()
+    """Queues (indices into ``ModelInput.queues``) gig workers may work (several queues only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +182,24 @@ class KeptShift:
     crew: int
     options: tuple[int, ...]
     releasable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInput:
+    """One queue of a several-queue problem on the grid (``optimizer.requirement.QueueNeed`` in integers).
+
+    Live queues have ``required`` people per interval; an e-mail queue has cumulative work ``arrived`` by the
+    end of each interval and the share of it ``due`` by then, in 1/``optimizer.skills.EMAIL_SCALE``
+    person-intervals.
+    """
+
+    name: str
+    email: bool
+    required: np.ndarray
+    arrived: np.ndarray
+    due: np.ndarray
+    gig_cap: int | None = None
+    """Most gig workers on this queue in any interval; None: only the pool's own cap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +222,10 @@ class ModelInput:
     """Re-plan: published shifts to work in exactly one variant (or release); empty when locks suffice."""
     employment_cost_cents: int | None = None
     """Re-plan: fixed cost of the staff the published plan employs, a constant term [cents]; None when unpriced."""
+    queues: tuple[QueueInput, ...] = ()
+    """Several queues: each queue's need; ``required`` is then all zeros (the queues family covers them)."""
+    skill_groups: tuple[frozenset[int], ...] = ()
+    """Several queues: the queue sets FTE crews may work, indexed by ``Crew.skill_group``."""
 
     @property
     def intervals(self) -> int:

@@ -56,9 +56,11 @@ def within_availability(grid: Grid, counts: np.ndarray | None, start: int, end: 
 
 
 def worker_options(
-    grid: Grid, contract: Contract, worker: Worker, types: dict[ShiftType, int]
+    grid: Grid, contract: Contract, worker: Worker, types: dict[ShiftType, int], skill_group: int = 0
 ) -> tuple[tuple[ShiftOption, ...], frozenset[int]]:
     """Return the worker's candidate shifts and the days on which time off leaves a shift possible.
+
+    Shift types are per ``skill_group`` (several queues), so people on the floor can be counted per skill set.
 
     Availability windows remove candidates but not days: the contract's weekly minimum holds in full for
     a standing availability pattern and is prorated for time off only.
@@ -90,7 +92,7 @@ def worker_options(
                     first = start + math.ceil(rule.earliest_after_start_min / grid.interval_min)
                     last = end - math.ceil(rule.latest_before_end_min / grid.interval_min) - break_len
                     break_starts = tuple(range(first, last + 1))
-                shift_type = _shift_type_index(types, ShiftType(start, length, break_len, break_starts))
+                shift_type = _shift_type_index(types, ShiftType(start, length, break_len, break_starts, skill_group))
                 paid = contract.paid_minutes(length_min)
                 options.append(
                     ShiftOption(day, shift_type, start, end, paid, _cost_cents(paid, contract.cost_per_hour_cents))

@@ -1,0 +1,234 @@
+"""Several queues and skills: who on the floor works which queue, and how an e-mail backlog is worked.
+
+A plan says who is on shift; with several queues it must also say which queue each person on the floor works
+in each interval. People come in **skill groups** (the set of queues they may work: a contract's or worker's
+skills, or the gig pool's). Voice and chat queues need their per-interval requirement (Erlang C/A per queue);
+an e-mail queue is deferrable work that must be done within its window, so it takes whatever skilled time the
+live queues leave.
+
+:func:`route` is the one routing rule plans report and simulate with, evaluated from the people on the floor:
+
+1. cover the live (voice, chat) queues' requirements as far as the skills allow (a maximum flow from groups
+   to queues, capped at each requirement);
+2. among those allocations, give the e-mail queues as many people as possible (an e-mail-skilled person is
+   kept off a live queue that someone without e-mail skills can cover);
+3. people still free work their live queues in turn (e-mail when they have no live skill), so no one on the
+   floor is left out of the service level.
+
+Steps 1-2 are one linear programme per horizon (integral: it is a network flow), solved by HiGHS.
+:func:`email_backlog` works an e-mail queue's contacts first-come first-served with the capacity routed to
+it and reports the share handled within the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+__all__ = [
+    "EMAIL_SCALE",
+    "EmailBacklog",
+    "email_backlog",
+    "email_late",
+    "email_late_penalty_cents",
+    "email_units",
+    "email_work",
+    "route",
+]
+
+EMAIL_SCALE = 100
+"""E-mail work is counted in 1/EMAIL_SCALE person-intervals inside the solver and by the check (integers)."""
+
+LIVE_WEIGHT = 1000.0
+"""Objective weight of a person covering a live requirement against one working the e-mail backlog."""
+
+
+def route(
+    floor: np.ndarray, skills: Sequence[frozenset[int]], required: np.ndarray, email: Sequence[bool]
+) -> np.ndarray:
+    """Return people of each skill group working each queue per interval (the module's routing rule).
+
+    Parameters
+    ----------
+    floor : numpy.ndarray, shape (G, T)
+        People of each skill group on the floor (on shift, not on break) per interval.
+    skills : sequence of frozenset of int, length G
+        Queue indices each group may work.
+    required : numpy.ndarray, shape (Q, T)
+        People each live queue needs per interval (ignored for e-mail queues).
+    email : sequence of bool, length Q
+        Which queues are e-mail backlogs.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (G, Q, T)
+        The allocation; ``allocation.sum(axis=1) == floor`` wherever a group has a skill.
+    """
+    floor = np.asarray(floor, dtype=np.int64)
+    required = np.asarray(required, dtype=np.int64)
+    groups, intervals = floor.shape
+    queues = required.shape[0]
+    is_email = np.asarray(email, dtype=bool)
+    out = np.zeros((groups, queues, intervals), dtype=np.int64)
+    edges = [(g, q) for g in range(groups) for q in sorted(skills[g])]
+    if not edges or intervals == 0:
+        return out
+    live = [q for q in range(queues) if not is_email[q]]
+    n_x, n_c = len(edges), len(live)
+    width = n_x + n_c  # per interval: x[g,q] for each edge, then covered[q] for each live queue
+    cost = np.concatenate(
+        [[-1.0 if is_email[q] else 0.0 for _, q in edges], [-LIVE_WEIGHT] * n_c]
+    )
+    rows, cols, vals, rhs = [], [], [], []
+    row = 0
+    for t in range(intervals):
+        base = t * width
+        for g in range(groups):
+            for j, (gg, _) in enumerate(edges):
+                if gg == g:
+                    rows.append(row)
+                    cols.append(base + j)
+                    vals.append(1.0)
+            rhs.append(float(floor[g, t]))
+            row += 1
+        for i, q in enumerate(live):
+            rows.append(row)
+            cols.append(base + n_x + i)
+            vals.append(1.0)
+            for j, (_, qq) in enumerate(edges):
+                if qq == q:
+                    rows.append(row)
+                    cols.append(base + j)
+                    vals.append(-1.0)
+            rhs.append(0.0)
+            row += 1
+    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(row, width * intervals))
+    upper = np.concatenate(
+        [np.concatenate([np.full(n_x, np.inf), required[live, t].astype(float)]) for t in range(intervals)]
+    )
+    result = linprog(
+        np.tile(cost, intervals),
+        A_ub=matrix,
+        b_ub=np.array(rhs),
+        bounds=np.column_stack([np.zeros(width * intervals), upper]),
+        method="highs-ds",
+    )
+    if result.status != 0:  # a flow with zero lower bounds is always feasible and bounded
+        raise RuntimeError(f"routing LP failed: {result.message}")
+    x = np.rint(result.x).astype(np.int64).reshape(intervals, width)[:, :n_x]
+    for j, (g, q) in enumerate(edges):
+        out[g, q] = x[:, j]
+    for g in range(groups):
+        order = [q for q in sorted(skills[g]) if not is_email[q]] or sorted(skills[g])
+        if not order:
+            continue
+        free = floor[g] - out[g].sum(axis=0)
+        for k, q in enumerate(order):  # round robin: queue k of n gets ceil((free - k) / n)
+            out[g, q] += np.maximum(0, (free - k + len(order) - 1) // len(order))
+    return out
+
+
+def email_work(volume: np.ndarray, aht_s: np.ndarray, interval_min: int, productive: float) -> np.ndarray:
+    """Return an e-mail queue's work per interval in person-intervals.
+
+    ``volume x aht_s / (interval_min x 60 x productive)``, with ``productive`` the share of a person's time
+    on the floor that works contacts (``(1 - shrinkage) x max_occupancy``).
+    """
+    return np.asarray(volume, dtype=np.float64) * np.asarray(aht_s, dtype=np.float64) / (
+        interval_min * 60.0 * productive
+    )
+
+
+def email_late_penalty_cents(shortfall_penalty_cents: int) -> int:
+    """Return the penalty of one unit of late e-mail work per interval it stays late [cents].
+
+    A person-interval of e-mail work past its window costs what a person-interval of live shortfall does.
+    """
+    return max(1, round(shortfall_penalty_cents / EMAIL_SCALE))
+
+
+def email_units(work: np.ndarray, window: int, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return e-mail work arrived by the end of each interval and the share of it due by then (cumulative ints).
+
+    In 1/:data:`EMAIL_SCALE` person-intervals. Work arriving in interval ``a`` is due by the end of interval
+    ``a + window - 1``, so ``due[t] = ceil(share x arrived[t - window + 1])``.
+    """
+    arrived = np.rint(np.cumsum(np.asarray(work, dtype=np.float64)) * EMAIL_SCALE).astype(np.int64)
+    due = np.zeros_like(arrived)
+    if window < 1:
+        raise ValueError(f"window must be at least one interval, got {window}")
+    lag = window - 1
+    if lag < len(arrived):
+        due[lag:] = np.ceil(share * arrived[: len(arrived) - lag] - 1e-9).astype(np.int64)
+    return arrived, due
+
+
+def email_late(arrived: np.ndarray, due: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """Return e-mail work due and not done by the end of each interval when ``people`` work it as early as they can.
+
+    Cumulative units as :func:`email_units`; each person on the queue does ``EMAIL_SCALE`` units per interval,
+    never work that has not arrived.
+    """
+    late = np.zeros(len(arrived), dtype=np.int64)
+    done = 0
+    for t in range(len(arrived)):
+        done = min(int(arrived[t]), done + EMAIL_SCALE * int(people[t]))
+        late[t] = max(0, int(due[t]) - done)
+    return late
+
+
+@dataclass(frozen=True, slots=True)
+class EmailBacklog:
+    """How an e-mail queue's contacts were worked.
+
+    Attributes
+    ----------
+    share_within : float
+        Share of the work that arrived at least one window before the horizon's end and was done within its
+        window (1.0 when there was none).
+    late : numpy.ndarray, shape (T,)
+        Work past its window still open at the end of each interval [person-intervals].
+    backlog : numpy.ndarray, shape (T,)
+        Open work at the end of each interval [person-intervals].
+    """
+
+    share_within: float
+    late: np.ndarray
+    backlog: np.ndarray
+
+
+def email_backlog(work: np.ndarray, capacity: np.ndarray, window: int) -> EmailBacklog:
+    """Work an e-mail queue first-come first-served and measure how much was done within ``window`` intervals.
+
+    Work arriving in interval ``t`` is due by the end of interval ``t + window - 1``; capacity of an interval
+    works the oldest open work first, never work that has not arrived yet.
+    """
+    work = np.asarray(work, dtype=np.float64)
+    capacity = np.asarray(capacity, dtype=np.float64)
+    size = len(work)
+    open_work: list[list[float]] = []  # [arrival interval, amount left]
+    done_in_time = 0.0
+    late = np.zeros(size)
+    backlog = np.zeros(size)
+    for t in range(size):
+        if work[t] > 0:
+            open_work.append([t, work[t]])
+        left = capacity[t]
+        while left > 1e-12 and open_work:
+            arrival, amount = open_work[0]
+            take = min(left, amount)
+            if t < arrival + window <= size:  # done within the window, of work due inside the horizon
+                done_in_time += take
+            left -= take
+            if take >= amount - 1e-12:
+                open_work.pop(0)
+            else:
+                open_work[0][1] = amount - take
+        backlog[t] = sum(a for _, a in open_work)
+        late[t] = sum(a for arrival, a in open_work if t >= arrival + window - 1)
+    due = work[: max(0, size - window + 1)].sum()
+    return EmailBacklog(share_within=float(done_in_time / due) if due > 0 else 1.0, late=late, backlog=backlog)
