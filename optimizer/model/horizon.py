@@ -82,7 +82,7 @@ class HorizonStart:
         if self.source is None or self.outcome is None:
             return
         add_hint_from(target, self.source, self.outcome)
-        hint_service_goal(target.cp_model, inp, staffed(self.source, self.outcome, inp.intervals))
+        hint_service_goal(target.cp_model, target.vars, inp, staffed(self.source, self.outcome, inp.intervals))
 
 
 def staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[int]:
