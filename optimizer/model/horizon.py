@@ -92,8 +92,9 @@ def staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[in
 
 def _missed(built: BuiltModel, outcome: SolveOutcome) -> int:
     """Return the value of the ``missed`` variable of a model with a service goal."""
-    index = next(i for i, v in enumerate(built.cp_model.proto.variables) if v.name == "missed")
-    return int(outcome.solver.value(built.cp_model.get_int_var_from_proto_index(index)))
+    goal = built.vars.service_goal()
+    assert goal is not None
+    return int(outcome.solver.value(goal.missed))
 
 
 def answered_units(inp: ModelInput, counts: list[int]) -> int:
