@@ -157,7 +157,7 @@ def _start_horizon_goal(
     if base_built is not None and base is not None:
         built.cp_model.clear_hints()
         add_hint_from(built, base_built, base)
-        hint_service_goal(built.cp_model, inp, staffed(base_built, base, inp.intervals))
+        hint_service_goal(built.cp_model, built.vars, inp, staffed(base_built, base, inp.intervals))
         completed.append(complete_start(built, params, time_limit_s=complete_s, stop_event=stop_event))
     found = [c for c in completed if c is not None]
     if found:
@@ -289,7 +289,7 @@ def _solve_model(
     # a horizon-goal completion was measured 17% dearer than the crew plan it completes.
     add_hint_from(built, crew_built, crew_outcome)
     if crews.service is not None:
-        hint_service_goal(built.cp_model, inp, staffed(crew_built, crew_outcome, crews.intervals))
+        hint_service_goal(built.cp_model, built.vars, inp, staffed(crew_built, crew_outcome, crews.intervals))
     # The crew bound holds for the per-person model too: a completion that reaches it (the hinted crew plan,
     # when every shift was placed) stops at once, proven optimal. The hinted decisions are completed first
     # with everything else free, so a hint CP-SAT could not complete on its own is not lost.

@@ -82,7 +82,7 @@ class HorizonStart:
         if self.source is None or self.outcome is None:
             return
         add_hint_from(target, self.source, self.outcome)
-        hint_service_goal(target.cp_model, inp, staffed(self.source, self.outcome, inp.intervals))
+        hint_service_goal(target.cp_model, target.vars, inp, staffed(self.source, self.outcome, inp.intervals))
 
 
 def staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[int]:
@@ -92,8 +92,9 @@ def staffed(built: BuiltModel, outcome: SolveOutcome, intervals: int) -> list[in
 
 def _missed(built: BuiltModel, outcome: SolveOutcome) -> int:
     """Return the value of the ``missed`` variable of a model with a service goal."""
-    index = next(i for i, v in enumerate(built.cp_model.proto.variables) if v.name == "missed")
-    return int(outcome.solver.value(built.cp_model.get_int_var_from_proto_index(index)))
+    goal = built.vars.service_goal()
+    assert goal is not None
+    return int(outcome.solver.value(goal.missed))
 
 
 def answered_units(inp: ModelInput, counts: list[int]) -> int:

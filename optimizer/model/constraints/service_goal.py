@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from optimizer.horizon_goal import GoalPiece
 from optimizer.model.inputs import ModelInput
 from optimizer.model.objective import ObjectiveTerms
-from optimizer.model.variables import GoalVars, ShiftVars
+from optimizer.model.variables import ShiftVars
 
 
 def goal_pieces(inp: ModelInput) -> tuple[tuple[int, int], list[GoalPiece]]:
@@ -61,23 +61,18 @@ def add_service_goal(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obje
     return ObjectiveTerms.of("missed_service_penalty", goal.penalty_per_unit_cents * gv.missed)
 
 
-def hint_service_goal(
-    m: cp_model.CpModel, inp: ModelInput, staffed: list[int], v: ShiftVars | None = None
-) -> None:
+def hint_service_goal(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput, staffed: list[int]) -> None:
     """Hint shortfall and service-goal variables for given head counts per interval.
 
-    With the shift decisions hinted too, the hint is complete, so CP-SAT starts from it at once. Pass the
-    model's ``ShiftVars`` as ``v``; without it the variables are found by their names in ``m`` (for callers
-    that hold only the CP-SAT model).
+    With the shift decisions hinted too, the hint is complete, so CP-SAT starts from it at once. ``v`` is
+    the model's ``ShiftVars`` (``BuiltModel.vars``), which owns the variables to hint.
     """
     goal = inp.service
     if goal is None:
         return
-    if v is not None:
-        gv, shorts = v.service_goal(), [v.short(t) for t in range(inp.intervals)]
-    else:
-        gv, shorts = _vars_by_name(m, inp)
+    gv = v.service_goal()
     assert gv is not None
+    shorts = [v.short(t) for t in range(inp.intervals)]
     for short, need, s in zip(shorts, inp.required, staffed, strict=False):
         m.add_hint(short, max(0, int(need) - s))
     ratio = goal.agent_ratio
@@ -90,22 +85,3 @@ def hint_service_goal(
         m.add_hint(answered, value)
         total += value
     m.add_hint(gv.missed, max(0, goal.goal - total))
-
-
-def _vars_by_name(m: cp_model.CpModel, inp: ModelInput) -> tuple[GoalVars, list[cp_model.IntVar]]:
-    """Return the goal's and the shortfall variables of a model built with ``add_service_goal``, by name."""
-    goal = inp.service
-    assert goal is not None
-    index = {x.name: i for i, x in enumerate(m.proto.variables)}
-
-    def var(name: str) -> cp_model.IntVar:
-        return m.get_int_var_from_proto_index(index[name])
-
-    goal_vars = GoalVars(
-        pieces=goal.pieces,
-        reached=tuple(m.get_bool_var_from_proto_index(index[f"reached[{p.interval}]"]) for p in goal.pieces),
-        agents=tuple(var(f"agents[{p.interval}]") for p in goal.pieces),
-        answered=tuple(var(f"answered[{p.interval}]") for p in goal.pieces),
-        missed=var("missed"),
-    )
-    return goal_vars, [var(f"short[{t}]") for t in range(inp.intervals)]

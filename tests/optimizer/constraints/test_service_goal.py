@@ -75,15 +75,14 @@ def test_missed_goal_term_is_penalty_times_missed_units():
     assert solver.value(b.objective.terms["missed_service_penalty"]) == goal.missed_cents(staffed)
 
 
-@pytest.mark.parametrize("by", ["vars", "names"])
-def test_hint_is_complete_and_feasible(by):
+def test_hint_is_complete_and_feasible():
     _, inp = _horizon_input()
     b = built(inp, add_coverage, add_service_goal)
     for i in range(3):
         for k, x in enumerate(b.vars.fte(i)):
             b.cp_model.add_hint(x, k == option(inp, i, 0, 9))
     staffed = [3 if 9 <= inp.grid.timestamp(t).hour < 17 else 0 for t in range(inp.intervals)]
-    hint_service_goal(b.cp_model, inp, staffed, b.vars if by == "vars" else None)
+    hint_service_goal(b.cp_model, b.vars, inp, staffed)
     assert len(b.cp_model.proto.solution_hint.vars) == len(b.cp_model.proto.variables)
     fixed = {
         b.cp_model.get_int_var_from_proto_index(v): val
