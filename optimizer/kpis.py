@@ -23,7 +23,7 @@ from optimizer.domain import (
 from optimizer.horizon_goal import ServiceGoal
 from optimizer.requirement import QueueNeed, floor_target
 from optimizer.risk import meet_probability
-from optimizer.skills import email_backlog, email_late, email_late_penalty_cents, email_units, route
+from optimizer.skills import email_backlog, email_missed, email_missed_penalty_cents, email_units, route
 from optimizer.staffing import service_at
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -333,16 +333,15 @@ def queue_kpis(
 
 
 def queue_penalty_cents(needs: Sequence[QueueNeed], routed: np.ndarray, penalty_cents: int) -> tuple[int, int]:
-    """Return the live shortfall penalty and the e-mail late penalty of a routing [cents], as the model counts them."""
+    """Return the live shortfall and the e-mail missed penalty of a routing [cents], as the model counts them."""
     short = 0
     late = 0
     for q, need in enumerate(needs):
         if need.live:
             short += int(np.maximum(need.required - routed[q], 0).sum())
         else:
-            arrived, due = email_units(need.work, need.window, need.share_within)
-            late += int(email_late(arrived, due, routed[q]).sum())
-    return penalty_cents * short, email_late_penalty_cents(penalty_cents) * late
+            late += email_missed(email_units(need.work, need.window, need.share_within), routed[q])
+    return penalty_cents * short, email_missed_penalty_cents(penalty_cents) * late
 
 
 def skill_groups_on_floor(

@@ -107,8 +107,26 @@ def at_risk_frame(plan: Plan, below: float) -> pd.DataFrame:
     """Return the plan's intervals with contacts and ``p_meet < below``, least likely to meet first.
 
     Columns: ``interval_start`` (ISO 8601), ``volume``, ``scheduled``, ``required``, ``service_level``,
-    ``p_meet``. Plans from before ``p_meet`` existed give an empty frame.
+    ``p_meet``. Plans from before ``p_meet`` existed give an empty frame. A several-queue plan lists its live
+    queues' rows, with a ``queue`` column after ``interval_start``.
     """
+    if plan.queue_coverage:
+        queued = [
+            {
+                "interval_start": r.interval_start.isoformat(),
+                "queue": r.queue,
+                "volume": round(r.volume, 3),
+                "scheduled": r.scheduled,
+                "required": r.required,
+                "service_level": round(r.service_level or 0.0, 4),
+                "p_meet": round(r.p_meet, 4),
+            }
+            for r in plan.queue_coverage
+            if r.p_meet is not None and r.volume > 0 and r.p_meet < below
+        ]
+        columns = ["interval_start", "queue", *AT_RISK_COLUMNS[1:]]
+        frame = pd.DataFrame(queued, columns=columns)
+        return frame.sort_values(["p_meet", "interval_start", "queue"], kind="stable").reset_index(drop=True)
     rows = [
         {
             "interval_start": r.interval_start.isoformat(),
@@ -126,8 +144,12 @@ def at_risk_frame(plan: Plan, below: float) -> pd.DataFrame:
 
 
 def expected_share_below(plan: Plan) -> float | None:
-    """Return the expected share of intervals with contacts that miss their level, or None without ``p_meet``."""
-    probs = [r.p_meet for r in plan.coverage if r.volume > 0 and r.p_meet is not None]
+    """Return the expected share of intervals with contacts that miss their level, or None without ``p_meet``.
+
+    A several-queue plan counts each live queue's intervals with contacts.
+    """
+    rows = plan.queue_coverage or plan.coverage
+    probs = [r.p_meet for r in rows if r.volume > 0 and r.p_meet is not None]
     return float(1.0 - np.mean(probs)) if probs else None
 
 

@@ -22,6 +22,7 @@ it and reports the share handled within the window.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,8 +34,9 @@ __all__ = [
     "EMAIL_SCALE",
     "EmailBacklog",
     "email_backlog",
-    "email_late",
-    "email_late_penalty_cents",
+    "EmailUnits",
+    "email_missed",
+    "email_missed_penalty_cents",
     "email_units",
     "email_work",
     "route",
@@ -143,42 +145,62 @@ def email_work(volume: np.ndarray, aht_s: np.ndarray, interval_min: int, product
     )
 
 
-def email_late_penalty_cents(shortfall_penalty_cents: int) -> int:
-    """Return the penalty of one unit of late e-mail work per interval it stays late [cents].
+def email_missed_penalty_cents(shortfall_penalty_cents: int) -> int:
+    """Return the penalty of one unit of e-mail work below the share due within its window [cents].
 
-    A person-interval of e-mail work past its window costs what a person-interval of live shortfall does.
+    A person-interval of e-mail work missing from the target costs what a person-interval of live shortfall does.
     """
     return max(1, round(shortfall_penalty_cents / EMAIL_SCALE))
 
 
-def email_units(work: np.ndarray, window: int, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return e-mail work arrived by the end of each interval and the share of it due by then (cumulative ints).
+@dataclass(frozen=True, slots=True)
+class EmailUnits:
+    """An e-mail queue's work in the model's integers (1/:data:`EMAIL_SCALE` person-intervals).
 
-    In 1/:data:`EMAIL_SCALE` person-intervals. Work arriving in interval ``a`` is due by the end of interval
-    ``a + window - 1``, so ``due[t] = ceil(share x arrived[t - window + 1])``.
+    ``arrived[t]`` is the work arrived by the end of interval ``t``; work arriving in interval ``a`` is due by
+    the end of ``a + window - 1``, so only arrivals up to ``len - window`` are due inside the horizon; ``goal``
+    is ``ceil(share x`` their work ``)``, the units that must be done within their windows.
     """
-    arrived = np.rint(np.cumsum(np.asarray(work, dtype=np.float64)) * EMAIL_SCALE).astype(np.int64)
-    due = np.zeros_like(arrived)
+
+    arrived: np.ndarray
+    window: int
+    goal: int
+
+    @property
+    def due_arrivals(self) -> int:
+        """Number of leading intervals whose arrivals fall due inside the horizon."""
+        return max(0, len(self.arrived) - self.window + 1)
+
+
+def email_units(work: np.ndarray, window: int, share: float) -> EmailUnits:
+    """Return an e-mail queue's work (person-intervals per interval) in integer units with its goal."""
     if window < 1:
         raise ValueError(f"window must be at least one interval, got {window}")
-    lag = window - 1
-    if lag < len(arrived):
-        due[lag:] = np.ceil(share * arrived[: len(arrived) - lag] - 1e-9).astype(np.int64)
-    return arrived, due
+    arrived = np.rint(np.cumsum(np.asarray(work, dtype=np.float64)) * EMAIL_SCALE).astype(np.int64)
+    units = EmailUnits(arrived=arrived, window=window, goal=0)
+    due = int(arrived[units.due_arrivals - 1]) if units.due_arrivals else 0
+    return EmailUnits(arrived=arrived, window=window, goal=math.ceil(share * due - 1e-9))
 
 
-def email_late(arrived: np.ndarray, due: np.ndarray, people: np.ndarray) -> np.ndarray:
-    """Return e-mail work due and not done by the end of each interval when ``people`` work it as early as they can.
+def email_missed(units: EmailUnits, people: np.ndarray) -> int:
+    """Return the units short of the goal when ``people`` work the backlog first come, first served.
 
-    Cumulative units as :func:`email_units`; each person on the queue does ``EMAIL_SCALE`` units per interval,
-    never work that has not arrived.
+    Each person on the queue does ``EMAIL_SCALE`` units per interval as early as the work allows (``done[t] =
+    min(arrived[t], done[t-1] + EMAIL_SCALE x people[t])``); arrival ``a``'s work done within its window is
+    ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``.
     """
-    late = np.zeros(len(arrived), dtype=np.int64)
-    done = 0
+    arrived = units.arrived
+    done = np.zeros(len(arrived), dtype=np.int64)
+    total = 0
     for t in range(len(arrived)):
-        done = min(int(arrived[t]), done + EMAIL_SCALE * int(people[t]))
-        late[t] = max(0, int(due[t]) - done)
-    return late
+        total = min(int(arrived[t]), total + EMAIL_SCALE * int(people[t]))
+        done[t] = total
+    within = 0
+    for a in range(units.due_arrivals):
+        before = int(arrived[a - 1]) if a > 0 else 0
+        work = int(arrived[a]) - before
+        within += min(work, max(0, int(done[a + units.window - 1]) - before))
+    return max(0, units.goal - within)
 
 
 @dataclass(frozen=True, slots=True)

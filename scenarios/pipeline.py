@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import forecasting
@@ -26,7 +27,7 @@ from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
-from optimizer.replan.demand import read_demand_csv
+from optimizer.replan.demand import demand_from_table, read_demand_table
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
 from scenarios.spec import ForecastSettings, PlanConfig
 
@@ -42,6 +43,8 @@ class ForecastRun:
     """What the user should know about the forecast, e.g. a horizon far after the history."""
     volume_cv: float | None = None
     """The forecaster's rate CV on its recent errors (``ErrorModel.rate_cv``); None for a given demand."""
+    queues: tuple[tuple[str, pd.DataFrame], ...] = ()
+    """Several queues: each queue's demand frame, in the config's order (``demand`` then adds them up)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +136,12 @@ def config_fields() -> Iterator[None]:
 
 
 def given_demand(
-    path: Path, timezone: str, start_date: dt.date | None, days: int
+    path: Path, timezone: str, start_date: dt.date | None, days: int, queues: tuple[str, ...] = ()
 ) -> tuple[ForecastRun, dt.date, int]:
     """Read a demand CSV to plan as given; return it on the horizon's grid with the first day and interval.
 
-    The horizon starts at ``start_date``, or on the first local day the file covers.
+    The horizon starts at ``start_date``, or on the first local day the file covers. With ``queues`` the file
+    has a ``queue`` column and every queue is read on its own (each must cover the horizon).
 
     Raises
     ------
@@ -146,7 +150,56 @@ def given_demand(
     DataError
         When a row breaks the demand-frame contract (fields prefixed with ``demand``).
     """
-    frame = read_demand_csv(path, field="demand")
+    table = read_demand_table(path, field="demand")
+    if queues or "queue" in table.columns:
+        return _given_queue_demand(table, path, timezone, start_date, days, queues)
+    frame = demand_from_table(table, path, field="demand")
+    return _on_horizon(frame, path, timezone, start_date, days)
+
+
+def _given_queue_demand(
+    table: pd.DataFrame, path: Path, timezone: str, start_date: dt.date | None, days: int, queues: tuple[str, ...]
+) -> tuple[ForecastRun, dt.date, int]:
+    """Read a several-queue demand table: each configured queue's rows on the horizon, and their sum."""
+    if not queues:
+        raise InputError.single("demand.queue", f"{path} has a queue column but the config has no `queues`")
+    if "queue" not in table.columns:
+        raise InputError.single("demand.queue", f"{path} has no 'queue' column; the config has queues {list(queues)}")
+    found = sorted({str(q) for q in table["queue"].dropna().unique()})
+    unknown = [q for q in found if q not in queues]
+    if unknown:
+        raise InputError.single("demand.queue", f"{path} has queue(s) {unknown} not in the config's {list(queues)}")
+    absent = [q for q in queues if q not in found]
+    if absent:
+        raise InputError.single("demand.queue", f"{path} has no rows for queue(s) {absent}")
+    parts = []
+    start = interval_min = None
+    for name in queues:
+        rows = table[table["queue"] == name].drop(columns="queue")
+        run, start, interval_min = _on_horizon(
+            demand_from_table(rows, path, field=f"demand[{name}]"), path, timezone, start_date, days
+        )
+        parts.append((name, run.demand))
+    if start is None or interval_min is None:  # queues is not empty here
+        raise InputError.single("queues", "is empty")
+    run = ForecastRun(demand=pooled_demand(parts), model=GIVEN_DEMAND, backtest=None, queues=tuple(parts))
+    return run, start, interval_min
+
+
+def pooled_demand(parts: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Return several queues' demand added up: total volume and its volume-weighted AHT per interval."""
+    volume = sum(frame["volume"].to_numpy() for _, frame in parts)
+    work = sum(frame["volume"].to_numpy() * frame["aht_s"].to_numpy() for _, frame in parts)
+    mean_aht = sum(frame["aht_s"].to_numpy() for _, frame in parts) / len(parts)
+    aht = np.where(volume > 0, work / np.where(volume > 0, volume, 1.0), mean_aht)
+    first = parts[0][1]
+    return first.assign(volume=volume, aht_s=aht)[["volume", "aht_s"]]
+
+
+def _on_horizon(
+    frame: pd.DataFrame, path: Path, timezone: str, start_date: dt.date | None, days: int
+) -> tuple[ForecastRun, dt.date, int]:
+    """Return a given demand frame cut to the horizon's grid, with the first day and interval length."""
     index = pd.DatetimeIndex(frame.index).tz_convert(timezone)
     if len(index) < 2:
         raise InputError.single("demand", f"{path} needs at least two intervals")
@@ -244,7 +297,8 @@ def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | No
         On a bad history, demand file, horizon or forecaster setting (they name the config field).
     """
     if demand is not None:
-        return Horizon(*given_demand(demand, config.timezone, config.start_date, config.days))
+        names = tuple(q.name for q in config.queues)
+        return Horizon(*given_demand(demand, config.timezone, config.start_date, config.days, names))
     if history is None:
         raise InputError.single("history", "is not set; give history or demand")
     with config_fields():
@@ -263,6 +317,7 @@ def problem_from(
     demand: pd.DataFrame,
     interval_min: int,
     volume_cv: float | None = None,
+    queues: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> PlanningProblem:
     """Build the planning problem of a config from a demand frame covering its horizon.
 
@@ -273,12 +328,19 @@ def problem_from(
     target = config.service_target
     if target.volume_cv is None and volume_cv is not None:
         target = target.model_copy(update={"volume_cv": volume_cv})
+    rows = demand_rows(demand)
+    if config.queues:
+        by_queue = dict(queues)
+        rows = tuple(
+            r.model_copy(update={"queue": q.name}) for q in config.queues for r in demand_rows(by_queue[q.name])
+        )
     return PlanningProblem(
         timezone=config.timezone,
         start_date=start_date,
         days=config.days,
         interval_min=interval_min,  # type: ignore[arg-type]
-        demand=demand_rows(demand),
+        demand=rows,
+        queues=config.queues,
         service_target=target,
         automation=config.automation,
         workforce=config.workforce(),
@@ -300,7 +362,8 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
         resolve_path(config.demand, base_dir) if config.demand is not None else None,
     )
     fc = horizon.forecast
-    return problem_from(config, horizon.start_date, fc.demand, horizon.interval_min, fc.volume_cv), fc
+    problem = problem_from(config, horizon.start_date, fc.demand, horizon.interval_min, fc.volume_cv, fc.queues)
+    return problem, fc
 
 
 def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:
@@ -320,7 +383,15 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
         forecast=fc,
         plan=result,
         violations=tuple(check_plan(problem, result, params)),
-        notes=fc.notes,
+        notes=fc.notes + unskilled_notes(problem),
+    )
+
+
+def unskilled_notes(problem: PlanningProblem) -> tuple[str, ...]:
+    """Return a warning per queue with demand that nobody may work (its demand stays unmet)."""
+    return tuple(
+        f"queue {name!r} has demand but no worker, contract or gig pool is skilled for it: it stays unmet"
+        for name in problem.unskilled_queues()
     )
 
 

@@ -26,6 +26,7 @@ from optimizer.domain import (
     Contract,
     DomainType,
     GigPool,
+    Queue,
     ServiceTarget,
     SolveParams,
     Worker,
@@ -48,6 +49,9 @@ class StaffGroup(DomainType):
     )
     availability: tuple[Availability, ...] = Field(
         (), description="Weekly windows the whole group can work in (local time); empty: whenever the contract allows."
+    )
+    skills: tuple[str, ...] | None = Field(
+        None, description="Queues (names in `queues`) the group may work; null: the contract's skills."
     )
 
     @model_validator(mode="after")
@@ -134,6 +138,13 @@ class PlanConfig(DomainType):
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     service_target: ServiceTarget = Field(default_factory=ServiceTarget)
     automation: Automation = Field(default_factory=Automation)
+    queues: tuple[Queue, ...] = Field(
+        (),
+        description=(
+            "Several queues (voice, chat, e-mail) planned together; the history or demand file then has a "
+            "`queue` column. Empty: one queue."
+        ),
+    )
     contracts: tuple[Contract, ...] = Field(min_length=1)
     staff: tuple[StaffGroup, ...] = Field((), description="Counted groups of FTEs.")
     workers: tuple[Worker, ...] = Field(
@@ -167,7 +178,12 @@ class PlanConfig(DomainType):
         for g in self.staff:
             width = max(3, len(str(g.count)))
             workers.extend(
-                Worker(worker_id=f"{g.id_prefix}-{n:0{width}d}", contract=g.contract, availability=g.availability)
+                Worker(
+                    worker_id=f"{g.id_prefix}-{n:0{width}d}",
+                    contract=g.contract,
+                    availability=g.availability,
+                    skills=g.skills,
+                )
                 for n in range(1, g.count + 1)
             )
         return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)

@@ -173,10 +173,13 @@ def problem_for(run: DerivedPlan, horizon: Horizon) -> tuple[PlanningProblem, fl
     InputError, pydantic.ValidationError
         When the run's config does not fit the horizon (e.g. shift lengths off the interval grid).
     """
+    if run.config.queues and run.demand_uplift is not None:
+        raise InputError.single("demand_uplift", "is not supported with several queues yet; plan each queue's demand")
     demand, ratio = adjust_demand(
         horizon.forecast.demand, run.config.timezone, run.baseline_automation, run.demand_uplift
     )
-    problem = problem_from(run.config, horizon.start_date, demand, horizon.interval_min, horizon.forecast.volume_cv)
+    fc = horizon.forecast
+    problem = problem_from(run.config, horizon.start_date, demand, horizon.interval_min, fc.volume_cv, fc.queues)
     return problem, ratio
 
 

@@ -142,6 +142,21 @@ def _objective_terms(plan: Plan) -> str:
     return " (= cost + " + " + ".join(f"{k} {_money(v)}" for k, v in extra.items()) + ")"
 
 
+def _queue_lines(run: PlanRun) -> list[str]:
+    """Return one summary line per queue of a several-queue plan."""
+    out = []
+    for queue, k in zip(run.problem.queues, run.plan.kpis.queues, strict=True):
+        target = queue.service_target or run.problem.service_target
+        if queue.live:
+            level = f"{k.service_level:.1%} within {target.answer_within_s:g} s (target {target.service_level:.0%})"
+            short = f"{k.understaffed_intervals} understaffed intervals"
+        else:
+            level = f"{k.service_level:.1%} handled within {queue.window_h:g} h (target {queue.share_within:.0%})"
+            short = f"{k.understaffed_intervals} intervals with late work"
+        out.append(f"queue        {k.queue} ({k.channel}): {k.volume:,.0f} contacts, {level}; {short}")
+    return out
+
+
 def summary(run: PlanRun) -> str:
     """Return the short human summary printed after a plan."""
     p = run.plan
@@ -169,6 +184,7 @@ def summary(run: PlanRun) -> str:
         ),
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
         + unmet_runs(p),
+        *_queue_lines(run),
         f"risk         {_risk(run)}",
         f"solver       {s.status}; objective {_money(s.objective_cents or 0)}{_objective_terms(p)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -403,6 +403,9 @@ class HistoryRow(DomainType):
     interval_start: AwareDatetime = Field(description="Start of the interval, with its UTC offset.")
     volume: float = Field(description="Contacts offered [contacts].")
     aht_s: float | None = Field(None, description="Average handle time [s]; null where volume is 0.")
+    queue: str | None = Field(
+        None, description="Queue of the contacts; this endpoint forecasts one queue, so null (or one name throughout)."
+    )
 
     @field_validator("interval_start")
     @classmethod
@@ -436,6 +439,16 @@ class ForecastRequest(DomainType):
     weekend: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = Field(
         None, description="Weekend weekdays (Monday = 0), e.g. [4, 5]; null: the country's weekend."
     )
+
+    @model_validator(mode="after")
+    def _one_queue(self) -> Self:
+        names = {r.queue for r in self.history}
+        if len(names) > 1:
+            shown = sorted(str(n) for n in names)
+            raise ValueError(
+                f"history.queue: rows of several queues ({', '.join(shown)}); send each queue's history on its own"
+            )
+        return self
 
     def history_frame(self) -> pd.DataFrame:
         """Return the rows as history-CSV-shaped columns for ``forecasting.load_history``.

@@ -181,7 +181,7 @@ def assemble_plan(
         short_cents, late_cents = queue_penalty_cents(needs, people, inp.shortfall_penalty_cents)
         terms = {**cost_terms(shifts, (), 0, None, staff), "shortfall_penalty": short_cents}
         if any(not n.live for n in needs):
-            terms["email_late_penalty"] = late_cents
+            terms["email_missed_penalty"] = late_cents
         kpis = with_queue_kpis(plan_kpis(shifts, coverage, problem.interval_min, staff), needs, queue_rows, problem)
     else:
         coverage = plan_coverage(problem, inp, shifts) if outcome.has_solution else ()

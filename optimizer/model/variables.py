@@ -39,15 +39,17 @@ class QueueVars:
     ``route[{g},{q},{t}]``   int, people of skill group g (``G`` = the gig pool) working queue q at t; a group
                              with one skill has no variable, its whole floor works that queue.
     ``short_q[{q},{t}]``     int, people a live queue lacks below its requirement at t.
-    ``handled[{q},{t}]``     int, e-mail work done by the end of t [1/EMAIL_SCALE person-intervals, cumulative].
-    ``late[{q},{t}]``        int, e-mail work due by t (its share) not done by then [same units].
+    ``done[{q},{t}]``        int, e-mail work done by the end of t [1/EMAIL_SCALE person-intervals, cumulative].
+    ``within[{q},{a}]``      int, work arriving in interval a done within its window [same units].
+    ``missed[{q}]``          int, units of the e-mail goal not done within their windows.
     """
 
     routed: dict[tuple[int, int, int], cp_model.LinearExprT]
     """(group, queue, interval) -> people of the group on the queue (a variable, or the group's floor)."""
     short: dict[tuple[int, int], cp_model.IntVar]
-    handled: dict[tuple[int, int], cp_model.IntVar]
-    late: dict[tuple[int, int], cp_model.IntVar]
+    done: dict[tuple[int, int], cp_model.IntVar]
+    within: dict[tuple[int, int], cp_model.IntVar]
+    missed: dict[int, cp_model.IntVar]
 
 
 class ShiftVars:
@@ -221,8 +223,9 @@ class ShiftVars:
         m, inp = self._m, self._inp
         routed: dict[tuple[int, int, int], cp_model.LinearExprT] = {}
         short: dict[tuple[int, int], cp_model.IntVar] = {}
-        handled: dict[tuple[int, int], cp_model.IntVar] = {}
-        late: dict[tuple[int, int], cp_model.IntVar] = {}
+        done: dict[tuple[int, int], cp_model.IntVar] = {}
+        within: dict[tuple[int, int], cp_model.IntVar] = {}
+        missed: dict[int, cp_model.IntVar] = {}
         gig_group = len(inp.skill_groups)
         gig_skills = inp.gig.skills if inp.gig is not None else frozenset()
         groups = [*enumerate(inp.skill_groups), (gig_group, gig_skills)]
@@ -245,12 +248,20 @@ class ShiftVars:
                     parts.append(x)
                 m.add(cp_model.LinearExpr.sum(parts) == floor).with_name(f"route_all[{g},{t}]")
             for q, queue in enumerate(inp.queues):
-                if queue.email:
-                    handled[q, t] = m.new_int_var(0, int(queue.arrived[t]), f"handled[{q},{t}]")
-                    late[q, t] = m.new_int_var(0, int(queue.due[t]), f"late[{q},{t}]")
+                if queue.work is not None:
+                    done[q, t] = m.new_int_var(0, int(queue.work.arrived[t]), f"done[{q},{t}]")
                 elif queue.required[t] > 0:
                     short[q, t] = m.new_int_var(0, int(queue.required[t]), f"short_q[{q},{t}]")
-        return QueueVars(routed=routed, short=short, handled=handled, late=late)
+        for q, queue in enumerate(inp.queues):
+            work = queue.work
+            if work is None:
+                continue
+            missed[q] = m.new_int_var(0, work.goal, f"missed[{q}]")
+            for a in range(work.due_arrivals):
+                size = int(work.arrived[a]) - (int(work.arrived[a - 1]) if a > 0 else 0)
+                if size > 0:
+                    within[q, a] = m.new_int_var(0, size, f"within[{q},{a}]")
+        return QueueVars(routed=routed, short=short, done=done, within=within, missed=missed)
 
     def routed_to(self, q: int, t: int) -> cp_model.LinearExpr:
         """Return the people working queue q at t (every group's share, gigs included)."""

@@ -133,22 +133,31 @@ def read_demand_csv(path: str | Path, *, field: str = "forecast") -> pd.DataFram
         prefixed with ``field``).
     """
     path = Path(path)
+    return demand_from_table(read_demand_table(path, field=field), path, field=field)
+
+
+def read_demand_table(path: Path, *, field: str) -> pd.DataFrame:
+    """Read a demand CSV as text columns (``interval_start`` kept as text), naming ``field`` on failure."""
     try:
-        raw = pd.read_csv(path, dtype={INDEX_NAME: str})
+        return pd.read_csv(path, dtype={INDEX_NAME: str, "queue": str})
     except FileNotFoundError:
         raise InputError.single(field, f"file {path} does not exist") from None
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError.single(field, f"cannot read {path} as CSV: {exc}") from None
+
+
+def demand_from_table(raw: pd.DataFrame, path: Path, *, field: str) -> pd.DataFrame:
+    """Return a demand frame from a table read by :func:`read_demand_table` (see :func:`read_demand_csv`)."""
     if INDEX_NAME not in raw.columns:
         raise InputError.single(field, f"{path} has no {INDEX_NAME!r} column")
     stamps = []
-    for row, text in enumerate(raw[INDEX_NAME]):
+    for row, text in zip(raw.index, raw[INDEX_NAME], strict=True):  # the file's own row numbers
         try:
             value = dt.datetime.fromisoformat(str(text))
         except ValueError:
             value = None
         if value is None or value.tzinfo is None:
-            problem = f"row {row + 2} {text!r} is not an ISO 8601 date-time with a UTC offset"
+            problem = f"row {int(row) + 2} {text!r} is not an ISO 8601 date-time with a UTC offset"
             raise InputError.single(f"{field}.{INDEX_NAME}", problem)
         stamps.append(value.astimezone(dt.UTC))
     index = pd.DatetimeIndex(stamps).as_unit("ns").rename(INDEX_NAME)

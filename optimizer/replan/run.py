@@ -32,6 +32,7 @@ from optimizer.domain import (
     SolveParams,
     TimeOff,
 )
+from optimizer.errors import InputError
 from optimizer.kpis import employment, plan_kpis
 from optimizer.model import build_model, software_version
 from optimizer.model.build import BuiltModel
@@ -197,11 +198,13 @@ def replan(
     Raises
     ------
     InputError
-        When ``now`` is naive or outside the horizon, the published plan does not fit the problem, or the new
-        demand has rows off the horizon's grid.
+        When ``now`` is naive or outside the horizon, the published plan does not fit the problem, the new
+        demand has rows off the horizon's grid, or the problem has several queues (not supported yet).
     DataError
         When the new demand breaks the demand-frame contract.
     """
+    if problem.queues:
+        raise InputError.single("plan", "re-planning a several-queue plan is not supported yet; plan it again")
     started = time.monotonic()
     new_problem = with_demand(problem, new_demand)
     rinp = replan_input(new_problem, published, now=now, params=params, options=options)

@@ -8,7 +8,7 @@ import pytest
 from optimizer import check_plan, plan
 from optimizer.domain import GigPool, PlanningProblem, Queue, ServiceTarget, Worker, Workforce
 from optimizer.requirement import queue_needs
-from optimizer.skills import email_backlog, email_late, email_units, route
+from optimizer.skills import email_backlog, email_missed, email_units, route
 from tests.conftest import DETERMINISTIC, MONDAY, TZ, demand_rows, make_contract, make_problem
 
 TARGET = ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0, max_occupancy=1.0)
@@ -70,10 +70,13 @@ def test_email_backlog_is_worked_first_come_first_served_within_its_window():
     # interval 0's work: 1 done in interval 1 (in time), 1 in interval 2 (late); interval 1's work late too
     assert done.share_within == pytest.approx(0.25)
     assert done.backlog.tolist() == [2.0, 3.0, 2.0, 1.0, 0.0]
-    arrived, due = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=1.0)
-    assert arrived.tolist() == [200, 400, 400, 400, 400]
-    assert due.tolist() == [0, 200, 400, 400, 400]
-    assert email_late(arrived, due, np.array([0, 1, 1, 1, 1])).tolist() == [0, 100, 200, 100, 0]
+    units = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=1.0)
+    assert units.arrived.tolist() == [200, 400, 400, 400, 400]
+    assert units.goal == 400  # arrivals of intervals 0-3 fall due inside the horizon
+    assert email_missed(units, np.array([0, 1, 1, 1, 1])) == 300  # as the first-come-first-served replay
+    assert email_missed(units, np.array([0, 2, 2, 0, 0])) == 0
+    half = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=0.5)
+    assert email_missed(half, np.array([0, 1, 1, 1, 1])) == 100
 
 
 def test_a_three_queue_day_is_planned_per_queue_and_passes_the_independent_check():
@@ -93,7 +96,7 @@ def test_a_three_queue_day_is_planned_per_queue_and_passes_the_independent_check
     assert email.service_level == pytest.approx(1.0)
     assert result.kpis.understaffed_intervals == 0
     assert result.cost_terms_cents["shortfall_penalty"] == 0
-    assert result.cost_terms_cents["email_late_penalty"] == 0
+    assert result.cost_terms_cents["email_missed_penalty"] == 0
     phone_only = {s.worker_id for s in result.shifts if s.worker_id.startswith("p")}
     assert phone_only  # the cheaper single-skill contract is used
 
@@ -126,7 +129,7 @@ def test_one_queue_problems_are_unchanged_by_the_queue_model():
     result = plan(problem, DETERMINISTIC)
     assert result.queue_coverage == ()
     assert result.kpis.queues == ()
-    assert "email_late_penalty" not in result.cost_terms_cents
+    assert "email_missed_penalty" not in result.cost_terms_cents
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from optimizer.model.inputs import ModelInput
 from optimizer.model.objective import ObjectiveTerms
 from optimizer.model.variables import ShiftVars
-from optimizer.skills import EMAIL_SCALE, email_late_penalty_cents
+from optimizer.skills import EMAIL_SCALE, email_missed_penalty_cents
 
 
 def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveTerms:
@@ -22,17 +22,19 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
 
         sum_q route[g,q,t] = on_floor(g, t)                      (everyone on the floor works a skilled queue)
         route[gig,q,t] <= gig cap of q                           (when the pool caps that queue)
-        live q:   sum_g route[g,q,t] + short_q[q,t] >= required[q,t]
-        e-mail q: 0 <= handled[q,t] - handled[q,t-1] <= EMAIL_SCALE * sum_g route[g,q,t]
-                  handled[q,t] <= arrived[q,t]                   (no work before it arrives; variable bound)
-                  handled[q,t] + late[q,t] >= due[q,t]           (the window's share done by t)
+        live q:   sum_g route[g,q,t] + short_q[q,t] >= required[q,t],   short_q = max(0, required - routed)
+        e-mail q: done[q,t] = min(arrived[q,t], done[q,t-1] + EMAIL_SCALE x sum_g route[g,q,t])
+                  within[q,a] = min(work[q,a], max(0, done[q,a+window-1] - arrived[q,a-1]))
+                  sum_a within[q,a] + missed[q] >= goal[q],          missed = max(0, goal - sum_a within)
 
-    ``handled``, ``arrived`` and ``due`` are cumulative e-mail work in 1/EMAIL_SCALE person-intervals, so the
-    backlog is worked in arrival order as the independent check replays it. Names: ``route_all[g,t]``,
-    ``gig_queue_cap[q,t]``, ``queue_coverage[q,t]``, ``email_rate[q,t]``, ``email_order[q,t]``,
-    ``email_due[q,t]``.
-    Objective: ``shortfall_penalty`` = shortfall_penalty_cents x sum short_q, and ``email_late_penalty`` =
-    :func:`email_late_penalty_cents` x sum late   [cents].
+    E-mail work is in 1/EMAIL_SCALE person-intervals: ``done`` is what first-come-first-served routed people
+    finish by each interval's end (exactly, so no solution can under-report it), ``within`` the part of an
+    arrival finished inside its window. The equalities are kept exact with CP-SAT's min/max constraints (their
+    linear halves stay in the LP relaxation), so the objective equals what ``check_plan`` recomputes from the
+    plan's routing. Names: ``route_all[g,t]``, ``gig_queue_cap[q,t]``, ``queue_coverage[q,t]``,
+    ``email_done[q,t]``, ``email_within[q,a]``, ``email_goal[q]``.
+    Objective: ``shortfall_penalty`` = shortfall_penalty_cents x sum short_q, and ``email_missed_penalty`` =
+    :func:`optimizer.skills.email_missed_penalty_cents` x sum missed   [cents].
     """
     qv = v.queues()
     if qv is None:
@@ -44,23 +46,52 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
             if queue.gig_cap is not None and key in qv.routed:
                 m.add(qv.routed[key] <= queue.gig_cap).with_name(f"gig_queue_cap[{q},{t}]")
             people = v.routed_to(q, t)
-            if not queue.email:
+            if queue.work is None:
                 if (q, t) in qv.short:
                     need = int(queue.required[t])
-                    m.add(people + qv.short[q, t] >= need).with_name(f"queue_coverage[{q},{t}]")
+                    short = qv.short[q, t]
+                    m.add(people + short >= need).with_name(f"queue_coverage[{q},{t}]")
+                    gap = m.new_int_var(-_most(v, inp), need, f"queue_gap[{q},{t}]")
+                    m.add(gap == need - people)
+                    m.add_max_equality(short, [0, gap])
                 continue
-            done = qv.handled[q, t]
-            before = qv.handled[q, t - 1] if t > 0 else 0
-            m.add(done - before <= EMAIL_SCALE * people).with_name(f"email_rate[{q},{t}]")
-            m.add(done - before >= 0).with_name(f"email_order[{q},{t}]")
-            m.add(done + qv.late[q, t] >= int(queue.due[t])).with_name(f"email_due[{q},{t}]")
+            arrived = int(queue.work.arrived[t])
+            before = qv.done[q, t - 1] if t > 0 else 0
+            reach = m.new_int_var(0, arrived + EMAIL_SCALE * _most(v, inp), f"email_reach[{q},{t}]")
+            m.add(reach == before + EMAIL_SCALE * people)
+            m.add(qv.done[q, t] <= reach).with_name(f"email_done[{q},{t}]")
+            m.add_min_equality(qv.done[q, t], [arrived, reach])
+        work = queue.work
+        if work is None:
+            continue
+        for a in range(work.due_arrivals):
+            if (q, a) not in qv.within:
+                continue
+            earlier = int(work.arrived[a - 1]) if a > 0 else 0
+            size = int(work.arrived[a]) - earlier
+            lead = m.new_int_var(-earlier, int(work.arrived[-1]), f"email_lead[{q},{a}]")
+            m.add(lead == qv.done[q, a + work.window - 1] - earlier)
+            m.add(qv.within[q, a] <= lead).with_name(f"email_within[{q},{a}]")
+            floor = m.new_int_var(0, int(work.arrived[-1]), f"email_lead_pos[{q},{a}]")
+            m.add_max_equality(floor, [0, lead])
+            m.add_min_equality(qv.within[q, a], [size, floor])
+        parts = [qv.within[q, a] for a in range(work.due_arrivals) if (q, a) in qv.within]
+        m.add(cp_model.LinearExpr.sum(parts) + qv.missed[q] >= work.goal).with_name(f"email_goal[{q}]")
+        shortfall = m.new_int_var(-int(work.arrived[-1]), work.goal, f"email_shortfall[{q}]")
+        m.add(shortfall == work.goal - cp_model.LinearExpr.sum(parts))
+        m.add_max_equality(qv.missed[q], [0, shortfall])
     terms = ObjectiveTerms.empty()
     if qv.short:
-        short = cp_model.LinearExpr.sum(list(qv.short.values()))
-        terms = terms.merged(ObjectiveTerms.of("shortfall_penalty", inp.shortfall_penalty_cents * short))
-    if qv.late:
-        late = cp_model.LinearExpr.sum(list(qv.late.values()))
-        terms = terms.merged(
-            ObjectiveTerms.of("email_late_penalty", email_late_penalty_cents(inp.shortfall_penalty_cents) * late)
-        )
+        short_sum = cp_model.LinearExpr.sum(list(qv.short.values()))
+        terms = terms.merged(ObjectiveTerms.of("shortfall_penalty", inp.shortfall_penalty_cents * short_sum))
+    if qv.missed:
+        missed = cp_model.LinearExpr.sum(list(qv.missed.values()))
+        penalty = email_missed_penalty_cents(inp.shortfall_penalty_cents)
+        terms = terms.merged(ObjectiveTerms.of("email_missed_penalty", penalty * missed))
     return terms
+
+
+def _most(v: ShiftVars, inp: ModelInput) -> int:
+    """Return the most people that can be on the floor in an interval (every FTE and the whole gig cap)."""
+    gig = inp.gig.max_concurrent if inp.gig is not None else 0
+    return sum(v.group_size(g) for g in range(len(inp.skill_groups))) + gig

@@ -188,7 +188,6 @@ def _queue_input(need: QueueNeed, pool: GigPool | None) -> QueueInput:
     """Return one queue's need in the model's integers."""
     cap = pool.max_per_queue.get(need.name) if pool is not None else None
     if need.live:
-        nothing = np.zeros_like(need.required)
-        return QueueInput(need.name, False, need.required, nothing, nothing, cap)
-    arrived, due = email_units(need.work, need.window, need.share_within)
-    return QueueInput(need.name, True, np.zeros_like(need.required), arrived, due, cap)
+        return QueueInput(need.name, False, need.required, None, cap)
+    work = email_units(need.work, need.window, need.share_within)
+    return QueueInput(need.name, True, np.zeros_like(need.required), work, cap)

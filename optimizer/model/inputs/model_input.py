@@ -12,6 +12,7 @@ import numpy as np
 
 from optimizer.grid import Grid
 from optimizer.horizon_goal import PreparedGoal
+from optimizer.skills import EmailUnits
 
 FILL_RATE_SCALE = 1000
 """Gig fill rate is applied in integer permille inside the solver."""
@@ -188,16 +189,14 @@ class KeptShift:
 class QueueInput:
     """One queue of a several-queue problem on the grid (``optimizer.requirement.QueueNeed`` in integers).
 
-    Live queues have ``required`` people per interval; an e-mail queue has cumulative work ``arrived`` by the
-    end of each interval and the share of it ``due`` by then, in 1/``optimizer.skills.EMAIL_SCALE``
-    person-intervals.
+    Live queues have ``required`` people per interval; an e-mail queue has its work (``optimizer.skills.
+    EmailUnits``: cumulative ``arrived`` in 1/``EMAIL_SCALE`` person-intervals, the window, the goal).
     """
 
     name: str
     email: bool
     required: np.ndarray
-    arrived: np.ndarray
-    due: np.ndarray
+    work: EmailUnits | None = None
     gig_cap: int | None = None
     """Most gig workers on this queue in any interval; None: only the pool's own cap."""
 
