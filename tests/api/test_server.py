@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.examples import busy_week_problem
 from api.jobs import REQUEUED_NOTE, STOPPED_TWICE_ERROR
+from api.jobs.checkpoint import Checkpoint
 from api.schemas import ScheduleRequest, example_problem
 from api.settings import Settings
 from api.storage import Storage
@@ -280,10 +281,11 @@ ORPHAN_DEADLINE_S = 15.0
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="walks the process tree in /proc")
-def test_kill_9_of_the_server_leaves_no_process_and_a_restart_finishes_the_job(tmp_path: Path) -> None:
+def test_kill_9_of_the_server_leaves_no_process_and_a_restart_resumes_the_job(tmp_path: Path) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    body = schedule_body(busy_week_problem(), SolveParams(time_limit_s=8, num_workers=1, random_seed=7))
+    # the week's first solution comes about 4 s in (LP first); the limit leaves time to kill the server after it
+    body = schedule_body(busy_week_problem(), SolveParams(time_limit_s=10, num_workers=1, random_seed=7))
     family: dict[int, tuple[str, str]] = {}
     first = _serve(tmp_path, port, "first")
     try:
@@ -294,12 +296,19 @@ def test_kill_9_of_the_server_leaves_no_process_and_a_restart_finishes_the_job(t
             assert http.post("/v1/staffing", json={"interval_min": 60, "demand": rows}).status_code == 200
             job_id = http.post("/v1/schedules", json=body).json()["job_id"]
             deadline = time.monotonic() + 30
-            while http.get(f"/v1/schedules/{job_id}").json()["job"]["status"] != "running":
-                assert time.monotonic() < deadline, "the job never started"
+            while (job := http.get(f"/v1/schedules/{job_id}").json()["job"])["progress"]["wall_time_s"] is None:
+                assert job["status"] in ("queued", "running"), job
+                assert time.monotonic() < deadline, "the job found no solution"
                 time.sleep(0.05)
-        record = Storage(f"sqlite:///{tmp_path / 'crash.sqlite3'}").get_job(job_id)
+        stored = Storage(f"sqlite:///{tmp_path / 'crash.sqlite3'}")
+        record = stored.get_job(job_id)
         assert record is not None
+        assert record.status == "running"
         assert record.worker_pid is not None
+        checkpoint = stored.checkpoint_json(job_id)
+        stored.close()
+        assert checkpoint is not None
+        resumed_from = Checkpoint.from_json(checkpoint).objective_cents
         family = _descendants(first.pid)
         assert record.worker_pid in family
         kinds = {"resource_tracker", "forkserver"}
@@ -329,6 +338,9 @@ def test_kill_9_of_the_server_leaves_no_process_and_a_restart_finishes_the_job(t
                 time.sleep(0.1)
             assert job["job"]["status"] == "succeeded", job["job"]
             assert job["plan"]["solver"]["status"] in ("OPTIMAL", "FEASIBLE")
+            # the re-run started from the solution the killed worker had stored, and did no worse
+            assert any(f"(objective {resumed_from} cents)" in note for note in job["job"]["notes"]), job["job"]
+            assert job["plan"]["solver"]["objective_cents"] <= resumed_from
     finally:
         second.send_signal(signal.SIGINT)
         try:
