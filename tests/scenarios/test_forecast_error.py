@@ -24,5 +24,6 @@ def test_a_volume_cv_in_the_config_is_kept():
     target = config.service_target.model_copy(update={"volume_cv": 0.3})
     config = config.model_copy(update={"days": 2, "service_target": target})
     problem, run = forecast_problem(config, base_dir)
-    assert run.volume_cv is not None and run.volume_cv != 0.3
+    assert run.volume_cv is not None
+    assert run.volume_cv != 0.3
     assert problem.service_target.volume_cv == 0.3
