@@ -9,12 +9,19 @@ thread. The quota is taken in a route dependency (:meth:`ComputePool.slot`), bef
 
 Library errors do not survive pickling with their fields, so the work returns them as :class:`_Failure`
 values and :meth:`ComputePool.run` raises them again as :class:`~optimizer.errors.InputError` in the server.
+
+The pool's processes are forked by the job runner's fork server, not by the API server, so they watch the
+server's pid the way solver workers do (:func:`api.jobs.watch_server`) and end themselves when it is killed.
+Without that a ``kill -9`` of the server left them waiting on their queue for ever, and with them the fork
+server and the resource tracker: every process the fork server forks holds the write end of the pipe whose
+end-of-file tells the fork server that its server is gone, and those two hold the resource tracker's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +29,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from api.errors import ApiProblem, prefixed_errors
-from api.jobs import worker_context
+from api.jobs import watch_server, worker_context
 from api.schemas import ForecastRequest, ForecastResponse, StaffingRequest, StaffingResponse
 from api.settings import Settings
 from api.storage import Principal
@@ -114,7 +121,12 @@ class ComputePool:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=worker_context())
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self._workers,
+                    mp_context=worker_context(),
+                    initializer=watch_server,
+                    initargs=(os.getpid(),),
+                )
             return self._pool
 
     @contextlib.contextmanager

@@ -79,7 +79,8 @@ class Storage:
         self._metadata = sa.MetaData(schema=schema)
         self._tables = define_tables(self._metadata)
         self._orgs, self._keys, self._jobs, self._audit = self._tables
-        self._summary = [c for c in self._jobs.c if c.name not in ("request_json", "result_json", "check_json")]
+        large = ("request_json", "result_json", "check_json", "checkpoint_json")
+        self._summary = [c for c in self._jobs.c if c.name not in large]
 
     # ---- lifecycle -----------------------------------------------------------------------------------------
 
@@ -178,6 +179,7 @@ class Storage:
             has_result=bool(m["has_result"]),
             kind=m["kind"],
             replan_of=m["replan_of"],
+            resumed_from_cents=m["resumed_from_cents"],
         )
 
     def _audit_event(
@@ -300,6 +302,10 @@ class Storage:
         """Return ``check_plan``'s findings on the stored plan as a JSON list, once the worker stored them."""
         return self._text(self._jobs.c.check_json, job_id)
 
+    def checkpoint_json(self, job_id: str) -> str | None:
+        """Return the best solution a job stored while it ran (kept while it is active, cleared when it ends)."""
+        return self._text(self._jobs.c.checkpoint_json, job_id)
+
     def list_jobs(
         self, org_id: int, *, limit: int, offset: int, kinds: Iterable[JobKind] | None = None
     ) -> tuple[list[JobRecord], int]:
@@ -361,16 +367,27 @@ class Storage:
         return self._update(job_id, ("queued",), status="running", started_at=_now(), worker_pid=worker_pid)
 
     def record_progress(
-        self, job_id: str, objective_cents: int, bound_cents: int, wall_time_s: float
+        self,
+        job_id: str,
+        objective_cents: int,
+        bound_cents: int,
+        wall_time_s: float,
+        checkpoint_json: str | None = None,
     ) -> None:
-        """Store the best objective and bound found so far [cents] of a running job."""
+        """Store the best objective and bound found so far [cents] of a running job, and its solution if given."""
+        checkpoint = {} if checkpoint_json is None else {"checkpoint_json": checkpoint_json}
         self._update(
             job_id,
             ("running",),
             best_objective_cents=objective_cents,
             best_bound_cents=bound_cents,
             progress_wall_time_s=wall_time_s,
+            **checkpoint,
         )
+
+    def record_resume(self, job_id: str, objective_cents: int) -> bool:
+        """Record that a running job resumed from a checkpoint of this objective [cents]."""
+        return self._update(job_id, ("running",), resumed_from_cents=objective_cents)
 
     def stop_requested(self, job_id: str) -> bool:
         """Whether a running job should stop: cancel requested, deleted, or no longer running."""
@@ -396,12 +413,15 @@ class Storage:
             result_json=result_json,
             error=error,
             check_json=check_json,
+            checkpoint_json=None,
             finished_at=_now(),
         )
 
     def fail(self, job_id: str, error: str) -> bool:
         """Mark a queued or running job failed with a reason; ``False`` if it had already finished."""
-        return self._update(job_id, ACTIVE_STATUSES, status="failed", error=error, finished_at=_now())
+        return self._update(
+            job_id, ACTIVE_STATUSES, status="failed", error=error, checkpoint_json=None, finished_at=_now()
+        )
 
     def request_cancel(self, principal: Principal, job_id: str) -> JobRecord | None:
         """Cancel a job: a queued one at once, a running one by asking its worker to stop.
@@ -416,7 +436,7 @@ class Storage:
             conn.execute(
                 self._jobs.update()
                 .where(mine, j.status == "queued")
-                .values(status="cancelled", finished_at=now)
+                .values(status="cancelled", checkpoint_json=None, finished_at=now)
             )
             conn.execute(
                 self._jobs.update()
@@ -442,7 +462,8 @@ class Storage:
 
         A job is queued again once: its ``error`` carries ``note`` while it waits, and a job found running
         again with that note (it took a server down twice, or the server died twice under it) is marked
-        failed with ``reason``. Returns ``(requeued, failed)``.
+        failed with ``reason``. A re-queued job keeps its checkpoint, to resume from. Returns
+        ``(requeued, failed)``.
         """
         j = self._jobs.c
         with self._engine.begin() as conn:
@@ -459,6 +480,6 @@ class Storage:
                 conn.execute(
                     self._jobs.update()
                     .where(j.id.in_(twice), j.status == "running")
-                    .values(status="failed", error=reason, finished_at=_now())
+                    .values(status="failed", error=reason, checkpoint_json=None, finished_at=_now())
                 )
         return again, twice

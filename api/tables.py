@@ -6,7 +6,9 @@
   submitted, inputs digest, effective parameters, state, progress (best objective and bound), result JSON,
   ``check_plan``'s findings on the stored plan (check JSON),
   error, timestamps, worker pid, an idempotency key unique per organisation, and for a re-plan the id of the
-  published job it re-plans (``replan_of``).
+  published job it re-plans (``replan_of``). While a schedule job runs, ``checkpoint_json`` holds its best
+  solution so far (``api.jobs.checkpoint``); a job re-queued after a crash resumes from it and records its
+  objective in ``resumed_from_cents``.
 - ``audit_events``: who submitted, cancelled or deleted which job, with digest, solver version, parameters and
   ``replan_of``.
 
@@ -63,6 +65,8 @@ class JobRecord:
     has_result: bool
     kind: JobKind = "schedule"
     replan_of: str | None = None
+    resumed_from_cents: int | None = None
+    """Objective of the checkpoint a re-queued job resumed from [cents]; None when it started afresh."""
 
     @property
     def is_active(self) -> bool:
@@ -121,6 +125,8 @@ def define_tables(metadata: sa.MetaData) -> Tables:
         sa.Column("kind", sa.String(16), nullable=False, server_default="schedule"),
         sa.Column("replan_of", sa.String(32)),
         sa.Column("check_json", sa.Text),
+        sa.Column("checkpoint_json", sa.Text),
+        sa.Column("resumed_from_cents", sa.BigInteger),
         sa.UniqueConstraint("org_id", "idempotency_key", name="uq_jobs_org_idempotency_key"),
         sa.Index("ix_jobs_org_submitted", "org_id", "submitted_at"),
         sa.Index("ix_jobs_status", "status"),

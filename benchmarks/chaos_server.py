@@ -4,8 +4,10 @@
    poller lists schedules: prints the poll latency p50/p95 [ms] (target p95 < 300 ms) and the 429s.
 2. 10 concurrent solves of the busy week: prints their statuses, notes and objectives.
 3. kill -9 of one solver worker: its job must end ``failed`` with the signal named.
-4. kill -9 of the server while jobs run: prints whether any worker outlived it by 5 s, restarts the server
-   and prints how many of the jobs that were running end ``succeeded`` (target: all).
+4. kill -9 of the server while jobs run (after their first solution) and a compute process is up: prints how
+   many of its processes (workers, compute pool, fork server, resource tracker) outlived it by 5 s (target:
+   none), restarts the server and prints how many of the jobs that were running end ``succeeded`` and how
+   many resumed from their checkpoint (target: all).
 
 Usage: ``PYTHONPATH=. python benchmarks/chaos_server.py [--skip-forecasts]``. Every loop is bounded in count
 and time; the servers it starts are stopped at the end.
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from api.examples import busy_week_problem
+from api.examples import busy_week_problem, example_problem
 from api.storage import Storage
 from optimizer.domain import SolveParams
 
@@ -155,28 +157,48 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _descendants(pid: int) -> list[int]:
+    """Return the pids of every descendant of a process (from ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(") ", 1)[1].split()[1]) if entry.name.isdigit() else None
+        except OSError:
+            continue
+        if ppid is not None:
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        found.extend(kids := children.get(todo.pop(), []))
+        todo.extend(kids)
+    return found
+
+
 def kill_the_server(db: Path, port: int, log: Path) -> None:
     server = _serve(db, port, log)
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=30) as http:
-        ids = [_submit(http, 8, workers=1) for _ in range(2)]
+        staffing = {"interval_min": 60, "demand": [d.model_dump(mode="json") for d in example_problem().demand]}
+        http.post("/v1/staffing", json=staffing)  # starts a compute pool process
+        ids = [_submit(http, 20, workers=1) for _ in range(2)]
         deadline = time.monotonic() + 60
-        while any(http.get(f"/v1/schedules/{i}").json()["job"]["status"] != "running" for i in ids):
+        while any(http.get(f"/v1/schedules/{i}").json()["job"]["progress"]["wall_time_s"] is None for i in ids):
             if time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-    pids = [r.worker_pid for i in ids if (r := Storage(f"sqlite:///{db}").get_job(i)) and r.worker_pid]
+    family = _descendants(server.pid)
     server.send_signal(signal.SIGKILL)
     server.wait()
     time.sleep(5)
-    orphans = [p for p in pids if _alive(p)]
-    print(f"server kill  {len(pids)} workers running; alive 5 s after kill -9: {len(orphans)}")
+    orphans = [p for p in family if _alive(p)]
+    print(f"server kill  {len(family)} processes under the server; alive 5 s after kill -9: {len(orphans)}")
     server = _serve(db, port, log)
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
             jobs = _wait(http, ids, 120)
         done = sum(1 for j in jobs if j["status"] == "succeeded")
-        print(f"restart      {done} of {len(ids)} jobs that were running ended succeeded")
+        resumed = sum(1 for j in jobs if "run again from the best solution" in str(j["notes"]))
+        print(f"restart      {done} of {len(ids)} jobs that were running ended succeeded, {resumed} resumed")
     finally:
         _stop(server)
 

@@ -15,7 +15,8 @@ A job's life:
    parameters) by ``settings.watchdog_margin_s`` is killed; a worker that dies leaves its job ``failed`` with
    the exit code, never ``running``. Each worker watches the server process and ends itself within
    ``SERVER_WATCH_INTERVAL_S`` of its death (:func:`watch_server`). At startup, jobs left ``running`` by a
-   dead server are queued again (once; a second time they fail), then the queued jobs.
+   dead server are queued again (once; a second time they fail), then the queued jobs. A schedule job
+   resumes from the best solution it stored before the crash (``api.jobs.checkpoint``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -32,9 +34,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.process import BaseProcess
 
+from api.jobs.checkpoint import CHECKPOINT_INTERVAL_S, Checkpoint
 from api.settings import Settings
 from api.storage import JobKind, JobRecord, Storage
 from optimizer.domain import Plan, SolveParams
+from optimizer.model import software_version
 from optimizer.model.solve import Progress
 
 logger = logging.getLogger(__name__)
@@ -74,12 +78,18 @@ def effective_params(params: SolveParams, settings: Settings) -> SolveParams:
 
 
 class ProgressWriter:
-    """Write improving solutions to storage, at most every ``PROGRESS_WRITE_INTERVAL_S``."""
+    """Write improving solutions to storage, at most every ``PROGRESS_WRITE_INTERVAL_S``.
+
+    Their decisions go with them as the job's checkpoint (``api.jobs.checkpoint``) at most every
+    ``CHECKPOINT_INTERVAL_S``, and only when better than the last one written.
+    """
 
     def __init__(self, storage: Storage, job_id: str) -> None:
         self._storage = storage
         self._job_id = job_id
-        self._last = 0.0
+        self._last = -math.inf
+        self._last_checkpoint = -math.inf
+        self._checkpoint_objective = math.inf
 
     def __call__(self, progress: Progress) -> None:
         """Store ``progress`` unless the last write was too recent."""
@@ -87,8 +97,21 @@ class ProgressWriter:
         if now - self._last < PROGRESS_WRITE_INTERVAL_S:
             return
         self._last = now
+        checkpoint = None
+        if (
+            progress.read_decisions is not None
+            and now - self._last_checkpoint >= CHECKPOINT_INTERVAL_S
+            and progress.objective_cents < self._checkpoint_objective
+        ):
+            self._last_checkpoint = now
+            self._checkpoint_objective = progress.objective_cents
+            checkpoint = Checkpoint(progress.objective_cents, software_version(), progress.read_decisions()).to_json()
         self._storage.record_progress(
-            self._job_id, progress.objective_cents, progress.best_bound_cents, progress.wall_time_s
+            self._job_id,
+            progress.objective_cents,
+            progress.best_bound_cents,
+            progress.wall_time_s,
+            checkpoint_json=checkpoint,
         )
 
 

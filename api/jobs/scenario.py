@@ -3,10 +3,13 @@
 The server reads no file a request names: a scenario's base is inline or ``bundled:example.yaml``, and its
 history is a bundled history file (``history.csv``). :func:`submit_scenario` checks that, bounds the number of
 variations (``settings.max_scenario_variations``) before a sweep is expanded, caps every run's
-``solve.time_limit_s`` at the server's limit, and derives every run (``scenarios.derive.prepare_scenario``) so
-a bad variation is rejected before anything is stored. The worker (:func:`run_scenario_job`) runs the runs one
-after the other in its own process (``jobs=1``: the server already bounds its worker processes) and stores
-the results rows, ``results.csv`` and the cost-optimal headcount. Charts are not made.
+``solve.time_limit_s`` at the server's limit and its ``solve.num_workers`` at the server's threads per job
+(``settings.threads_per_job``, as for schedule jobs), and derives every run
+(``scenarios.derive.prepare_scenario``) so a bad variation is rejected before anything is stored. The worker
+(:func:`run_scenario_job`) caps the runs again from the job's stored limits, runs them one after the other in
+its own process (``jobs=1``: the server already bounds its worker processes; each run would otherwise get every
+core of the machine) and stores the results rows, ``results.csv`` and the cost-optimal headcount. Charts are
+not made.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import functools
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -103,49 +107,73 @@ def check_size(scenario: Scenario, limit: int) -> None:
         raise InputError.single("sweep", problem)
 
 
-def _capped_patch(patch: Any, cap: float) -> Any:
-    limit = patch.get("time_limit_s") if isinstance(patch, dict) else None
-    if isinstance(limit, int | float) and limit > cap:
-        return {**patch, "time_limit_s": cap}
-    return patch
+def _capped_patch(patch: Any, caps: Mapping[str, float]) -> Any:
+    if not isinstance(patch, dict):
+        return patch
+    over = {k: cap for k, cap in caps.items() if isinstance(patch.get(k), int | float) and patch[k] > cap}
+    return {**patch, **over} if over else patch
 
 
-def _capped_sweep(key: str, values: list[Any], cap: float) -> list[Any]:
+def _capped_sweep(key: str, values: list[Any], caps: Mapping[str, float]) -> list[Any]:
     if key == "solve":
-        return [_capped_patch(v, cap) for v in values]
-    if key == "solve.time_limit_s":
-        return [min(v, cap) if isinstance(v, int | float) else v for v in values]
+        return [_capped_patch(v, caps) for v in values]
+    head, _, name = key.partition(".")
+    if head == "solve" and name in caps:
+        return [min(v, caps[name]) if isinstance(v, int | float) else v for v in values]
     return values
 
 
-def capped_scenario(scenario: Scenario, cap_s: float) -> tuple[Scenario, PreparedScenario]:
+def _caps(cap_s: float, threads: int | None) -> dict[str, float]:
+    caps: dict[str, float] = {"time_limit_s": cap_s}
+    if threads is not None:
+        caps["num_workers"] = threads
+    return caps
+
+
+def _over(prepared: PreparedScenario, caps: Mapping[str, float]) -> dict[str, int]:
+    """Return how many runs ask for more than each cap (by ``SolveParams`` field)."""
+    return {k: sum(getattr(run.config.solve, k) > cap for run in prepared.runs) for k, cap in caps.items()}
+
+
+def capped_scenario(
+    scenario: Scenario, cap_s: float, *, threads: int | None = None
+) -> tuple[Scenario, PreparedScenario]:
     """Return the scenario with every run's ``solve.time_limit_s`` capped at ``cap_s``, and its derived runs.
 
-    The cap goes where the limit is set: the base (through ``base_overrides``), variation ``solve`` patches and
-    ``solve`` sweep values.
+    With ``threads``, every run's ``solve.num_workers`` is capped at it too. A cap goes where the value is set:
+    the base (through ``base_overrides``), variation ``solve`` patches and ``solve`` sweep values.
 
     Raises
     ------
     InputError
         When a run breaks a rule (``scenarios.derive.prepare_scenario``; the field is named).
     """
+    capped, prepared, _ = _capped(scenario, _caps(cap_s, threads))
+    return capped, prepared
+
+
+def _capped(scenario: Scenario, caps: Mapping[str, float]) -> tuple[Scenario, PreparedScenario, dict[str, int]]:
+    """Return the capped scenario, its derived runs, and how many runs asked for more than each cap."""
     prepared = prepare_scenario(scenario, bundled_dir())
-    if all(run.config.solve.time_limit_s <= cap_s for run in prepared.runs):
-        return scenario, prepared
+    over = _over(prepared, caps)
+    if not any(over.values()):
+        return scenario, prepared, over
     overrides: Patch = dict(scenario.base_overrides)
-    if prepared.runs[0].config.solve.time_limit_s > cap_s:
-        overrides = deep_merge(overrides, {"solve": {"time_limit_s": cap_s}})
+    base = prepared.runs[0].config.solve
+    base_over = {k: cap for k, cap in caps.items() if getattr(base, k) > cap}
+    if base_over:
+        overrides = deep_merge(overrides, {"solve": base_over})
     variations: list[Variation] = [
-        v.model_copy(update={"solve": _capped_patch(v.solve, cap_s)}) for v in scenario.variations
+        v.model_copy(update={"solve": _capped_patch(v.solve, caps)}) for v in scenario.variations
     ]
     capped = scenario.model_copy(
         update={
             "base_overrides": overrides,
             "variations": tuple(variations),
-            "sweep": {k: _capped_sweep(k, values, cap_s) for k, values in scenario.sweep.items()},
+            "sweep": {k: _capped_sweep(k, values, caps) for k, values in scenario.sweep.items()},
         }
     )
-    return capped, prepare_scenario(capped, bundled_dir())
+    return capped, prepare_scenario(capped, bundled_dir()), over
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -164,12 +192,15 @@ def validate_scenario(scenario: Scenario, settings: Settings) -> tuple[str, Scen
     """
     check_sources(scenario)
     check_size(scenario, settings.max_scenario_variations)
-    capped, prepared = capped_scenario(scenario, settings.max_time_limit_s)
+    capped, prepared, over = _capped(scenario, _caps(settings.max_time_limit_s, settings.threads_per_job))
     solve_s = sum(run.config.solve.time_limit_s + RUN_ALLOWANCE_S for run in prepared.runs)
     params = ScenarioJobParams(
         time_limit_s=FORECAST_ALLOWANCE_S + solve_s,
         run_time_limit_s=settings.max_time_limit_s,
+        run_threads=settings.threads_per_job,
         runs=len(prepared.runs),
+        runs_over_time_limit=over["time_limit_s"],
+        runs_over_threads=over["num_workers"],
     )
     return scenario_digest(capped), params
 
@@ -230,7 +261,9 @@ def run_scenario_job(storage: Storage, record: JobRecord) -> None:
         return
     params = ScenarioJobParams.model_validate_json(record.params_json)
     try:
-        scenario, _ = capped_scenario(Scenario.model_validate_json(request_json), params.run_time_limit_s)
+        scenario, _ = capped_scenario(
+            Scenario.model_validate_json(request_json), params.run_time_limit_s, threads=params.run_threads
+        )
         with watch_for_stop(storage, record.job_id, abandon_on_stop(storage, record.job_id)):
             result = run_scenario(scenario, bundled_dir(), backend="local", jobs=1, progress=False)
     except (ShiftmixError, ForecastingError) as exc:

@@ -3,7 +3,8 @@
 :func:`submit_schedule` checks the problem (sizes, then ``prepare()`` for horizon-dependent rules), caps the
 time limit at the server's, and stores the request as a queued job before the runner sees its id. In the
 worker, :func:`solve_schedule` calls :func:`optimizer.model.plan`, writes every improving objective and bound
-to storage, and stores the plan; a cancel (or a delete) stops the solver and the best plan so far is kept.
+(and, now and then, the solution as a checkpoint) to storage, and stores the plan; a cancel (or a delete) stops
+the solver and the best plan so far is kept. A job re-queued after its server died resumes from its checkpoint.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import threading
 
 from api.jobs import JobRunner, ProgressWriter, effective_params, record_final_progress, watch_for_stop
+from api.jobs.checkpoint import stored_checkpoint
 from api.schemas import ScheduleRequest
 from api.settings import Settings
 from api.storage import JobRecord, JobStatus, Principal, Storage
@@ -204,10 +206,19 @@ def solve_schedule(storage: Storage, record: JobRecord) -> None:
         return
     problem = ScheduleRequest.model_validate_json(request_json).problem
     params = SolveParams.model_validate_json(record.params_json)
+    resume = stored_checkpoint(storage, record)
+    if resume is not None:
+        storage.record_resume(record.job_id, resume.objective_cents)
     stop = threading.Event()
     try:
         with watch_for_stop(storage, record.job_id, stop.set):
-            solved = plan(problem, params, on_progress=ProgressWriter(storage, record.job_id), stop_event=stop)
+            solved = plan(
+                problem,
+                params,
+                on_progress=ProgressWriter(storage, record.job_id),
+                stop_event=stop,
+                start=None if resume is None else resume.decisions,
+            )
     except InputError as exc:
         storage.finish(record.job_id, "failed", result_json=None, error=f"invalid input: {exc}")
         return

@@ -219,13 +219,18 @@ class JobProgress(DomainType):
 
 
 def job_notes(record: JobRecord, params: SolveParams, requested: SolveParams | None) -> list[str]:
-    """Return the notes of a job: parameters the server capped, and a gap above the requested one."""
+    """Return the notes of a job: parameters the server capped, a resume after a crash, a gap above the requested."""
     notes = []
     if requested is not None:
         for name, unit in (("time_limit_s", " s"), ("num_workers", " threads")):
             asked, used = getattr(requested, name), getattr(params, name)
             if asked != used:
                 notes.append(f"params.{name}: {asked:g}{unit} requested, capped at {used:g}{unit} by this server")
+    if record.resumed_from_cents is not None:
+        notes.append(
+            "the server stopped while the job was running; it was run again from the best solution found "
+            f"before (objective {record.resumed_from_cents} cents)"
+        )
     objective, bound = record.best_objective_cents, record.best_bound_cents
     if record.status == "succeeded" and objective and bound is not None:
         note = gap_note((objective - bound) / abs(objective), params)
@@ -289,7 +294,7 @@ class JobInfo(JobInfoBase[SolveParams]):
         default_factory=list,
         description=(
             "What the caller should know about the result: a gap above the requested one (a cheaper plan may "
-            "exist), or a requested parameter the server capped."
+            "exist), a requested parameter the server capped, or a run resumed after the server stopped."
         ),
     )
 

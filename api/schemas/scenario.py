@@ -43,18 +43,47 @@ class ScenarioJobParams(DomainType):
         description="Time budget of the whole job [s]: every run's time limit plus allowances for forecasting."
     )
     run_time_limit_s: float = Field(description="Server cap on each run's solve.time_limit_s [s].")
+    run_threads: int | None = Field(
+        None,
+        description=(
+            "Server cap on each run's solve.num_workers (CP-SAT threads), the same as a schedule job's; null for "
+            "jobs stored before scenario runs were capped."
+        ),
+    )
     runs: int = Field(description="Plans the scenario asks for: the base and every variation.")
+    runs_over_time_limit: int = Field(0, description="Runs that asked for more than run_time_limit_s (run at it).")
+    runs_over_threads: int = Field(0, description="Runs that asked for more than run_threads (run with it).")
+
+
+def scenario_notes(params: ScenarioJobParams) -> list[str]:
+    """Return the notes of a scenario job: the limits the server capped, and in how many runs."""
+    notes = []
+    if params.runs_over_time_limit:
+        notes.append(
+            f"solve.time_limit_s: {params.runs_over_time_limit} of {params.runs} runs requested more than "
+            f"{params.run_time_limit_s:g} s, capped at {params.run_time_limit_s:g} s by this server"
+        )
+    if params.runs_over_threads:
+        notes.append(
+            f"solve.num_workers: {params.runs_over_threads} of {params.runs} runs requested more than "
+            f"{params.run_threads} threads, capped at {params.run_threads} threads by this server"
+        )
+    return notes
 
 
 class ScenarioJobInfo(JobInfoBase[ScenarioJobParams]):
     """A scenario job's state."""
 
-    inputs_digest: str = Field(description="SHA-256 of the scenario as run (time limits capped).")
+    inputs_digest: str = Field(description="SHA-256 of the scenario as run (time limits and threads capped).")
+    notes: list[str] = Field(
+        default_factory=list, description="What the caller should know: a requested limit the server capped."
+    )
 
     @classmethod
     def from_record(cls, record: JobRecord) -> ScenarioJobInfo:
         """Map a stored job to its wire form."""
-        return cls(**cls.record_fields(record), params=ScenarioJobParams.model_validate_json(record.params_json))
+        params = ScenarioJobParams.model_validate_json(record.params_json)
+        return cls(**cls.record_fields(record), params=params, notes=scenario_notes(params))
 
 
 class ScenarioResults(DomainType):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -20,7 +21,9 @@ from optimizer.model.extract import assemble_plan, assigned_fte_shifts, fte_shif
 from optimizer.model.guided import GuidedOutcome, complete_start, hint_solution, solve_guided
 from optimizer.model.horizon import HorizonStart, answered_units, horizon_start, staffed
 from optimizer.model.inputs import ModelInput, prepare
-from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, solve
+from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, hint_decisions, solve
+
+logger = logging.getLogger(__name__)
 
 CREW_SHARE = 0.6
 """Share of the time limit the crew model may use; assignment and completion get the rest."""
@@ -222,19 +225,32 @@ def _completion_estimate_s(
     return COMPLETION_SOLVE_FACTOR * crew_build_s * scale
 
 
+def _resumed(built: BuiltModel, start: Mapping[str, int] | None) -> bool:
+    """Hint the model with a start from an earlier solve of it; return whether it took the start."""
+    if start is None:
+        return False
+    if hint_decisions(built, start):
+        return True
+    logger.warning("the start names shift decisions this model does not have; solving without it")
+    return False
+
+
 def _solve_model(
     problem: PlanningProblem,
     params: SolveParams,
     on_progress: Callable[[Progress], None] | None,
     stop_event: threading.Event | None,
     started: float,
+    start: Mapping[str, int] | None = None,
 ) -> Solved:
     """Solve per person, or by crews then assign people; return the per-person model, its solution and a bound.
 
     The bound is the best of the LP relaxation's and CP-SAT's for the per-person model, or for the crew
     model (a relaxation of the per-person model, so still a valid bound) when crews are used. Every phase
     ends by the time limit: the crew model by ``CREW_SHARE`` of it, the assignment by the completion's
-    reserve, the completion by the limit itself.
+    reserve, the completion by the limit itself. A ``start`` (the decisions of an earlier solve of the model
+    that reports progress: the crew model, or the per-person one without crews) replaces the horizon goal's
+    start; the first phase dives around it, so it begins at the start's objective.
     """
     deadline = started + params.time_limit_s
     reserve = min(COMPLETION_RESERVE_S, COMPLETION_RESERVE_SHARE * params.time_limit_s)
@@ -243,44 +259,54 @@ def _solve_model(
     if not use_crews:
         inp = prepare(problem, params) if any(c.size > 1 for c in crews.crews) else crews
         built = build_model(inp)
+        resumed = _resumed(built, start)
         budget = HORIZON_START_SHARE * params.time_limit_s
-        start = _start_horizon_goal(problem, inp, built, params, budget, stop_event, aggregate=inp is crews)
+        goal_start = (
+            None
+            if resumed
+            else _start_horizon_goal(problem, inp, built, params, budget, stop_event, aggregate=inp is crews)
+        )
         guided = solve_guided(
             built,
             params,
             deadline=deadline,
-            hinted=start is not None,
-            known_bound_cents=start.bound_cents if start is not None else None,
+            hinted=resumed or goal_start is not None,
+            known_bound_cents=goal_start.bound_cents if goal_start is not None else None,
             on_progress=on_progress,
             stop_event=stop_event,
         )
-        return Solved(inp, built, guided.outcome, _tighter(guided.bound_cents, start), guided)
+        return Solved(inp, built, guided.outcome, _tighter(guided.bound_cents, goal_start), guided)
     build_started = time.monotonic()
     crew_built = build_model(crews)
     crew_build_s = time.monotonic() - build_started
     crew_deadline = _phase_deadline(started, CREW_SHARE, params)
-    start = _start_horizon_goal(
-        problem,
-        crews,
-        crew_built,
-        params,
-        HORIZON_START_SHARE * max(0.0, crew_deadline - time.monotonic()),
-        stop_event,
-        aggregate=True,
+    resumed = _resumed(crew_built, start)
+    goal_start = (
+        None
+        if resumed
+        else _start_horizon_goal(
+            problem,
+            crews,
+            crew_built,
+            params,
+            HORIZON_START_SHARE * max(0.0, crew_deadline - time.monotonic()),
+            stop_event,
+            aggregate=True,
+        )
     )
     guided = solve_guided(
         crew_built,
         params,
         deadline=crew_deadline,
-        hinted=start is not None,
-        known_bound_cents=start.bound_cents if start is not None else None,
+        hinted=resumed or goal_start is not None,
+        known_bound_cents=goal_start.bound_cents if goal_start is not None else None,
         on_progress=on_progress,
         stop_event=stop_event,
     )
     crew_outcome = guided.outcome
     if not crew_outcome.has_solution:
         return Solved(crews, crew_built, crew_outcome, None, guided)
-    crew_bound = _tighter(guided.bound_cents, start)
+    crew_bound = _tighter(guided.bound_cents, goal_start)
     reserve = max(reserve, _completion_estimate_s(crews, crew_built, crew_outcome, crew_build_s))
     assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - reserve)
     inp = personal_input(crews, assignment)
@@ -322,6 +348,7 @@ def plan(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     stop_event: threading.Event | None = None,
+    start: Mapping[str, int] | None = None,
 ) -> Plan:
     """Plan FTE shifts and gig micro-shifts that meet the service target at the lowest cost.
 
@@ -335,6 +362,11 @@ def plan(
         Called with each improving solution (objective and bound [cents], wall time [s]).
     stop_event : threading.Event, optional
         Set it to stop early and keep the best plan found so far.
+    start : mapping of str to int, optional
+        Resume an earlier solve of the same problem and parameters from a solution it reported: the
+        ``Progress.read_decisions()`` of one of its improving solutions. The search starts from it (its
+        objective or better); a start from another model (other problem, parameters or version) is ignored
+        with a warning.
 
     Returns
     -------
@@ -351,7 +383,7 @@ def plan(
     """
     params = params or SolveParams()
     started = time.monotonic()
-    solved = _solve_model(problem, params, on_progress, stop_event, started)
+    solved = _solve_model(problem, params, on_progress, stop_event, started, start)
     inp, built, outcome, guided = solved.inp, solved.built, solved.outcome, solved.guided
     if outcome.status == SolveStatus.INFEASIBLE:
         issues = explain_infeasible(problem, inp)

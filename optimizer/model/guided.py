@@ -31,7 +31,7 @@ import numpy as np
 from optimizer.domain import SolveParams, SolveStatus
 from optimizer.model.build import BuiltModel
 from optimizer.model.relaxation import Relaxation, solve_relaxation
-from optimizer.model.solve import Progress, SolveOutcome, solve
+from optimizer.model.solve import Progress, SolveOutcome, solution_decisions, solve
 
 LP_SHARE = 0.5
 """Most of a phase's time the LP relaxation may use."""
@@ -181,7 +181,15 @@ def solve_guided(
         if dive is not None and dive.has_solution:
             first_solution_at = time.monotonic()
             if on_progress is not None:
-                on_progress(Progress(dive.objective_cents, bound, first_solution_at - started))  # type: ignore[arg-type]
+                solution = dive
+                on_progress(
+                    Progress(
+                        dive.objective_cents,  # type: ignore[arg-type]
+                        bound,  # type: ignore[arg-type]
+                        first_solution_at - started,
+                        read_decisions=lambda: solution_decisions(built.vars.decisions(), solution.solver.value),
+                    )
+                )
             _hint_all(built, dive)
         elif not hinted:
             _hint_rounded(built, relaxation.values)  # type: ignore[union-attr]

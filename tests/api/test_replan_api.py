@@ -288,6 +288,8 @@ def test_a_job_store_from_before_replans_gains_the_new_columns(tmp_path: Path) -
             ("jobs", "kind"),
             ("jobs", "replan_of"),
             ("jobs", "check_json"),
+            ("jobs", "checkpoint_json"),
+            ("jobs", "resumed_from_cents"),
             ("audit_events", "replan_of"),
         ):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
@@ -297,8 +299,9 @@ def test_a_job_store_from_before_replans_gains_the_new_columns(tmp_path: Path) -
     upgraded.create_all()
     old = upgraded.get_job(published.job_id)
     assert old is not None
-    assert (old.kind, old.replan_of) == ("schedule", None)
+    assert (old.kind, old.replan_of, old.resumed_from_cents) == ("schedule", None, None)
     assert upgraded.check_json(published.job_id) is None
+    assert upgraded.checkpoint_json(published.job_id) is None
     new, _ = upgraded.create_job(
         principal,
         request_json="{}",

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+import scenarios.backends
+import scenarios.sweep
+from api.app import create_app
 from api.jobs import CANCELLED_WHILE_RUNNING
-from api.jobs.scenario import capped_scenario
+from api.jobs.scenario import capped_scenario, run_scenario_job
+from optimizer.domain import Plan, PlanningProblem, SolveParams
+from optimizer.model import plan as real_plan
 from scenarios.compare import COLUMNS
 from scenarios.scenario import Scenario
 from scenarios.spec import load_example
-from tests.api.conftest import key_headers, schedule_body, storage_of, wait_for
+from tests.api.conftest import api_settings, key_headers, schedule_body, storage_of, wait_for
 
 SOLVED = {"OPTIMAL", "FEASIBLE"}
 SOLVE = {"time_limit_s": 5, "num_workers": 1, "random_seed": 3}
@@ -208,6 +215,68 @@ def test_time_limits_are_capped_where_they_are_set() -> None:
     }
     assert capped.variations[1] == scenario.variations[1]
     assert capped_scenario(capped, 90.0)[0] == capped
+
+
+def test_threads_are_capped_where_they_are_set() -> None:
+    scenario = Scenario.model_validate(
+        scenario_body(
+            base=inline_base(solve={**SOLVE, "num_workers": 8}),
+            variations=[
+                {"name": "wide", "solve": {"num_workers": 16}},
+                {"name": "narrow", "solve": {"num_workers": 1}},
+            ],
+            sweep={"solve.num_workers": [1, 32]},
+        )
+    )
+    capped, prepared = capped_scenario(scenario, 90.0, threads=2)
+    threads = {run.name: run.config.solve.num_workers for run in prepared.runs}
+    assert threads == {"base": 2, "wide": 2, "narrow": 1, "solve.num_workers=1": 1, "solve.num_workers=2": 2}
+    assert capped_scenario(capped, 90.0, threads=2)[0] == capped
+    assert capped_scenario(scenario, 90.0)[0] == scenario  # no thread cap given: threads are left alone
+
+
+def test_scenario_solves_keep_to_the_servers_threads_per_job_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(api_settings(tmp_path, cores_per_job=2))) as app_client:
+        headers = key_headers(app_client, "org-threads")
+        app_client.app.state.services.runner.stop()  # type: ignore[attr-defined]
+        body = scenario_body(
+            base=inline_base(solve={**SOLVE, "num_workers": 8}),
+            variations=[
+                {"name": "wide", "solve": {"num_workers": 16}},
+                {"name": "narrow", "solve": {"num_workers": 1}},
+            ],
+        )
+        r = app_client.post("/v1/scenarios", json=body, headers=headers)
+        assert r.status_code == 202, r.json()
+        job_id = r.json()["job_id"]
+        job = app_client.get(f"/v1/scenarios/{job_id}", headers=headers).json()["job"]
+        assert (job["params"]["run_threads"], job["params"]["runs_over_threads"]) == (2, 2)
+        assert job["notes"] == [
+            "solve.num_workers: 2 of 3 runs requested more than 2 threads, capped at 2 threads by this server"
+        ]
+
+        # run the job's work in this process (the local backend with jobs=1 solves inline) and see what each
+        # solve is given
+        received: list[int] = []
+
+        def spy(problem: PlanningProblem, params: SolveParams | None = None, **kw: Any) -> Plan:
+            assert params is not None
+            received.append(params.num_workers)
+            return real_plan(problem, params, **kw)
+
+        monkeypatch.setattr(scenarios.sweep, "plan", spy)
+        # on a machine with more cores than the cap, each inline run would get them all (up to its num_workers)
+        monkeypatch.setattr(scenarios.backends, "_local_cpus", lambda: 16)
+        storage = storage_of(app_client)
+        assert storage.claim(job_id, os.getpid())
+        record = storage.get_job(job_id)
+        assert record is not None
+        run_scenario_job(storage, record)
+        done = app_client.get(f"/v1/scenarios/{job_id}", headers=headers).json()
+    assert done["job"]["status"] == "succeeded", done["job"]["error"]
+    assert sorted(received) == [1, 2, 2]
 
 
 def test_openapi_scenario_example_runs(client: TestClient, auth: dict[str, str]) -> None:

@@ -136,6 +136,30 @@ def test_a_job_runs_records_progress_and_finishes_once(storage: Storage) -> None
     assert storage.counts_by_status()["succeeded"] == 1
 
 
+def test_a_checkpoint_is_kept_while_a_job_is_active_and_cleared_when_it_ends(storage: Storage) -> None:
+    acme = _principal(storage, "acme")
+    resumed, failed, cancelled = _submit(storage, acme), _submit(storage, acme), _submit(storage, acme)
+    for job_id in (resumed, failed, cancelled):
+        storage.claim(job_id, worker_pid=1)
+        storage.record_progress(job_id, 12_345, 12_000, 0.5, checkpoint_json='{"at": 1}')
+        storage.record_progress(job_id, 12_300, 12_000, 0.7)  # a progress write without one keeps the last
+    assert storage.checkpoint_json(resumed) == '{"at": 1}'
+    assert storage.get_job(resumed).resumed_from_cents is None  # type: ignore[union-attr]
+    requeued, twice = storage.requeue_stale_running("queued again", "died twice")
+    assert (set(requeued), twice) == ({resumed, failed, cancelled}, [])
+    assert storage.checkpoint_json(resumed) == '{"at": 1}'  # the re-run resumes from it
+
+    storage.claim(resumed, worker_pid=2)
+    assert storage.record_resume(resumed, 12_345)
+    assert storage.get_job(resumed).resumed_from_cents == 12_345  # type: ignore[union-attr]
+    assert storage.finish(resumed, "succeeded", result_json='{"plan": 1}')
+    assert storage.checkpoint_json(resumed) is None
+    assert storage.fail(failed, "the server could not start a solver worker")
+    assert storage.checkpoint_json(failed) is None
+    assert storage.request_cancel(acme, cancelled) is not None
+    assert storage.checkpoint_json(cancelled) is None
+
+
 def test_cancel_is_immediate_when_queued_and_a_request_when_running(storage: Storage) -> None:
     acme = _principal(storage, "acme")
     queued, running = _submit(storage, acme), _submit(storage, acme)

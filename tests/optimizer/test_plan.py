@@ -2,6 +2,7 @@
 
 import datetime as dt
 import importlib
+import threading
 
 import numpy as np
 import pytest
@@ -246,3 +247,42 @@ def test_crew_plans_repeat_exactly_with_two_workers(monkeypatch):
     params = CREWS.model_copy(update={"num_workers": 2})
     runs = [plan(_two_peaks(), params).shifts for _ in range(3)]
     assert runs[0] == runs[1] == runs[2]
+
+
+def _first_solution(problem, params):
+    """Return the objective and decisions of a solve's first reported solution, stopping it there."""
+    first = []
+    stop = threading.Event()
+
+    def keep_first(progress):
+        if not first:
+            first.append((progress.objective_cents, progress.read_decisions()))
+        stop.set()
+
+    plan(problem, params, on_progress=keep_first, stop_event=stop)
+    assert first, "the solve reported no solution"
+    return first[0]
+
+
+@pytest.mark.parametrize("params", [PER_PERSON, CREWS], ids=["per_person", "crews"])
+def test_a_start_from_an_earlier_solve_is_where_the_search_resumes(params):
+    problem = make_problem(days=2, n_workers=3, gig_pool=POOL)
+    objective, decisions = _first_solution(problem, params)
+    assert decisions
+    assert all(value > 0 for value in decisions.values())  # non-zero decisions only
+    seen = []
+    resumed = plan(problem, params, start=decisions, on_progress=lambda p: seen.append(p.objective_cents))
+    assert seen[0] == objective  # the first solution of the re-run is the start, completed
+    assert seen == sorted(seen, reverse=True)
+    assert resumed.solver.status == "OPTIMAL"
+    assert resumed.solver.objective_cents <= objective
+    assert check_plan(problem, resumed) == []
+    assert resumed.solver.objective_cents == plan(problem, params).solver.objective_cents
+
+
+def test_a_start_from_another_model_is_ignored_with_a_warning(caplog):
+    problem = make_problem(days=2, n_workers=3, gig_pool=POOL)
+    with caplog.at_level("WARNING", logger="optimizer.model"):
+        result = plan(problem, PER_PERSON, start={"fte[nobody,0]": 1})
+    assert "does not have" in caplog.text
+    assert result.solver.objective_cents == plan(problem, PER_PERSON).solver.objective_cents
