@@ -11,6 +11,7 @@ demand frame), :class:`SimulationOptions`, :class:`SimulationResult`, :func:`rea
 CSV to replay). Pure numpy; queueing maths, so nothing here imports ``scenarios`` or ``api``.
 """
 
+from optimizer.simulation.arrivals import draw_handle_factors
 from optimizer.simulation.contacts import (
     CONTACT_COLUMNS,
     ContactRecord,
@@ -18,7 +19,7 @@ from optimizer.simulation.contacts import (
     read_contacts,
     validate_contacts,
 )
-from optimizer.simulation.floor import draw_handle_factors, simulate_floor, simulate_plan
+from optimizer.simulation.floor import simulate_floor, simulate_plan
 from optimizer.simulation.options import SimulationOptions
 from optimizer.simulation.result import SIMULATION_COLUMNS, SimulationResult, SimulationSummary
 
