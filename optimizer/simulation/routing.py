@@ -280,6 +280,14 @@ def _replicate(
         take(agent, best, now)
         if channel[best_q] == CHAT:
             fill_chats(agent, now)
+        elif channel[best_q] == VOICE:
+            wake_chatters(best_q, now)
+
+    def wake_chatters(q: int, now: float) -> None:
+        # the call some chatting agents were draining for is answered: their free slots take chats again
+        for g in groups_of[q]:
+            for chatter in list(chatting[g]) if chats_of[g] else ():
+                fill_chats(chatter, now)
 
     def longest_idle(q: int) -> int:
         chosen, best_since = -1, inf

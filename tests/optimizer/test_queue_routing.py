@@ -54,3 +54,12 @@ def test_a_leaving_agent_finishes_the_contact_in_hand_and_joining_ones_take_wait
     contacts = [(0, 3590.0, 600.0), (0, 3610.0, 60.0), (0, 7300.0, 60.0)]
     starts, _ = play(contacts, [VOICE], [[0]], [[1, 0, 1]])
     assert starts == [3590.0, 7200.0, 7300.0]
+
+
+def test_chatting_agents_drained_for_a_call_take_chats_again_once_someone_answers_it():
+    # group 0: voice + chat, two slots; group 1: phone only, joins at 50
+    contacts = [(1, 0.0, 1000.0), (0, 10.0, 30.0), (1, 20.0, 10.0)]
+    starts, groups = play(contacts, [VOICE, CHAT], [[0, 1], [0]], [[1, 1], [0, 1]], concurrency=[1, 2], interval_s=50.0)
+    # the chatting agent drains for the call; the phone agent answers it at 50 and the chat gets the free slot
+    assert starts == [0.0, 50.0, 50.0]
+    assert groups == [0, 1, 0]
