@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.domain import Channel
 from optimizer.simulation.result import (
     HORIZON_INTERVAL,
     SIMULATION_COLUMNS,
@@ -39,7 +40,7 @@ class QueueSimulation:
     """
 
     queue: str
-    channel: str
+    channel: Channel
     result: SimulationResult
     plan_service_level: float | None
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from optimizer.domain import Channel
 from optimizer.simulation.engine import Outcome
 
 SIMULATION_COLUMNS = (
@@ -36,7 +37,7 @@ class QueueSimulationSummary(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     queue: str = Field(description="Queue name.")
-    channel: str = Field(description="'voice', 'chat' or 'email'.")
+    channel: Channel = Field(description="'voice', 'chat' or 'email'.")
     service_level: float = Field(
         description=(
             "Live: share of the simulated contacts answered within the target time; e-mail: share handled "
