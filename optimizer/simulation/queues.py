@@ -15,6 +15,9 @@ blended agent all show.
   (:func:`optimizer.simulation.arrivals.draw_contacts`: Poisson, forecast uncertainty, lognormal handle
   times with the queue target's ``handle_cv``); chats take ``aht_s * f(concurrency)`` as in the plan's model;
   live contacts abandon after an exponential patience when the queue's target has ``patience_s``.
+* **E-mail**: ``options.email == "when_idle"`` (default) lets any idle skilled agent take e-mail when no
+  live contact of theirs waits; ``"as_planned"`` also caps the agents on an e-mail queue at the people the
+  plan routes to it in the interval, the plan's own model of e-mail.
 * **Measures**: live queues as the one-queue simulator (:func:`optimizer.simulation.result.summarise`); an
   e-mail counts as met when it is *handled* (finished) within ``window_h`` of its arrival, over the e-mails
   whose window ends inside the horizon (the plan counts the same work). Random streams are independent

@@ -17,11 +17,13 @@ chatting agent takes only more chats; a call or an e-mail needs an idle agent.
   longest-idle skilled agent. With no such agent the contact waits in its queue, first come first served.
 * **Freed agent** (a contact ends, or the agent comes on duty at a boundary). An agent still holding chats
   fills its free slots with the oldest waiting chats of its skills, unless a call of its skills has waited
-  longer: then it takes no new chat (and no arriving chat either) and answers the call once its chats end.
-  An idle agent takes the *oldest* waiting
-  live contact (voice, chat) among all the queues it is skilled for, voice before chat on equal arrival
-  times (then fills its other chat slots likewise); only when no live contact of its skills waits does it
-  take the oldest e-mail of its skills; else it becomes idle.
+  longer: then it *drains* (takes no new chat, arriving ones included) and answers the call once its chats
+  end; when someone else answers that call first, its free slots take chats again at once. An idle agent
+  takes the *oldest* waiting live contact (voice, chat) among all the queues it is skilled for, voice
+  before chat on equal arrival times (then fills its other chat slots likewise); only when no live contact
+  of its skills waits does it take the oldest e-mail of its skills; else it becomes idle.
+* **E-mail limit** (optional, ``email_limit``): an e-mail is started only while fewer agents than the
+  interval's limit work its queue; idle agents take waiting e-mail when the limit rises or frees up.
 
 This is FCFS across the queues an agent serves with longest-idle-agent assignment (FCFS-ALIS, as in
 Adan & Weiss), with e-mail as a non-preemptive background queue: an agent on an e-mail finishes it while a
