@@ -2,7 +2,9 @@
 
 Reads a published ``plan.json`` (``shiftmix plan`` writes it: ``plan`` and ``problem``), simulates it
 (:mod:`optimizer.simulation`) with Poisson arrivals at uncertain volumes, or at the forecast volumes, or a
-per-contact CSV, and writes ``simulation.csv`` into ``--out``.
+per-contact CSV, and writes ``simulation.csv`` into ``--out``. A several-queue plan is simulated with its
+skills (:func:`optimizer.simulation.simulate_queue_plan`): one summary line per queue beside the plan's
+figure, and ``simulation.csv`` gets a row per interval and queue.
 """
 
 from __future__ import annotations
@@ -15,8 +17,16 @@ from pydantic import ValidationError
 
 from api.cli._errors import describe_validation_error
 from api.cli.replan import read_published
+from optimizer.domain import PlanningProblem
 from optimizer.errors import InputError
-from optimizer.simulation import SimulationOptions, SimulationResult, read_contacts, simulate_plan
+from optimizer.simulation import (
+    QueueSimulationResult,
+    SimulationOptions,
+    SimulationResult,
+    read_contacts,
+    simulate_plan,
+    simulate_queue_plan,
+)
 
 _FLAGS = {
     "reps": "--reps",
@@ -25,6 +35,7 @@ _FLAGS = {
     "volumes": "--volumes",
     "volume_cv": "--volume-cv",
     "risk_below": "--risk-below",
+    "email": "--email",
 }
 """Option fields and the flags that set them, so errors name what the user typed."""
 
@@ -60,6 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--risk-below", type=float, metavar="P", help="at risk when P(meet) < P (default: confidence, else 0.7)"
+    )
+    p.add_argument(
+        "--email",
+        choices=("when_idle", "as_planned"),
+        help="several queues: 'when_idle': idle skilled agents take e-mail when no live contact waits "
+        "(default); 'as_planned': no more agents on e-mail at once than the plan routes to it",
     )
     p.set_defaults(handler=run)
 
@@ -114,10 +131,48 @@ def summary(result: SimulationResult, claimed: float, within_s: float) -> str:
     return "\n".join(lines)
 
 
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f}%"
+
+
+def queue_summary(result: QueueSimulationResult, problem: PlanningProblem, email: str) -> str:
+    """Return the short human summary of a several-queue simulation: one line per queue, then the pool."""
+    rule = "when idle" if email == "when_idle" else "as planned"
+    lines = [f"simulated    {result.reps} replications, arrivals: {result.mode}; e-mail worked {rule}"]
+    windows = {q.name: q.window_h for q in problem.queues}
+    for q in result.queues:
+        r = q.result
+        line = (
+            f"queue {q.queue}: simulated {_percent(r.service_level)} ({100 * r.service_level_low:.1f} .. "
+            f"{100 * r.service_level_high:.1f}) vs plan {_percent(q.plan_service_level)}"
+        )
+        if q.channel == "email":
+            line += f", handled within {windows[q.queue]:g} h"
+        lines.append(line)
+    risky = result.summary().intervals_at_risk
+    first = f", first {_when(pd.Timestamp(risky[0]))}" if risky else ""
+    lines.append(
+        f"live queues  pooled {_percent(result.service_level)} (90% interval {_percent(result.service_level_low)} "
+        f".. {_percent(result.service_level_high)}); {len(risky)} intervals with a queue at risk{first}"
+    )
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``shiftmix simulate``."""
     published, problem = read_published(args.plan)
     options = _options(args)
+    if problem.queues:
+        if args.contacts is not None:
+            names = ", ".join(problem.queue_names)
+            raise InputError.single("--contacts", f"replays one queue; this plan has several ({names})")
+        several = simulate_queue_plan(problem, published, options)
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / "simulation.csv"
+        several.frame().to_csv(path, index=False)
+        print(queue_summary(several, problem, options.email))
+        print(f"wrote        {path}")
+        return 0
     contacts = read_contacts(args.contacts) if args.contacts is not None else None
     result = simulate_plan(problem, published, options, contacts)
     args.out.mkdir(parents=True, exist_ok=True)

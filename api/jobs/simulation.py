@@ -3,7 +3,9 @@
 :func:`submit_simulation` checks the request against the server's limits and stores it as a queued job of kind
 ``simulation`` that names the schedule job in its parameters; the worker (:func:`run_simulation_job`) reads
 that job's problem and plan (:func:`api.jobs.replan.published_inputs`), simulates, and stores the summary and
-``simulation.csv``.
+``simulation.csv``. A several-queue plan is simulated with its skills
+(:func:`optimizer.simulation.simulate_queue_plan`): the summary then has ``queues`` and the CSV a row per
+interval and queue.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from api.settings import Settings
 from api.storage import JobRecord, Principal, Storage
 from optimizer.errors import InputError
 from optimizer.model.solve import SOLVER_VERSION
-from optimizer.simulation import SimulationSummary, contacts_frame, simulate_plan
+from optimizer.simulation import (
+    QueueSimulationResult,
+    SimulationResult,
+    SimulationSummary,
+    contacts_frame,
+    simulate_plan,
+    simulate_queue_plan,
+)
 
 MAX_REPS = 1000
 """Most replications one API simulation may ask for (memory grows with replications x contacts)."""
@@ -93,8 +102,13 @@ def run_simulation_job(storage: Storage, record: JobRecord) -> None:
     try:
         problem, plan = published_inputs(storage, published)
         with watch_for_stop(storage, record.job_id, abandon_on_stop(storage, record.job_id)):
-            contacts = contacts_frame(request.contacts) if request.contacts else None
-            result = simulate_plan(problem, plan, request.options, contacts)
+            if problem.queues:
+                if request.contacts:
+                    raise InputError.single("contacts", "replays one queue; this plan has several")
+                result: SimulationResult | QueueSimulationResult = simulate_queue_plan(problem, plan, request.options)
+            else:
+                contacts = contacts_frame(request.contacts) if request.contacts else None
+                result = simulate_plan(problem, plan, request.options, contacts)
     except (InputError, PublishedGone) as exc:
         storage.finish(record.job_id, "failed", result_json=None, error=f"invalid input: {exc}")
         return

@@ -2,7 +2,8 @@
 
 Nothing here redeclares a library field: the options are :class:`optimizer.simulation.SimulationOptions` and
 the summary is :class:`optimizer.simulation.SimulationSummary`; ``simulation.csv`` has the columns of
-:data:`optimizer.simulation.SIMULATION_COLUMNS`.
+:data:`optimizer.simulation.SIMULATION_COLUMNS` (several queues:
+:data:`optimizer.simulation.QUEUE_SIMULATION_COLUMNS`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ target and the intervals at risk; over the horizon, the service level with a 90 
 
 Public API: :func:`simulate_plan` (a plan on its problem), :func:`simulate_floor` (any head counts on any
 demand frame), :class:`SimulationOptions`, :class:`SimulationResult`, :func:`read_contacts` (a per-contact
-CSV to replay). Pure numpy; queueing maths, so nothing here imports ``scenarios`` or ``api``.
+CSV to replay). Several queues with skills: :func:`simulate_queue_plan` and :func:`simulate_queue_floor`
+(skill groups of agents), :class:`QueueSimulationResult` (one :class:`SimulationResult` per queue).
+Pure numpy; queueing maths, so nothing here imports ``scenarios`` or ``api``.
 """
 
+from optimizer.simulation.arrivals import draw_handle_factors
 from optimizer.simulation.contacts import (
     CONTACT_COLUMNS,
     ContactRecord,
@@ -18,13 +21,24 @@ from optimizer.simulation.contacts import (
     read_contacts,
     validate_contacts,
 )
-from optimizer.simulation.floor import draw_handle_factors, simulate_floor, simulate_plan
+from optimizer.simulation.floor import simulate_floor, simulate_plan
 from optimizer.simulation.options import SimulationOptions
-from optimizer.simulation.result import SIMULATION_COLUMNS, SimulationResult, SimulationSummary
+from optimizer.simulation.queue_result import QUEUE_SIMULATION_COLUMNS, QueueSimulation, QueueSimulationResult
+from optimizer.simulation.queues import simulate_queue_floor, simulate_queue_plan
+from optimizer.simulation.result import (
+    SIMULATION_COLUMNS,
+    QueueSimulationSummary,
+    SimulationResult,
+    SimulationSummary,
+)
 
 __all__ = [
     "CONTACT_COLUMNS",
+    "QUEUE_SIMULATION_COLUMNS",
     "ContactRecord",
+    "QueueSimulation",
+    "QueueSimulationResult",
+    "QueueSimulationSummary",
     "SIMULATION_COLUMNS",
     "SimulationOptions",
     "SimulationResult",
@@ -34,5 +48,7 @@ __all__ = [
     "read_contacts",
     "simulate_floor",
     "simulate_plan",
+    "simulate_queue_floor",
+    "simulate_queue_plan",
     "validate_contacts",
 ]

@@ -6,46 +6,17 @@ import numpy as np
 import pandas as pd
 
 from optimizer._erlang import virtual_servers
-from optimizer.arrival_law import draw_rates, volume_sigma
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Plan, PlanningProblem, ServiceTarget
 from optimizer.errors import InputError
 from optimizer.kpis import scheduled_agents
 from optimizer.requirement import floor_target, people_demand
 from optimizer.risk import risk_threshold
+from optimizer.simulation.arrivals import draw_contacts
 from optimizer.simulation.engine import run_floor
 from optimizer.simulation.options import SimulationOptions
 from optimizer.simulation.result import SimulationResult, summarise
 from optimizer.staffing import effective_agents
-
-
-def draw_handle_factors(rng: np.random.Generator, shape: tuple[int, ...], cv: float) -> np.ndarray:
-    """Return handle-time multipliers of mean 1 and coefficient of variation ``cv``.
-
-    ``cv == 1`` draws exponential times (the Erlang assumption); any other value a lognormal with
-    ``sigma**2 = ln(1 + cv**2)`` and ``mu = -sigma**2 / 2``.
-    """
-    if cv == 1.0:
-        return rng.exponential(1.0, shape)
-    s2 = float(np.log1p(cv * cv))
-    return rng.lognormal(-0.5 * s2, np.sqrt(s2), shape)
-
-
-def _arrivals(rng: np.random.Generator, counts: np.ndarray, interval_s: float) -> np.ndarray:
-    """Return sorted, ``inf``-padded arrival times (R, J): ``counts[r, t]`` uniform times in each interval.
-
-    Uniform times given the count are exactly a Poisson process when the counts are Poisson.
-    """
-    reps, size = counts.shape
-    per_rep = counts.sum(axis=1)
-    flat = counts.ravel()
-    t_idx = np.repeat(np.tile(np.arange(size), reps), flat)
-    r_idx = np.repeat(np.repeat(np.arange(reps), size), flat)
-    offset = np.concatenate(([0], np.cumsum(per_rep)[:-1]))
-    arrival = np.full((reps, max(int(per_rep.max(initial=0)), 1)), np.inf)
-    arrival[r_idx, np.arange(len(t_idx)) - offset[r_idx]] = (t_idx + rng.random(len(t_idx))) * interval_s
-    arrival.sort(axis=1)
-    return arrival
 
 
 def _replay(contacts: pd.DataFrame, index: pd.DatetimeIndex, interval_s: float) -> tuple[pd.DataFrame, int]:
@@ -117,17 +88,9 @@ def simulate_floor(
     cv = opts.handle_cv if opts.handle_cv is not None else target.handle_cv
     dropped = 0
     if contacts is None:
-        volume = frame["volume"].to_numpy()
-        if opts.volumes == "counts":
-            counts = np.broadcast_to(np.rint(volume).astype(np.int64), (opts.reps, len(volume)))
-        elif opts.volumes == "forecast":
-            sigma = volume_sigma(frame, opts.volume_cv if opts.volume_cv is not None else target.volume_cv)
-            counts = rng.poisson(draw_rates(rng, volume, sigma, opts.reps))
-        else:
-            counts = rng.poisson(np.broadcast_to(volume, (opts.reps, len(volume))))
-        arrival = _arrivals(rng, counts, interval_s)
-        t_of = np.minimum(arrival / interval_s, len(frame) - 1).astype(np.int64)
-        handle = aht[t_of] * draw_handle_factors(rng, arrival.shape, cv)
+        arrival, handle = draw_contacts(
+            rng, frame, aht, opts, volume_cv=target.volume_cv, handle_cv=cv, interval_s=interval_s
+        )
         mode: str = opts.volumes
         patience_known = np.zeros(arrival.shape, dtype=bool)
         patience = np.full(arrival.shape, np.inf)

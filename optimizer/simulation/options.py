@@ -41,6 +41,14 @@ class SimulationOptions(BaseModel):
             "null: the service target's `handle_cv`."
         ),
     )
+    email: Literal["when_idle", "as_planned"] = Field(
+        "when_idle",
+        description=(
+            "Several queues: 'when_idle': an agent with no live contact of their skills waiting takes the oldest "
+            "e-mail of their skills; 'as_planned': likewise, but no more agents work an e-mail queue at once "
+            "than the plan routes to it in the interval (the plan's model of e-mail)."
+        ),
+    )
     risk_below: float | None = Field(
         None,
         gt=0.0,

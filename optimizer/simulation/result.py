@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from optimizer.domain import Channel
 from optimizer.simulation.engine import Outcome
 
 SIMULATION_COLUMNS = (
@@ -30,6 +31,33 @@ HORIZON_INTERVAL = (0.05, 0.95)
 """Quantiles of the replications' horizon service level reported as its 90 % interval."""
 
 
+class QueueSimulationSummary(BaseModel):
+    """Headline numbers of one queue of a several-queue simulation, next to what the plan modelled."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    queue: str = Field(description="Queue name.")
+    channel: Channel = Field(description="'voice', 'chat' or 'email'.")
+    service_level: float = Field(
+        description=(
+            "Live: share of the simulated contacts answered within the target time; e-mail: share handled "
+            "within the window, of the e-mails due inside the horizon (0-1)."
+        )
+    )
+    service_level_low: float = Field(description="5th percentile over replications (0-1).")
+    service_level_high: float = Field(description="95th percentile over replications (0-1).")
+    plan_service_level: float | None = Field(
+        description="The plan's modelled figure for the queue (`kpis.queues`); null when the plan has none."
+    )
+    level: float = Field(description="Level an interval must reach to count as met (0-1).")
+    share_below_target: float = Field(
+        description="Expected share of intervals with forecast contacts that miss the level (0-1)."
+    )
+    handled_by: dict[str, float] = Field(
+        description="Contacts handled per replication by each skill set (queue names joined by '+')."
+    )
+
+
 class SimulationSummary(BaseModel):
     """Headline numbers of a simulation (the JSON form of :class:`SimulationResult` without its rows)."""
 
@@ -49,6 +77,13 @@ class SimulationSummary(BaseModel):
         description="Starts of the intervals at risk, least likely to meet the level first."
     )
     dropped_contacts: int = Field(0, description="Replayed contacts outside the horizon, ignored.")
+    queues: tuple[QueueSimulationSummary, ...] = Field(
+        (),
+        description=(
+            "Several queues: each queue's numbers; the headline numbers above then pool the live queues. "
+            "Empty with one queue."
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,21 +9,31 @@ import pytest
 
 from api.cli import main
 from optimizer import plan as solve
-from optimizer.simulation import SIMULATION_COLUMNS
+from optimizer.simulation import QUEUE_SIMULATION_COLUMNS, SIMULATION_COLUMNS
 from tests.conftest import DETERMINISTIC, make_problem, run_bad_cli
+from tests.optimizer.test_queues import three_queue_problem
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """A solved one-day plan written as ``shiftmix plan`` writes plan.json (plan + problem)."""
-    problem = make_problem(n_workers=4)
+def publish(problem, folder):
+    """Solve ``problem`` and write plan.json as ``shiftmix plan`` writes it (plan + problem)."""
     result = solve(problem, DETERMINISTIC)
     assert result.solver.status == "OPTIMAL"
-    folder = tmp_path_factory.mktemp("published")
     path = folder / "plan.json"
     document = {"plan": result.model_dump(mode="json"), "problem": problem.model_dump(mode="json")}
     path.write_text(json.dumps(document))
     return path, result
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A solved one-day plan."""
+    return publish(make_problem(n_workers=4), tmp_path_factory.mktemp("published"))
+
+
+@pytest.fixture(scope="module")
+def several(tmp_path_factory):
+    """A solved phone + chat + e-mail day."""
+    return publish(three_queue_problem(), tmp_path_factory.mktemp("several"))
 
 
 def test_simulate_writes_the_csv_and_a_summary_naming_intervals_at_risk(published, tmp_path, capsys):
@@ -84,3 +94,30 @@ def test_bad_files_name_the_input(published, tmp_path, capsys):
     bad.write_text("arrival,handle_s\nyesterday,100\n")
     line = run_bad_cli(capsys, ["simulate", "--plan", str(path), "--contacts", str(bad), "--out", str(tmp_path)])
     assert line.startswith("shiftmix: error: contacts.arrival[row 0]: is not an ISO 8601 time")
+
+
+def test_a_several_queue_plan_is_simulated_per_queue_beside_the_plans_figures(several, tmp_path, capsys):
+    path, result = several
+    argv = ["simulate", "--plan", str(path), "--out", str(tmp_path), "--reps", "60", "--volumes", "poisson"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    frame = pd.read_csv(tmp_path / "simulation.csv")
+    assert tuple(frame.columns) == QUEUE_SIMULATION_COLUMNS
+    assert len(frame) == len(result.queue_coverage)
+    assert list(frame["scheduled"]) == [r.scheduled for r in result.queue_coverage]
+    assert "60 replications, arrivals: poisson; e-mail worked when idle" in out
+    lines = {line.split(":")[0]: line for line in out.splitlines() if line.startswith("queue ")}
+    assert list(lines) == ["queue phone", "queue chat", "queue email"]
+    phone = next(k for k in result.kpis.queues if k.queue == "phone")
+    assert lines["queue phone"].endswith(f" vs plan {100 * phone.service_level:.1f}%")
+    assert lines["queue email"].endswith("vs plan 100.0%, handled within 4 h")
+    assert main([*argv, "--email", "as_planned"]) == 0
+    assert "e-mail worked as planned" in capsys.readouterr().out
+
+
+def test_contacts_cannot_be_replayed_through_several_queues(several, tmp_path, capsys):
+    path, _ = several
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("arrival,handle_s\n2026-11-30T09:00:00+01:00,100\n")
+    line = run_bad_cli(capsys, ["simulate", "--plan", str(path), "--contacts", str(contacts), "--out", str(tmp_path)])
+    assert line == "shiftmix: error: --contacts: replays one queue; this plan has several (phone, chat, email)"

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from optimizer.simulation import SIMULATION_COLUMNS
+from optimizer.simulation import QUEUE_SIMULATION_COLUMNS, SIMULATION_COLUMNS
 from tests.api.conftest import key_headers, schedule_body, wait_for
+from tests.optimizer.test_queues import three_queue_problem
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +87,29 @@ def test_simulate_replays_contacts_sent_in_the_body(client, auth, published):
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "contacts[0].arrival"
+
+
+def test_a_several_queue_plan_is_simulated_per_queue_over_http(client, auth):
+    problem = three_queue_problem()
+    job_id = client.post("/v1/schedules", json=schedule_body(problem), headers=auth).json()["job_id"]
+    published = wait_for(client, job_id, auth)
+    assert published["job"]["status"] == "succeeded", published["job"]["error"]
+    body = {"options": {"reps": 20, "seed": 2, "email": "as_planned"}}
+    r = client.post(f"/v1/schedules/{job_id}/simulate", json=body, headers=auth)
+    assert r.status_code == 202, r.json()
+    done = wait_for(client, r.json()["job_id"], auth, resource="simulations")
+    assert done["job"]["status"] == "succeeded", done["job"]["error"]
+    queues = done["summary"]["queues"]
+    assert [q["queue"] for q in queues] == ["phone", "chat", "email"]
+    claimed = {k["queue"]: k["service_level"] for k in published["plan"]["kpis"]["queues"]}
+    assert all(q["plan_service_level"] == claimed[q["queue"]] for q in queues)
+    assert queues[1]["handled_by"]["phone"] == 0.0
+    csv_text = client.get(f"/v1/simulations/{r.json()['job_id']}/simulation.csv", headers=auth).text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert tuple(rows[0]) == QUEUE_SIMULATION_COLUMNS
+    assert len(rows) == len(published["plan"]["queue_coverage"])
+    contacts = [{"arrival": rows[30]["interval_start"], "handle_s": 100.0}]
+    r = client.post(f"/v1/schedules/{job_id}/simulate", json={"contacts": contacts}, headers=auth)
+    failed = wait_for(client, r.json()["job_id"], auth, resource="simulations")
+    assert failed["job"]["status"] == "failed"
+    assert "contacts: replays one queue" in failed["job"]["error"]
