@@ -48,8 +48,10 @@ from forecasting.intraday import (
 )
 from forecasting.selection import (
     FORECASTER_NAMES,
+    ChosenForecast,
     ForecasterName,
     candidate_forecasters,
+    choose_and_forecast,
     choose_forecaster,
     fill_aht,
     fit_forecaster,
@@ -69,6 +71,7 @@ __all__ = [
     "WEEKDAY_NAMES",
     "BacktestReport",
     "CalendarRegression",
+    "ChosenForecast",
     "Event",
     "FittedForecaster",
     "ForecastInputError",
@@ -88,6 +91,7 @@ __all__ = [
     "aggregate_contacts",
     "backtest",
     "candidate_forecasters",
+    "choose_and_forecast",
     "choose_forecaster",
     "day_features",
     "fill_aht",
