@@ -10,6 +10,9 @@ index ``interval_start``
 ``aht_s`` : float, optional
     Average handle time of the interval's contacts [s], > 0 where ``volume > 0`` and NaN where it is 0.
 
+A CSV's optional ``queue`` column names each row's queue; :func:`load_history` takes one queue's rows, and
+``forecasting.queues`` splits a history of several queues into one such frame per queue.
+
 Problems are reported as ``column[row N]: problem`` where ``N`` is the 0-based position of the data row (row 0
 is the first line after the CSV header); all problems are collected before :class:`HistoryError` is raised.
 """
@@ -218,7 +221,8 @@ def _rows_to_frame(
         )
         aht = np.where(served, aht, np.nan)
     if "queue" in rows.columns and rows["queue"].nunique(dropna=False) > 1:
-        issues.append(HistoryIssue("queue", f"holds {rows['queue'].nunique()} queues; pass one queue's rows"))
+        problem = f"holds {rows['queue'].nunique()} queues; pass one queue's rows, or split them by queue"
+        issues.append(HistoryIssue("queue", f"{problem} (forecasting.load_queue_histories)"))
     zone = None
     length = None
     valid = ~utc.isna().to_numpy()
