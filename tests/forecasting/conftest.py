@@ -93,8 +93,9 @@ def queue_rows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             for name, frame in frames.items()
         ]
     )
-    # as exports write them: time by time, every queue's row of an interval together
-    return rows.sort_values("interval_start", kind="stable").reset_index(drop=True)
+    # as exports write them: interval by interval, every queue's row of an interval together (by position,
+    # not by the text of the timestamps, which misorders the repeated hour of a DST fall-back)
+    return rows.sort_index(kind="stable").reset_index(drop=True)
 
 
 def write_queue_history_csv(frames: dict[str, pd.DataFrame], path) -> None:
