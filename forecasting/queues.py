@@ -253,9 +253,7 @@ def _split(rows: pd.DataFrame, queues: Sequence[str] | None) -> tuple[dict[str, 
     return parts, issues
 
 
-def _read_files(
-    sources: Mapping[str, HistorySource], max_rows: int
-) -> tuple[dict[str, _Part], list[HistoryIssue]]:
+def _read_files(sources: Mapping[str, HistorySource], max_rows: int) -> tuple[dict[str, _Part], list[HistoryIssue]]:
     """Read one history per queue; a file's own ``queue`` column may name its queue only."""
     if not sources:
         return {}, [HistoryIssue(QUEUE_FIELD, "no queues given")]

@@ -188,3 +188,19 @@ def test_configured_names_are_checked():
 def test_a_multi_queue_history_through_load_history_still_says_so(frames):
     with pytest.raises(HistoryError, match="queue: holds 3 queues"):
         load_history(queue_rows(frames))
+
+
+def test_wall_clock_rows_over_a_dst_change_load_per_queue_as_alone():
+    frames = {
+        "voice": synthetic_history(start="2026-10-19", days=14, seed=4),
+        "chat": synthetic_history(start="2026-10-19", days=14, seed=5, level=300.0),
+    }
+    rows = queue_rows(frames)
+    # local wall clock without offset, as many exports write it: 2026-10-25 02:00-03:00 appears twice
+    rows["interval_start"] = rows["interval_start"].str.slice(0, 19)
+    loaded = load_queue_histories(rows, timezone="Europe/Stockholm")
+    for name, frame in frames.items():
+        alone = load_history(rows[rows["queue"] == name].drop(columns="queue"), timezone="Europe/Stockholm")
+        pd.testing.assert_frame_equal(loaded[name], alone)
+        pd.testing.assert_frame_equal(loaded[name], frame, check_freq=False, check_index_type=False)
+        assert (loaded[name].index.date == pd.Timestamp("2026-10-25").date()).sum() == 50
