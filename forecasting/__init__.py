@@ -3,7 +3,8 @@
 ``load_history`` reads and validates history; a forecaster spec (``SeasonalNaive``, ``WeeklyETS``,
 ``CalendarRegression``) is fitted with ``spec.fit(history)`` and gives the demand frame with
 ``fitted.forecast(horizon_intervals)``; ``backtest`` scores specs against each other and the seasonal-naive
-baseline; ``fit_forecaster`` / ``forecast`` choose by backtest (``model="auto"``); ``reforecast`` updates
+baseline; ``fit_forecaster`` / ``forecast`` choose by backtest (``model="auto"``); ``load_queue_histories`` /
+``forecast_queues`` do the same per queue for a history with a ``queue`` column; ``reforecast`` updates
 today and tomorrow from today's actuals. This package never imports ``optimizer``, ``scenarios`` or ``api``.
 """
 
@@ -46,10 +47,20 @@ from forecasting.intraday import (
     scale_rest,
     update_forecast,
 )
+from forecasting.queues import (
+    MAX_QUEUES,
+    QUEUE_COLUMN,
+    QUEUE_ID_PATTERN,
+    forecast_queues,
+    has_queue_column,
+    load_queue_histories,
+)
 from forecasting.selection import (
     FORECASTER_NAMES,
+    ChosenForecast,
     ForecasterName,
     candidate_forecasters,
+    choose_and_forecast,
     choose_forecaster,
     fill_aht,
     fit_forecaster,
@@ -64,11 +75,15 @@ __all__ = [
     "DEFAULT_COUNTRY",
     "DEFAULT_TIMEZONE",
     "MAX_HISTORY_ROWS",
+    "MAX_QUEUES",
+    "QUEUE_COLUMN",
+    "QUEUE_ID_PATTERN",
     "FORECASTER_NAMES",
     "GAP_POLICIES",
     "WEEKDAY_NAMES",
     "BacktestReport",
     "CalendarRegression",
+    "ChosenForecast",
     "Event",
     "FittedForecaster",
     "ForecastInputError",
@@ -88,17 +103,21 @@ __all__ = [
     "aggregate_contacts",
     "backtest",
     "candidate_forecasters",
+    "choose_and_forecast",
     "choose_forecaster",
     "day_features",
     "fill_aht",
     "fit_forecaster",
     "fold_windows",
     "forecast",
+    "forecast_queues",
     "infer_interval_min",
     "has_backtest_history",
+    "has_queue_column",
     "intraday_factors",
     "load_events",
     "load_history",
+    "load_queue_histories",
     "make_forecaster",
     "select_forecaster",
     "post_holiday_days",

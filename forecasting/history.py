@@ -10,6 +10,9 @@ index ``interval_start``
 ``aht_s`` : float, optional
     Average handle time of the interval's contacts [s], > 0 where ``volume > 0`` and NaN where it is 0.
 
+A CSV's optional ``queue`` column names each row's queue; :func:`load_history` takes one queue's rows, and
+``forecasting.queues`` splits a history of several queues into one such frame per queue.
+
 Problems are reported as ``column[row N]: problem`` where ``N`` is the 0-based position of the data row (row 0
 is the first line after the CSV header); all problems are collected before :class:`HistoryError` is raised.
 """
@@ -38,10 +41,13 @@ _OFFSET = OFFSET
 _NS_PER_MIN = 60_000_000_000
 
 
-def _issue(
+def row_issue(
     column: str, mask: np.ndarray, problem: str, values: pd.Series | None = None
 ) -> HistoryIssue | None:
-    """Return an issue naming the first row where ``mask`` is true (and how many rows are bad), or None."""
+    """Return an issue naming the first row where ``mask`` is true (and how many rows are bad), or None.
+
+    The one format of row problems, ``column[row N]: problem ('value') [k rows]`` (also used by ``queues``).
+    """
     bad = np.flatnonzero(mask)
     if bad.size == 0:
         return None
@@ -78,8 +84,8 @@ def _parse_timestamps(
     no_offset = ~unparsed & ~text.str.contains(_OFFSET).to_numpy()
     _keep(
         issues,
-        _issue(column, unparsed, "not an ISO 8601 timestamp", text),
-        _issue(column, no_offset, "has no UTC offset (write e.g. 2025-01-06T08:00:00+01:00)", text),
+        row_issue(column, unparsed, "not an ISO 8601 timestamp", text),
+        row_issue(column, no_offset, "has no UTC offset (write e.g. 2025-01-06T08:00:00+01:00)", text),
     )
     return parsed.where(~no_offset), None
 
@@ -108,13 +114,13 @@ def _parse_numbers(
     """Parse ``values`` to floats, reporting non-numeric entries; return the numbers and the missing mask."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
-        _keep(issues, _issue(column, np.isinf(numbers), "not a finite number", values))
+        _keep(issues, row_issue(column, np.isinf(numbers), "not a finite number", values))
         return np.where(np.isinf(numbers), np.nan, numbers), np.isnan(numbers)
     text = values.astype(str).str.strip()
     missing = ((text == "") | values.isna()).to_numpy()
     numbers = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = (~missing & np.isnan(numbers)) | np.isinf(numbers)
-    _keep(issues, _issue(column, bad, "not a number", text))
+    _keep(issues, row_issue(column, bad, "not a number", text))
     return np.where(bad, np.nan, numbers), missing
 
 
@@ -141,7 +147,7 @@ def _check_grid(
         issues.append(HistoryIssue(f"{INDEX_NAME}[row {pos[k]}]", f"duplicate of row {first}{more}"))
     unsorted = np.concatenate([[False], np.diff(ns) < 0])
     _keep(
-        issues, _issue(INDEX_NAME, rows(unsorted), "earlier than the row before; rows must be sorted by time")
+        issues, row_issue(INDEX_NAME, rows(unsorted), "earlier than the row before; rows must be sorted by time")
     )
     # the common case, sorted and unique, needs no sort (np.unique costs seconds on millions of rows)
     unique_sorted = ns if not duplicated.any() and not unsorted.any() else np.unique(ns)
@@ -163,7 +169,7 @@ def _check_grid(
     off_grid = (
         ((local.hour * 60 + local.minute) % length != 0) | (local.second != 0) | (local.microsecond != 0)
     )
-    _keep(issues, _issue(INDEX_NAME, rows(np.asarray(off_grid)), f"not on the {length}-minute grid"))
+    _keep(issues, row_issue(INDEX_NAME, rows(np.asarray(off_grid)), f"not on the {length}-minute grid"))
     missing = np.diff(unique_sorted) // (length * _NS_PER_MIN) - 1
     if gaps == "error" and missing.any():
         where = np.flatnonzero(missing)
@@ -191,7 +197,7 @@ def _rows_to_frame(
     if wall_clock is not None:
         rows, utc = wall_clock
         carried: str | None = timezone
-        _keep(issues, _issue(INDEX_NAME, utc.isna().to_numpy(), "not an ISO 8601 timestamp", rows[INDEX_NAME]))
+        _keep(issues, row_issue(INDEX_NAME, utc.isna().to_numpy(), "not an ISO 8601 timestamp", rows[INDEX_NAME]))
     else:
         utc, carried = _parse_timestamps(rows[INDEX_NAME], INDEX_NAME, issues)
     if "volume" not in rows.columns:
@@ -201,8 +207,8 @@ def _rows_to_frame(
         volume, missing = _parse_numbers(rows["volume"], "volume", issues)
         _keep(
             issues,
-            _issue("volume", missing, "missing value"),
-            _issue("volume", volume < 0, "must be >= 0", rows["volume"]),
+            row_issue("volume", missing, "missing value"),
+            row_issue("volume", volume < 0, "must be >= 0", rows["volume"]),
         )
     aht = None
     if "aht_s" in rows.columns:
@@ -210,12 +216,13 @@ def _rows_to_frame(
         served = volume > 0
         _keep(
             issues,
-            _issue("aht_s", served & missing, "missing where volume > 0"),
-            _issue("aht_s", served & (aht <= 0), "must be > 0 where volume > 0", rows["aht_s"]),
+            row_issue("aht_s", served & missing, "missing where volume > 0"),
+            row_issue("aht_s", served & (aht <= 0), "must be > 0 where volume > 0", rows["aht_s"]),
         )
         aht = np.where(served, aht, np.nan)
     if "queue" in rows.columns and rows["queue"].nunique(dropna=False) > 1:
-        issues.append(HistoryIssue("queue", f"holds {rows['queue'].nunique()} queues; pass one queue's rows"))
+        problem = f"holds {rows['queue'].nunique()} queues; pass one queue's rows, or split them by queue"
+        issues.append(HistoryIssue("queue", f"{problem} (forecasting.load_queue_histories)"))
     zone = None
     length = None
     valid = ~utc.isna().to_numpy()
@@ -309,16 +316,45 @@ def load_history(
     ForecastInputError
         If the file does not exist or the time zone is unknown or cannot be inferred.
     """
+    rows = read_history_rows(source, max_rows)
+    policy: GapPolicy = gaps if gaps is not None else ("zero" if fill_gaps else "error")
+    return history_from_rows(rows, timezone=timezone, interval_min=interval_min, gaps=policy)
+
+
+def read_history_rows(source: str | Path | pd.DataFrame, max_rows: int = MAX_HISTORY_ROWS) -> pd.DataFrame:
+    """Return the raw rows of a history CSV (all columns as text) or a copy of a history frame's rows.
+
+    Raises
+    ------
+    HistoryError
+        If the file is not a readable CSV or has more than ``max_rows`` data rows.
+    ForecastInputError
+        If the file does not exist or is a folder.
+    """
     rows = _read(source, max_rows)
     if len(rows) > max_rows:
         problem = f"has more than {max_rows:,} rows, the most accepted (raise the row cap, or trim old rows)"
         raise HistoryError([HistoryIssue("history", problem)])
+    return rows
+
+
+def history_from_rows(
+    rows: pd.DataFrame, *, timezone: str | None, interval_min: int | None, gaps: GapPolicy
+) -> pd.DataFrame:
+    """Validate one history's raw rows (interval history or per-contact records) into a history frame.
+
+    The work of :func:`load_history` after reading; ``forecasting.queues`` calls it once per queue.
+
+    Raises
+    ------
+    HistoryError, ForecastInputError
+        As :func:`load_history`.
+    """
     if len(rows) < MIN_HISTORY_ROWS and (INDEX_NAME in rows.columns or "timestamp" in rows.columns):
         problem = f"has {len(rows)} data rows; at least {MIN_HISTORY_ROWS} are needed to tell the interval length"
         raise HistoryError([HistoryIssue("history", problem)])
     if INDEX_NAME in rows.columns:
-        policy: GapPolicy = gaps if gaps is not None else ("zero" if fill_gaps else "error")
-        return _rows_to_frame(rows, timezone=timezone, interval_min=interval_min, gaps=policy)
+        return _rows_to_frame(rows, timezone=timezone, interval_min=interval_min, gaps=gaps)
     if "timestamp" in rows.columns:
         return aggregate_contacts(rows, timezone=timezone, interval_min=interval_min or DEFAULT_INTERVAL_MIN)
     raise HistoryError([HistoryIssue(INDEX_NAME, "missing column (or 'timestamp' for per-contact records)")])
@@ -396,8 +432,8 @@ def aggregate_contacts(
         handle, missing = _parse_numbers(contacts["handle_time_s"], "handle_time_s", issues)
         _keep(
             issues,
-            _issue("handle_time_s", missing, "missing value"),
-            _issue("handle_time_s", handle <= 0, "must be > 0", contacts["handle_time_s"]),
+            row_issue("handle_time_s", missing, "missing value"),
+            row_issue("handle_time_s", handle <= 0, "must be > 0", contacts["handle_time_s"]),
         )
     if issues:
         raise HistoryError(issues)

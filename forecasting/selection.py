@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -178,9 +179,41 @@ def fit_forecaster(
     ForecastInputError, HistoryError
         On an unknown model, too short or invalid history.
     """
+    fitted, _ = _fit_chosen(history, model, country=country, events=events, folds=folds, weekend=weekend)
+    return fitted
+
+
+def _fit_chosen(
+    history: pd.DataFrame,
+    model: ForecasterName | str,
+    *,
+    country: str | None,
+    events: Sequence[Event],
+    folds: int,
+    weekend: Sequence[int] | None,
+) -> tuple[FittedForecaster, BacktestReport | None]:
     validate_history_frame(history)
-    spec, _ = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
-    return spec.fit(history)
+    spec, report = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
+    return spec.fit(history), report
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenForecast:
+    """A demand forecast with the forecaster that made it.
+
+    Attributes
+    ----------
+    forecaster : str
+        Name of the fitted forecaster (``seasonal_naive``, ``ets`` or ``regression``): ``auto``'s choice.
+    demand : pandas.DataFrame
+        Demand frame (``forecasting.forecasters``) with ``volume_pNN`` columns for the quantiles asked.
+    backtest : BacktestReport or None
+        The backtest that chose the forecaster; None for a named forecaster or a history too short for it.
+    """
+
+    forecaster: str
+    demand: pd.DataFrame
+    backtest: BacktestReport | None
 
 
 def forecast(
@@ -197,6 +230,7 @@ def forecast(
     """Forecast the ``horizon_days`` whole local days after the history (plus the rest of a partial day).
 
     A volume-only history forecasts volume; ``aht_s`` then fills the AHT column, which otherwise stays NaN.
+    :func:`choose_and_forecast` does the same and also says which forecaster ``auto`` chose.
 
     Returns
     -------
@@ -208,8 +242,63 @@ def forecast(
     ForecastInputError, HistoryError
         On a non-positive horizon, bad quantiles, unknown model or invalid history.
     """
+    return choose_and_forecast(
+        history,
+        horizon_days,
+        model=model,
+        country=country,
+        events=events,
+        quantiles=quantiles,
+        aht_s=aht_s,
+        weekend=weekend,
+    ).demand
+
+
+def choose_and_forecast(
+    history: pd.DataFrame,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    *,
+    model: ForecasterName | str = "auto",
+    country: str | None = None,
+    events: Sequence[Event] = (),
+    quantiles: Sequence[float] = (),
+    aht_s: float | None = None,
+    weekend: Sequence[int] | None = None,
+    folds: int = AUTO_FOLDS,
+) -> ChosenForecast:
+    """Choose a forecaster as :func:`fit_forecaster` does and forecast as :func:`forecast` does.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        History frame (``forecasting.history``).
+    horizon_days : int, default 7
+        Whole local days to forecast after the history (plus the rest of a partial last day) [days].
+    model : {"auto", "seasonal_naive", "ets", "regression"}
+        Forecaster; ``auto`` chooses by a backtest of up to ``folds`` weekly folds (seasonal naive on a
+        history too short for one).
+    country, events, weekend
+        Holiday calendar, user events and weekend override, as for :func:`fit_forecaster`.
+    quantiles : sequence of float, optional
+        Volume quantiles in (0, 1) to add as ``volume_pNN`` columns.
+    aht_s : float, optional
+        AHT [s] to put where a volume-only history gives none.
+    folds : int, default 4
+        Backtest folds for ``auto``.
+
+    Returns
+    -------
+    ChosenForecast
+        The demand frame, the forecaster's name and the backtest that chose it.
+
+    Raises
+    ------
+    ForecastInputError, HistoryError
+        On a non-positive horizon, bad quantiles, unknown model or invalid history.
+    """
     if horizon_days <= 0:
         raise ForecastInputError(field="horizon_days", problem=f"must be > 0, got {horizon_days}")
-    fitted = fit_forecaster(history, model, country=country, events=events, weekend=weekend)
+    fitted, report = _fit_chosen(history, model, country=country, events=events, folds=folds, weekend=weekend)
     periods = horizon_for_days(fitted.history_end, horizon_days, infer_interval_min(history.index))
-    return fill_aht(fitted.forecast(periods, quantiles=quantiles), aht_s)
+    demand = fill_aht(fitted.forecast(periods, quantiles=quantiles), aht_s)
+    return ChosenForecast(forecaster=fitted.name, demand=demand, backtest=report)

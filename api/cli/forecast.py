@@ -15,13 +15,17 @@ from forecasting import (
     FORECASTER_NAMES,
     GAP_POLICIES,
     MAX_HISTORY_ROWS,
+    QUEUE_COLUMN,
     WEEKDAY_NAMES,
     ForecastInputError,
     backtest,
     candidate_forecasters,
     forecast,
+    forecast_queues,
+    has_queue_column,
     load_events,
     load_history,
+    load_queue_histories,
 )
 from optimizer.domain import MAX_HORIZON_DAYS
 from optimizer.errors import InputError
@@ -54,10 +58,16 @@ def _check_horizon(days: int, flag: str = "--horizon-days") -> None:
         raise InputError.single(flag, f"must be at most {MAX_HORIZON_DAYS} days (the longest plan horizon), got {days}")
 
 
+def _no_aht(frame: pd.DataFrame) -> str:
+    return " (no AHT: the history has volume only; pass --aht-s S to fill it)" if frame["aht_s"].isna().all() else ""
+
+
 def run_forecast(args: argparse.Namespace) -> int:
-    """Fit and forecast; write the demand CSV; print one summary line."""
+    """Fit and forecast; write the demand CSV; print one summary line (one per queue with a ``queue`` column)."""
     check_output_file(args.out)
     _check_horizon(args.horizon_days)
+    if has_queue_column(args.history):
+        return _run_queue_forecast(args)
     history = load_history(args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows)
     events = load_events(args.events) if args.events else ()
     frame = forecast(
@@ -71,11 +81,37 @@ def run_forecast(args: argparse.Namespace) -> int:
         weekend=_weekend(args.weekend),
     )
     _write_demand(frame, args.out)
-    no_aht = " (no AHT: the history has volume only; pass --aht-s S to fill it)" if frame["aht_s"].isna().all() else ""
     print(
         f"wrote {args.out}: {len(frame)} intervals from {frame.index[0].isoformat()}, "
-        f"{frame['volume'].sum():.0f} contacts{no_aht}"
+        f"{frame['volume'].sum():.0f} contacts{_no_aht(frame)}"
     )
+    return 0
+
+
+def _run_queue_forecast(args: argparse.Namespace) -> int:
+    """Forecast each queue of a history with a ``queue`` column; write one CSV, rows grouped per queue."""
+    histories = load_queue_histories(
+        args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows
+    )
+    forecasts = forecast_queues(
+        histories,
+        args.horizon_days,
+        model=args.model,
+        country=args.country,
+        events=load_events(args.events) if args.events else (),
+        quantiles=_quantiles(args.quantiles) if args.quantiles else (),
+        aht_s=args.aht_s,
+        weekend=_weekend(args.weekend),
+    )
+    frame = pd.concat([chosen.demand.assign(**{QUEUE_COLUMN: name}) for name, chosen in forecasts.items()])
+    _write_demand(frame, args.out)
+    print(f"wrote {args.out}: {len(forecasts)} queues, {len(frame)} rows")
+    for name, chosen in forecasts.items():
+        demand = chosen.demand
+        print(
+            f"queue {name}: {chosen.forecaster}, {len(demand)} intervals from {demand.index[0].isoformat()}, "
+            f"{demand['volume'].sum():.0f} contacts{_no_aht(demand)}"
+        )
     return 0
 
 
@@ -124,7 +160,10 @@ def run_backtest(args: argparse.Namespace) -> int:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--history", type=Path, required=True, help="history CSV (interval_start,volume,aht_s)"
+        "--history",
+        type=Path,
+        required=True,
+        help="history CSV (interval_start,volume[,aht_s][,queue]); forecast: one forecast per queue",
     )
     parser.add_argument("--timezone", default=None, help="site IANA time zone (default: inferred)")
     parser.add_argument(

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from api.cli import main
-from tests.forecasting.conftest import synthetic_history, write_history_csv
+from forecasting import DEFAULT_COUNTRY, forecast_queues, load_queue_histories
+from tests.forecasting.conftest import (
+    synthetic_history,
+    three_queue_histories,
+    write_history_csv,
+    write_queue_history_csv,
+)
 
 
 @pytest.fixture
@@ -68,3 +74,45 @@ def test_bad_quantiles_and_folds_exit_2(history_csv, tmp_path, capsys):
     assert "--quantiles" in capsys.readouterr().err
     assert main(["backtest", "--history", str(history_csv), "--folds", "9"]) == 2
     assert capsys.readouterr().err.startswith("shiftmix: error: folds:")
+
+
+def test_forecast_per_queue_writes_a_queue_column_and_a_line_per_queue(tmp_path, capsys):
+    frames = three_queue_histories()
+    history = tmp_path / "queues.csv"
+    write_queue_history_csv(frames, history)
+    out = tmp_path / "demand.csv"
+    args = ["--horizon-days", "2", "--quantiles", "0.8"]
+    assert main(["forecast", "--history", str(history), *args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    lines = out.read_text().splitlines()
+    assert lines[0] == "interval_start,volume,aht_s,volume_p80,queue"
+    rows = [line.rsplit(",", 1) for line in lines[1:]]
+    assert [queue for _, queue in rows] == ["voice"] * 96 + ["chat"] * 96 + ["email"] * 96
+    expected = forecast_queues(load_queue_histories(history), 2, quantiles=(0.8,), country=DEFAULT_COUNTRY)
+    assert printed[0] == f"wrote {out}: 3 queues, 288 rows"
+    for n, (name, frame) in enumerate(frames.items()):
+        alone = tmp_path / f"{name}.csv"
+        write_history_csv(frame, alone)
+        alone_out = tmp_path / f"{name}-demand.csv"
+        assert main(["forecast", "--history", str(alone), *args, "--out", str(alone_out)]) == 0
+        alone_printed = capsys.readouterr().out
+        # the queue's rows are, byte for byte, the forecast of its history alone
+        assert [row for row, queue in rows if queue == name] == alone_out.read_text().splitlines()[1:]
+        summary = alone_printed.split(": ", 1)[1].strip()  # "96 intervals from ..., N contacts"
+        assert printed[1 + n] == f"queue {name}: {expected[name].forecaster}, {summary}"
+
+
+def test_forecast_per_queue_errors_name_history_queue(tmp_path, capsys):
+    frames = three_queue_histories(days=7)
+    frames["chat"] = synthetic_history(days=7, interval_min=15)
+    history = tmp_path / "queues.csv"
+    write_queue_history_csv(frames, history)
+    out = str(tmp_path / "o.csv")
+    assert main(["forecast", "--history", str(history), "--out", out]) == 2
+    assert capsys.readouterr().err == (
+        "shiftmix: error: history.queue: queues must share one interval length, "
+        "got voice 30 min, chat 15 min, email 30 min\n"
+    )
+    history.write_text("interval_start,volume,queue\n2026-01-12T00:00:00+01:00,1,voice one\n")
+    assert main(["forecast", "--history", str(history), "--out", out]) == 2
+    assert capsys.readouterr().err.startswith("shiftmix: error: queue[row 0]: not a queue name")

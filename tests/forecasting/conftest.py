@@ -58,6 +58,51 @@ def write_history_csv(frame: pd.DataFrame, path) -> None:
     out.to_csv(path, index=False)
 
 
+def three_queue_histories(days: int = 35) -> dict[str, pd.DataFrame]:
+    """Return histories of three queues built from :func:`synthetic_history` (30-minute grid, seeded).
+
+    ``voice``: the weekday, late-morning peak as is; ``chat``: the same shape 8 hours later (evening peak);
+    ``email``: weekdays only, volume 0 and no AHT on weekends.
+    """
+    voice = synthetic_history(days=days, seed=0)
+    chat = synthetic_history(days=days, seed=1, level=400.0)
+    evening = 8 * 2  # intervals of 30 minutes
+    chat = chat.assign(
+        volume=np.roll(chat["volume"].to_numpy(), evening), aht_s=np.roll(chat["aht_s"].to_numpy(), evening)
+    )
+    email = synthetic_history(days=days, seed=2, level=200.0)
+    weekend = np.asarray(email.index.day_of_week >= 5)
+    email = email.assign(
+        volume=np.where(weekend, 0.0, email["volume"]), aht_s=np.where(weekend, np.nan, email["aht_s"])
+    )
+    return {"voice": voice, "chat": chat, "email": email}
+
+
+def queue_rows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Return the CSV rows of several queues' histories with a ``queue`` column, interleaved by time."""
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "interval_start": [t.isoformat() for t in frame.index],
+                    "volume": frame["volume"].to_numpy(),
+                    "aht_s": frame["aht_s"].to_numpy(),
+                    "queue": name,
+                }
+            )
+            for name, frame in frames.items()
+        ]
+    )
+    # as exports write them: interval by interval, every queue's row of an interval together (by position,
+    # not by the text of the timestamps, which misorders the repeated hour of a DST fall-back)
+    return rows.sort_index(kind="stable").reset_index(drop=True)
+
+
+def write_queue_history_csv(frames: dict[str, pd.DataFrame], path) -> None:
+    """Write several queues' histories as one CSV in the DESIGN.md format with a ``queue`` column."""
+    queue_rows(frames).to_csv(path, index=False)
+
+
 @pytest.fixture
 def make_history() -> Callable[..., pd.DataFrame]:
     return synthetic_history

@@ -13,8 +13,12 @@ from forecasting import (
     SeasonalNaive,
     backtest,
     candidate_forecasters,
+    choose_and_forecast,
     fit_forecaster,
+    forecast,
+    select_forecaster,
 )
+from tests.forecasting.conftest import synthetic_history
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,20 @@ def test_auto_fit_picks_a_calendar_model_around_a_holiday(bundled_history):
     assert chosen.wape <= 0.85 * naive.wape
     assert chosen.post_holiday_bias > naive.post_holiday_bias
     assert fit_forecaster(history, "auto", country="SE", folds=2).name == report.chosen
+
+
+def test_choose_and_forecast_names_the_choice_and_forecasts_as_forecast_does():
+    history = synthetic_history(days=35)
+    chosen = choose_and_forecast(history, 2, quantiles=(0.8,), aht_s=300.0, folds=1)
+    spec, report = select_forecaster(history, "auto", folds=1)
+    assert report is not None
+    assert chosen.backtest == report
+    assert chosen.forecaster == spec.name == report.chosen
+    expected = spec.fit(history).forecast(len(chosen.demand), quantiles=(0.8,))
+    pd.testing.assert_frame_equal(chosen.demand, expected.assign(aht_s=expected["aht_s"].fillna(300.0)))
+    named = choose_and_forecast(history, 2, model="seasonal_naive")
+    assert (named.forecaster, named.backtest) == ("seasonal_naive", None)
+    pd.testing.assert_frame_equal(named.demand, forecast(history, 2, model="seasonal_naive"))
 
 
 @pytest.mark.slow
