@@ -23,7 +23,7 @@ import forecasting
 from optimizer import check_plan, coverage_frame, plan, schedule_frame
 from optimizer.check import Violation
 from optimizer.demand import demand_rows, validate_demand_frame
-from optimizer.domain import Plan, PlanningProblem, SolveParams
+from optimizer.domain import Plan, PlanningProblem, Queue, ServiceTarget, SolveParams
 from optimizer.errors import InputError
 from optimizer.export import unmet_frame
 from optimizer.grid import build_grid
@@ -45,6 +45,8 @@ class ForecastRun:
     """The forecaster's rate CV on its recent errors (``ErrorModel.rate_cv``); None for a given demand."""
     queues: tuple[tuple[str, pd.DataFrame], ...] = ()
     """Several queues: each queue's demand frame, in the config's order (``demand`` then adds them up)."""
+    queue_volume_cv: tuple[tuple[str, float | None], ...] = ()
+    """Several queues: each queue's forecaster's measured rate CV (``volume_cv`` is then their largest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +303,8 @@ def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | No
         return Horizon(*given_demand(demand, config.timezone, config.start_date, config.days, names))
     if history is None:
         raise InputError.single("history", "is not set; give history or demand")
+    if config.queues:
+        return _forecast_queues(config, history)
     with config_fields():
         frame = forecasting.load_history(
             history, timezone=config.timezone, gaps=config.gaps, max_rows=config.forecast.max_history_rows
@@ -311,6 +315,42 @@ def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | No
     return Horizon(forecast_demand(frame, config.forecast, grid.starts), start, interval_min)
 
 
+def _forecast_queues(config: PlanConfig, history: Path) -> Horizon:
+    """Forecast each configured queue from a history with a ``queue`` column, on one grid.
+
+    Each queue's forecaster is chosen on its own (``auto``); the horizon starts the day after the latest
+    queue's history ends.
+    """
+    names = tuple(q.name for q in config.queues)
+    with config_fields():
+        frames = forecasting.load_queue_histories(
+            history,
+            timezone=config.timezone,
+            gaps=config.gaps,
+            max_rows=config.forecast.max_history_rows,
+            queues=names,
+        )
+    first = frames[names[0]]
+    interval_min = forecasting.infer_interval_min(first.index)
+    latest = max(names, key=lambda n: frames[n].index[-1])
+    start = horizon_start(config, frames[latest])
+    grid = build_grid(config.timezone, start, config.days, interval_min)
+    runs = [(name, forecast_demand(frames[name], config.forecast, grid.starts)) for name in names]
+    parts = tuple((name, run.demand) for name, run in runs)
+    notes = tuple(dict.fromkeys(note for _, run in runs for note in run.notes))
+    cvs = [run.volume_cv for _, run in runs if run.volume_cv is not None]
+    forecast = ForecastRun(
+        demand=pooled_demand(parts),
+        model=", ".join(f"{name} {run.model}" for name, run in runs),
+        backtest={name: run.backtest for name, run in runs},
+        notes=notes,
+        volume_cv=max(cvs) if cvs else None,
+        queues=parts,
+        queue_volume_cv=tuple((name, run.volume_cv) for name, run in runs),
+    )
+    return Horizon(forecast, start, interval_min)
+
+
 def problem_from(
     config: PlanConfig,
     start_date: dt.date,
@@ -318,6 +358,7 @@ def problem_from(
     interval_min: int,
     volume_cv: float | None = None,
     queues: Sequence[tuple[str, pd.DataFrame]] = (),
+    queue_volume_cv: Sequence[tuple[str, float | None]] = (),
 ) -> PlanningProblem:
     """Build the planning problem of a config from a demand frame covering its horizon.
 
@@ -329,18 +370,21 @@ def problem_from(
     if target.volume_cv is None and volume_cv is not None:
         target = target.model_copy(update={"volume_cv": volume_cv})
     rows = demand_rows(demand)
-    if config.queues:
+    configured = config.queues
+    if configured:
         by_queue = dict(queues)
         rows = tuple(
-            r.model_copy(update={"queue": q.name}) for q in config.queues for r in demand_rows(by_queue[q.name])
+            r.model_copy(update={"queue": q.name}) for q in configured for r in demand_rows(by_queue[q.name])
         )
+        measured = dict(queue_volume_cv)
+        configured = tuple(_with_measured_cv(q, config.service_target, measured.get(q.name)) for q in configured)
     return PlanningProblem(
         timezone=config.timezone,
         start_date=start_date,
         days=config.days,
         interval_min=interval_min,  # type: ignore[arg-type]
         demand=rows,
-        queues=config.queues,
+        queues=configured,
         service_target=target,
         automation=config.automation,
         workforce=config.workforce(),
@@ -362,8 +406,18 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
         resolve_path(config.demand, base_dir) if config.demand is not None else None,
     )
     fc = horizon.forecast
-    problem = problem_from(config, horizon.start_date, fc.demand, horizon.interval_min, fc.volume_cv, fc.queues)
+    problem = problem_from(
+        config, horizon.start_date, fc.demand, horizon.interval_min, fc.volume_cv, fc.queues, fc.queue_volume_cv
+    )
     return problem, fc
+
+
+def _with_measured_cv(queue: Queue, problem_target: ServiceTarget, cv: float | None) -> Queue:
+    """Return a queue whose target takes its forecaster's measured volume CV where none is configured."""
+    target = queue.service_target or problem_target
+    if cv is None or target.volume_cv is not None:  # a configured CV is kept
+        return queue
+    return queue.model_copy(update={"service_target": target.model_copy(update={"volume_cv": cv})})
 
 
 def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:

@@ -102,10 +102,14 @@ UNMET_SHOWN = 3
 def unmet_runs(plan: Plan) -> str:
     """Return ": <first runs of understaffed intervals> (unmet.csv)", or "" when every interval is covered."""
     runs = unmet_frame(plan)
+    if "queue" in runs.columns:  # several queues: the live queues' runs here, e-mail late work on its own line
+        email = {r.queue for r in plan.queue_coverage if r.channel == "email"}
+        runs = runs[~runs["queue"].isin(email)]
     if runs.empty:
         return ""
     shown = "; ".join(
-        f"{str(r.start)[:16].replace('T', ' ')}-{str(r.end)[11:16]} short {r.most_short}"
+        ("" if "queue" not in runs.columns else f"{r.queue} ")
+        + f"{str(r.start)[:16].replace('T', ' ')}-{str(r.end)[11:16]} short {r.most_short}"
         for r in runs.head(UNMET_SHOWN).itertuples()
     )
     more = f" and {len(runs) - UNMET_SHOWN} more" if len(runs) > UNMET_SHOWN else ""

@@ -80,3 +80,41 @@ def test_a_skill_naming_an_unknown_queue_is_refused(tmp_path, demand_file, capsy
     line = run_bad_cli(capsys, ["plan", "--config", str(path), "--out", str(tmp_path / "o")])
     assert "contracts[0].skills" in line
     assert "telex" in line
+
+
+def _history_config(tmp_path, history_path):
+    cfg = yaml.safe_load((BUNDLED / "multiskill.yaml").read_text())
+    cfg["history"] = str(history_path)
+    cfg["days"] = 1
+    cfg["forecast"] = {"model": "seasonal_naive", "country": "SE"}
+    cfg["solve"] = {"time_limit_s": 20, "num_workers": 1, "random_seed": 1, "relative_gap": 0.01}
+    path = tmp_path / "multi-history.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_a_history_with_a_queue_column_is_forecast_and_planned_per_queue(tmp_path, capsys):
+    out = tmp_path / "out"
+    path = _history_config(tmp_path, BUNDLED / "multiskill-history.csv")
+    assert main(["plan", "--config", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "forecast     phone seasonal_naive, chat seasonal_naive, email seasonal_naive" in printed
+    document = json.loads((out / "plan.json").read_text())
+    queues = document["problem"]["queues"]
+    assert all(q["service_target"]["volume_cv"] > 0 for q in queues)  # each queue's own measured error
+    assert document["problem"]["service_target"]["volume_cv"] == max(q["service_target"]["volume_cv"] for q in queues)
+    history = pd.read_csv(BUNDLED / "multiskill-history.csv")
+    last_monday = pd.to_datetime(history["interval_start"], utc=True) >= "2026-11-22T23:00Z"
+    for queue in ("phone", "chat", "email"):  # seasonal naive: next Monday repeats the last one, per queue
+        mine = history[last_monday & (history["queue"] == queue)]
+        planned = [d["volume"] for d in document["problem"]["demand"] if d["queue"] == queue]
+        assert planned[:48] == pytest.approx(mine["volume"].to_numpy()[:48].astype(float))
+
+
+def test_a_history_whose_queues_disagree_with_the_config_is_refused(tmp_path, capsys):
+    history = pd.read_csv(BUNDLED / "multiskill-history.csv")
+    history.assign(queue=history["queue"].replace({"chat": "webchat"})).to_csv(tmp_path / "h.csv", index=False)
+    path = _history_config(tmp_path, tmp_path / "h.csv")
+    line = run_bad_cli(capsys, ["plan", "--config", str(path), "--out", str(tmp_path / "o")])
+    assert "history.queue" in line
+    assert "webchat" in line
