@@ -327,8 +327,9 @@ def replan_input(
 def add_published_hints(built: BuiltModel, rinp: ReplanInput) -> None:
     """Hint every variable with the published plan: shifts as published, posted gigs, the shortfall they leave.
 
-    The hint is a complete feasible solution, so CP-SAT starts from the published plan and only searches for
-    improvements.
+    Works for a per-person input and a counted one (``optimizer.replan.counted``): a crew works its
+    as-published options with all its members. The hint is a complete feasible solution, so CP-SAT starts
+    from the published plan and only searches for improvements.
     """
     inp, v, m = rinp.inp, built.vars, built.cp_model
     on_floor = np.zeros(inp.intervals, dtype=np.int64)
@@ -336,13 +337,13 @@ def add_published_hints(built: BuiltModel, rinp: ReplanInput) -> None:
     for i, crew in enumerate(inp.crews):
         for k, (o, variant) in enumerate(zip(crew.options, rinp.variants[i], strict=True)):
             published = variant.before == variant.after == 0
-            m.add_hint(v.fte(i)[k], int(published))
+            m.add_hint(v.fte(i)[k], crew.size if published else 0)
             if published:
                 st = inp.shift_types[o.shift_type]
-                type_count[o.shift_type] += 1
-                on_floor[st.start : st.end] += 1
+                type_count[o.shift_type] += crew.size
+                on_floor[st.start : st.end] += crew.size
                 for b in st.break_starts:
-                    on_floor[b : b + st.break_len] -= 1
+                    on_floor[b : b + st.break_len] -= crew.size
     for s in v.used_shift_types():
         st = inp.shift_types[s]
         for b in st.break_starts:

@@ -32,14 +32,15 @@ from optimizer.domain import (
     SolveParams,
     TimeOff,
 )
-from optimizer.errors import InputError
+from optimizer.errors import InputError, ModelError
 from optimizer.kpis import employment, plan_kpis
 from optimizer.model import build_model, software_version
 from optimizer.model.build import BuiltModel
 from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
-from optimizer.model.guided import solve_guided
+from optimizer.model.guided import GuidedOutcome, complete_start, solve_guided
 from optimizer.model.solve import SolveOutcome
 from optimizer.replan.changes import day_comparison, plan_changes
+from optimizer.replan.counted import count_crews, person_decisions
 from optimizer.replan.demand import with_demand
 from optimizer.replan.domain import PlanChange, ReplanOffers, ReplanOptions, ReplanResult
 from optimizer.replan.inputs import ReplanInput, add_published_hints, replan_input
@@ -160,6 +161,53 @@ def _with_released_time_off(problem: PlanningProblem, changes: Sequence[PlanChan
     return problem.model_copy(update={"workforce": problem.workforce.model_copy(update={"workers": workers})})
 
 
+def _solve_counted(
+    rinp: ReplanInput, params: SolveParams, options: ReplanOptions, *, deadline: float
+) -> tuple[BuiltModel, GuidedOutcome, SolveOutcome]:
+    """Solve the re-plan on counted crews, then hand the counts to people in the per-person model.
+
+    Returns the per-person model and, for it, the counted solve (its bound is the per-person model's: the
+    counted model is an exact reformulation) and an outcome whose values are the handed-back plan, with the
+    counted solve's status, objective, bound and time.
+
+    Raises
+    ------
+    ModelError
+        When the handed-back plan costs other than the counted solution (a bug in the grouping).
+    """
+    counted = count_crews(rinp)
+    crew_built = build_model(counted.rinp.inp)
+    if options.warm_start:
+        add_published_hints(crew_built, counted.rinp)
+    # LP-first like plan(): the published shifts (hinted) are completed, then searched from, with the LP
+    # relaxation's bound proving the re-plan optimal as soon as it is reached.
+    guided = solve_guided(crew_built, params, deadline=deadline, hinted=options.warm_start)
+    built = build_model(rinp.inp)
+    crew_outcome = guided.outcome
+    if not crew_outcome.has_solution:
+        return built, guided, crew_outcome
+    values = person_decisions(counted, crew_built, crew_outcome.solver.value, built)
+    for var, value in values.items():
+        built.cp_model.add_hint(var, value)
+    # The handed-back decisions are fixed; completing them (breaks per shift type, gig fill, shortfall) is
+    # a propagation, not a search, so it gets at least a second whatever the deadline left.
+    person = complete_start(built, params, time_limit_s=max(1.0, deadline - time.monotonic()))
+    if person is None or person.objective_cents != crew_outcome.objective_cents:
+        got = None if person is None else person.objective_cents
+        msg = f"counted re-plan costs {crew_outcome.objective_cents} but handed to people {got}"
+        raise ModelError(msg)
+    return (
+        built,
+        guided,
+        dataclasses.replace(
+            person,
+            status=crew_outcome.status,
+            best_bound_cents=crew_outcome.best_bound_cents,
+            wall_time_s=crew_outcome.wall_time_s,
+        ),
+    )
+
+
 def replan(
     problem: PlanningProblem,
     published: Plan,
@@ -213,13 +261,7 @@ def replan(
         rinp = dataclasses.replace(
             rinp, inp=dataclasses.replace(rinp.inp, employment_cost_cents=staff.fixed_cost_cents)
         )
-    built = build_model(rinp.inp)
-    if options.warm_start:
-        add_published_hints(built, rinp)
-    # LP-first like plan(): the published shifts (hinted) are completed, then searched from, with the LP
-    # relaxation's bound proving the re-plan optimal as soon as it is reached.
-    guided = solve_guided(built, params, deadline=started + params.time_limit_s, hinted=options.warm_start)
-    outcome = guided.outcome
+    built, guided, outcome = _solve_counted(rinp, params, options, deadline=started + params.time_limit_s)
     shifts: tuple[PlannedShift, ...] = ()
     if outcome.has_solution:
         fte = _mark_extensions(rinp, fte_shifts(rinp.inp, built, outcome))
