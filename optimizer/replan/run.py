@@ -43,7 +43,7 @@ from optimizer.replan.changes import day_comparison, plan_changes
 from optimizer.replan.counted import count_crews, person_decisions
 from optimizer.replan.demand import with_demand
 from optimizer.replan.domain import PlanChange, ReplanOffers, ReplanOptions, ReplanResult
-from optimizer.replan.inputs import ReplanInput, add_published_hints, replan_input
+from optimizer.replan.inputs import ReplanInput, add_published_hints, index_of, ns_of, replan_input
 from optimizer.replan.offers import replan_offers
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
@@ -110,15 +110,17 @@ def _gig_shifts(rinp: ReplanInput, built: BuiltModel, outcome: SolveOutcome) -> 
 def _mark_extensions(rinp: ReplanInput, shifts: list[PlannedShift]) -> list[PlannedShift]:
     """Record on each extended shift the minutes added at each end and what they cost as overtime."""
     grid = rinp.inp.grid
+    # Keyed by interval indices: most options are extension variants, and turning each into timestamps cost
+    # more than the rest of the hand-back on a 500-FTE week.
     extended = {}
     for crew, variants in zip(rinp.inp.crews, rinp.variants, strict=True):
         for option, variant in zip(crew.options, variants, strict=True):
             if variant.before or variant.after:
-                key = (crew.worker_ids[0], grid.timestamp(option.start), grid.timestamp(option.end))
-                extended[key] = (option, variant)
+                extended[crew.worker_ids[0], option.start, option.end] = (option, variant)
+    at = index_of(grid.starts.as_unit("ns").asi8, grid.interval_min * 60 * 10**9)
     out = []
     for s in shifts:
-        hit = extended.get((s.worker_id, pd.Timestamp(s.start), pd.Timestamp(s.end)))
+        hit = extended.get((s.worker_id, at.get(ns_of(s.start), -1), at.get(ns_of(s.end), -1)))
         if hit is None:
             out.append(s)
             continue
