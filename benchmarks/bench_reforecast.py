@@ -250,11 +250,17 @@ def time_loop(label: str, problem: PlanningProblem, published: Plan, repeats: in
     print(
         f"\n== loop {label}: re-forecast + re-plan from {now.isoformat()} (actuals +30% so far), actions: {allowed}, "
         f"1 CP-SAT worker: median {statistics.median(times):.2f} s over {repeats} {[round(t, 2) for t in times]}; "
-        f"solver {plan.solver.status} {plan.solver.wall_time_s:.2f} s; "
+        f"solver {plan.solver.status} {plan.solver.wall_time_s:.2f} s, objective {plan.solver.objective_cents}, "
+        f"bound {plan.solver.best_bound_cents}, gap {_gap(plan)} (relative_gap {params.relative_gap:g}); "
         f"today x{result.reforecast.factors.today_factor:.3f}; "
         f"{len(offers.offers)} offers; service from now {offers.service_level_before:.1%} -> "
         f"{offers.service_level_after:.1%}"
     )
+
+
+def _gap(plan: Plan) -> str:
+    gap = plan.solver.gap_ratio
+    return "n/a" if gap is None else f"{gap:.4%}"
 
 
 def fte500() -> tuple[PlanningProblem, Plan]:
