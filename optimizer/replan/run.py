@@ -7,8 +7,10 @@ also extend FTE shifts at one end, paying the added minutes at the overtime rate
 Nothing that starts before ``now`` changes.
 
 The model is the shiftmix CP-SAT model on a per-person input whose only options are the published shifts
-(``optimizer.replan.inputs``), warm-started from the published plan. The result carries the new plan (the
-format of ``optimizer.plan``), the changes, and a before/after table per local day on the new demand.
+(``optimizer.replan.inputs``), solved with identical published shifts counted together
+(``optimizer.replan.counted``) and warm-started from the published plan, then handed back to people. The
+result carries the new plan (the format of ``optimizer.plan``), the changes, and a before/after table per
+local day on the new demand.
 """
 
 from __future__ import annotations
