@@ -194,8 +194,10 @@ def _solve_counted(
     for var, value in values.items():
         built.cp_model.add_hint(var, value)
     # The handed-back decisions are fixed; completing them (breaks per shift type, gig fill, shortfall) is
-    # a propagation, not a search, so it gets at least a second whatever the deadline left.
-    person = complete_start(built, params, time_limit_s=max(1.0, deadline - time.monotonic()))
+    # a propagation, not a search, so it gets at least a second whatever the deadline left, and no gap: a
+    # completion stopped early could leave shortfall the counted solution does not have.
+    exact = params.model_copy(update={"relative_gap": 0.0})
+    person = complete_start(built, exact, time_limit_s=max(1.0, deadline - time.monotonic()))
     if person is None or person.objective_cents != crew_outcome.objective_cents:
         got = None if person is None else person.objective_cents
         msg = f"counted re-plan costs {crew_outcome.objective_cents} but handed to people {got}"
