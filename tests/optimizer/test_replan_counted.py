@@ -78,3 +78,32 @@ def test_counted_replan_hands_back_a_checked_optimal_plan(published, name: str) 
     assert result.plan.solver.objective_cents == person.objective_cents
     assert check_plan(result.problem, result.plan) == []
     assert result.plan.solver.objective_cents == sum(result.plan.cost_terms_cents.values())
+
+
+def test_counts_of_extended_shifts_go_back_to_people(published) -> None:
+    """Identical shifts of one counted crew end up some extended, some as published, each on one person."""
+    problem, pub = published
+    one_contract = problem.model_copy(
+        update={
+            "workforce": problem.workforce.model_copy(
+                update={
+                    "contracts": problem.workforce.contracts[:1],
+                    "workers": tuple(w.model_copy(update={"contract": "ft"}) for w in problem.workforce.workers),
+                }
+            )
+        }
+    )
+    planned = plan(one_contract, DETERMINISTIC)
+    options = ReplanOptions(allow_extensions=True)
+    spec = "+10% 2026-11-30T15:00/2026-11-30T18:00"
+    rinp = replan_input(_new_problem(one_contract, spec), planned, now=NOW, params=DETERMINISTIC, options=options)
+    (crew,) = [c for c in count_crews(rinp).rinp.inp.crews if c.size > 1 and len(c.options) > 1]
+    person = solve(build_model(rinp.inp), DETERMINISTIC)
+    new_demand = uplift_demand(one_contract, parse_uplift(spec, one_contract.timezone))
+    result = replan(one_contract, planned, new_demand, now=NOW, params=DETERMINISTIC, options=options)
+    extended = {c.worker_id for c in result.changes if c.change == "extended"}
+    assert extended
+    assert extended < set(crew.worker_ids)
+    assert result.plan.solver.status == "OPTIMAL"
+    assert result.plan.solver.objective_cents == person.objective_cents
+    assert check_plan(result.problem, result.plan) == []
