@@ -18,7 +18,7 @@ actuals (the plan's demand +30% up to Tuesday 11:00) and re-plan with all action
 gigs only, ``--repeats`` times on one CP-SAT worker; it prints the median.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_reforecast.py [--models regression,seasonal_naive]
-        [--plan out/plan.json] [--fte500] [--skip-replay]
+        [--plan out/plan.json] [--fte500] [--skip-replay] [--relative-gap 0]
 """
 
 from __future__ import annotations
@@ -186,6 +186,9 @@ def main() -> None:
     parser.add_argument("--loop-options", default="all,gigs", help="'all' (gigs, extensions, VTO) and/or 'gigs'")
     parser.add_argument("--skip-replay", action="store_true", help="only time the loop")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--relative-gap", type=float, help="override the plans' relative_gap (0 measures how far a gap stop is)"
+    )
     args = parser.parse_args()
     history = load_history(HISTORY)
     oracle, counts = expected_volume()
@@ -212,17 +215,24 @@ def main() -> None:
 
         published, problem = read_published(args.plan)
         for allowed in args.loop_options.split(","):
-            time_loop(f"{args.plan}", problem, published, args.repeats, allowed)
+            time_loop(f"{args.plan}", problem, published, args.repeats, allowed, args.relative_gap)
     if args.fte500:
         problem, published = fte500()
         for allowed in args.loop_options.split(","):
-            time_loop("500 FTEs, 15-min week", problem, published, args.repeats, allowed)
+            time_loop("500 FTEs, 15-min week", problem, published, args.repeats, allowed, args.relative_gap)
 
 
 LOOP_OPTIONS = {"gigs": {}, "all": {"allow_extensions": True, "allow_voluntary_time_off": True}}
 
 
-def time_loop(label: str, problem: PlanningProblem, published: Plan, repeats: int, allowed: str = "all") -> None:
+def time_loop(
+    label: str,
+    problem: PlanningProblem,
+    published: Plan,
+    repeats: int,
+    allowed: str = "all",
+    relative_gap: float | None = None,
+) -> None:
     """Time re-forecast + re-plan from Tuesday 11:00 with actuals 30% above the plan so far; print the median [s]."""
     from optimizer.replan.domain import ReplanOptions
     from scenarios.reforecast import replan_from_actuals
@@ -237,6 +247,8 @@ def time_loop(label: str, problem: PlanningProblem, published: Plan, repeats: in
     seen = demand[(local_dates(demand.index) == tuesday) & (demand.index < now)]
     actuals = seen.assign(volume=np.round(seen["volume"] * 1.3))
     params = published.solver.params.model_copy(update={"num_workers": 1})
+    if relative_gap is not None:
+        params = params.model_copy(update={"relative_gap": relative_gap})
     options = ReplanOptions.model_validate(LOOP_OPTIONS[allowed])
     times = []
     for _ in range(repeats):
@@ -250,11 +262,17 @@ def time_loop(label: str, problem: PlanningProblem, published: Plan, repeats: in
     print(
         f"\n== loop {label}: re-forecast + re-plan from {now.isoformat()} (actuals +30% so far), actions: {allowed}, "
         f"1 CP-SAT worker: median {statistics.median(times):.2f} s over {repeats} {[round(t, 2) for t in times]}; "
-        f"solver {plan.solver.status} {plan.solver.wall_time_s:.2f} s; "
+        f"solver {plan.solver.status} {plan.solver.wall_time_s:.2f} s, objective {plan.solver.objective_cents}, "
+        f"bound {plan.solver.best_bound_cents}, gap {_gap(plan)} (relative_gap {params.relative_gap:g}); "
         f"today x{result.reforecast.factors.today_factor:.3f}; "
         f"{len(offers.offers)} offers; service from now {offers.service_level_before:.1%} -> "
         f"{offers.service_level_after:.1%}"
     )
+
+
+def _gap(plan: Plan) -> str:
+    gap = plan.solver.gap_ratio
+    return "n/a" if gap is None else f"{gap:.4%}"
 
 
 def fte500() -> tuple[PlanningProblem, Plan]:

@@ -67,13 +67,15 @@ class ReplanInput:
     """First interval at or after now: shifts starting here or later may be released."""
 
 
-def _index_of(grid_ns: np.ndarray, step_ns: int) -> dict[int, int]:
+def index_of(grid_ns: np.ndarray, step_ns: int) -> dict[int, int]:
+    """Return the interval index of each interval start [ns since the epoch], and the horizon's end."""
     lookup = {int(t): i for i, t in enumerate(grid_ns)}
     lookup[int(grid_ns[-1]) + step_ns] = len(grid_ns)
     return lookup
 
 
-def _ns(ts: dt.datetime) -> int:
+def ns_of(ts: dt.datetime) -> int:
+    """Return an aware datetime as nanoseconds since the epoch."""
     return int(pd.Timestamp(ts).as_unit("ns").value)
 
 
@@ -120,7 +122,7 @@ def _extension_variants(
                 continue
             lo_ns = int(room.grid_ns[lo])
             hi_ns = int(room.grid_ns[hi]) if hi < size else int(room.grid_ns[-1]) + room.step_ns
-            if any(_ns(off.start) < hi_ns and lo_ns < _ns(off.end) for off in worker.time_off):
+            if any(ns_of(off.start) < hi_ns and lo_ns < ns_of(off.end) for off in worker.time_off):
                 continue
             if not within_availability(room.grid, available, start - before, end + after):
                 continue
@@ -202,7 +204,7 @@ def replan_input(
     grid = base.grid
     grid_ns = grid.starts.as_unit("ns").asi8
     step_ns = problem.interval_min * 60 * 10**9
-    now_ns = _ns(now)
+    now_ns = ns_of(now)
     if not grid_ns[0] <= now_ns < grid_ns[-1] + step_ns:
         horizon = f"{grid.starts[0].isoformat()} .. {grid.timestamp(grid.size).isoformat()}"
         raise InputError.single("now", f"{now.isoformat()} is outside the horizon {horizon}")
@@ -210,7 +212,7 @@ def replan_input(
     lead_min = options.lead_time_min if options.lead_time_min is not None else (pool.lead_time_min if pool else 0)
     first_new = _first_at_or_after(grid_ns, now_ns + lead_min * 60 * 10**9)
     first_open = _first_at_or_after(grid_ns, now_ns)
-    at = _index_of(grid_ns, step_ns)
+    at = index_of(grid_ns, step_ns)
 
     workers = {w.worker_id: w for w in problem.workforce.workers}
     contracts = {c.name: i for i, c in enumerate(problem.workforce.contracts)}
@@ -219,7 +221,7 @@ def replan_input(
     by_worker: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(published.shifts):
         where = f"published.shifts[{i}]"
-        span = (at.get(_ns(s.start)), at.get(_ns(s.end)))
+        span = (at.get(ns_of(s.start)), at.get(ns_of(s.end)))
         if span[0] is None or span[1] is None or span[1] <= span[0]:
             raise InputError.single(where, f"{s.start.isoformat()} .. {s.end.isoformat()} is off the horizon's grid")
         if s.kind == "gig":
@@ -227,7 +229,7 @@ def replan_input(
             continue
         if s.worker_id not in workers:
             raise InputError.single(where, f"worker {s.worker_id!r} is not in the workforce")
-        if any(at.get(_ns(b.start)) is None or at.get(_ns(b.end)) is None for b in s.breaks):
+        if any(at.get(ns_of(b.start)) is None or at.get(ns_of(b.end)) is None for b in s.breaks):
             raise InputError.single(where, "a break is off the horizon's grid")
         by_worker[s.worker_id].append(len(fte))
         fte.append(s)
@@ -253,10 +255,10 @@ def replan_input(
         crew_variants: list[Variant] = []
         for p in sorted(indices, key=lambda j: fte[j].start):
             s = fte[p]
-            start, end = at[_ns(s.start)], at[_ns(s.end)]
+            start, end = at[ns_of(s.start)], at[ns_of(s.end)]
             brk = s.breaks[0] if s.breaks else None
-            b_start = at[_ns(brk.start)] if brk else 0
-            b_len = at[_ns(brk.end)] - b_start if brk else 0
+            b_start = at[ns_of(brk.start)] if brk else 0
+            b_len = at[ns_of(brk.end)] - b_start if brk else 0
             group = [Variant(p, 0, 0)]
             if room.max_ext:
                 group += _extension_variants(p, start, end, brk is not None, contract, worker, room)
@@ -303,8 +305,8 @@ def replan_input(
         allowed = set(gig.starts)
         posted: dict[int, int] = defaultdict(int)
         for s in gigs:
-            t = at[_ns(s.start)]
-            if t not in allowed or at[_ns(s.end)] - t != gig.length:
+            t = at[ns_of(s.start)]
+            if t not in allowed or at[ns_of(s.end)] - t != gig.length:
                 i = published.shifts.index(s)
                 raise InputError.single(
                     f"published.shifts[{i}]", f"gig {s.worker_id} does not fit the gig pool's start grid and length"
@@ -327,8 +329,9 @@ def replan_input(
 def add_published_hints(built: BuiltModel, rinp: ReplanInput) -> None:
     """Hint every variable with the published plan: shifts as published, posted gigs, the shortfall they leave.
 
-    The hint is a complete feasible solution, so CP-SAT starts from the published plan and only searches for
-    improvements.
+    Works for a per-person input and a counted one (``optimizer.replan.counted``): a crew works its
+    as-published options with all its members. The hint is a complete feasible solution, so CP-SAT starts
+    from the published plan and only searches for improvements.
     """
     inp, v, m = rinp.inp, built.vars, built.cp_model
     on_floor = np.zeros(inp.intervals, dtype=np.int64)
@@ -336,13 +339,13 @@ def add_published_hints(built: BuiltModel, rinp: ReplanInput) -> None:
     for i, crew in enumerate(inp.crews):
         for k, (o, variant) in enumerate(zip(crew.options, rinp.variants[i], strict=True)):
             published = variant.before == variant.after == 0
-            m.add_hint(v.fte(i)[k], int(published))
+            m.add_hint(v.fte(i)[k], crew.size if published else 0)
             if published:
                 st = inp.shift_types[o.shift_type]
-                type_count[o.shift_type] += 1
-                on_floor[st.start : st.end] += 1
+                type_count[o.shift_type] += crew.size
+                on_floor[st.start : st.end] += crew.size
                 for b in st.break_starts:
-                    on_floor[b : b + st.break_len] -= 1
+                    on_floor[b : b + st.break_len] -= crew.size
     for s in v.used_shift_types():
         st = inp.shift_types[s]
         for b in st.break_starts:

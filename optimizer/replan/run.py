@@ -7,8 +7,10 @@ also extend FTE shifts at one end, paying the added minutes at the overtime rate
 Nothing that starts before ``now`` changes.
 
 The model is the shiftmix CP-SAT model on a per-person input whose only options are the published shifts
-(``optimizer.replan.inputs``), warm-started from the published plan. The result carries the new plan (the
-format of ``optimizer.plan``), the changes, and a before/after table per local day on the new demand.
+(``optimizer.replan.inputs``), solved with identical published shifts counted together
+(``optimizer.replan.counted``) and warm-started from the published plan, then handed back to people. The
+result carries the new plan (the format of ``optimizer.plan``), the changes, and a before/after table per
+local day on the new demand.
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ from optimizer.domain import (
     SolveParams,
     TimeOff,
 )
-from optimizer.errors import InputError
+from optimizer.errors import InputError, ModelError
 from optimizer.kpis import employment, plan_kpis
 from optimizer.model import build_model, software_version
 from optimizer.model.build import BuiltModel
 from optimizer.model.extract import assemble_plan, fte_shifts, plan_coverage
-from optimizer.model.guided import solve_guided
+from optimizer.model.guided import GuidedOutcome, complete_start, solve_guided
 from optimizer.model.solve import SolveOutcome
 from optimizer.replan.changes import day_comparison, plan_changes
+from optimizer.replan.counted import count_crews, person_decisions
 from optimizer.replan.demand import with_demand
 from optimizer.replan.domain import PlanChange, ReplanOffers, ReplanOptions, ReplanResult
-from optimizer.replan.inputs import ReplanInput, add_published_hints, replan_input
+from optimizer.replan.inputs import ReplanInput, add_published_hints, index_of, ns_of, replan_input
 from optimizer.replan.offers import replan_offers
 
 _GIG_ID = re.compile(r"^gig-(\d+)$")
@@ -109,15 +112,17 @@ def _gig_shifts(rinp: ReplanInput, built: BuiltModel, outcome: SolveOutcome) -> 
 def _mark_extensions(rinp: ReplanInput, shifts: list[PlannedShift]) -> list[PlannedShift]:
     """Record on each extended shift the minutes added at each end and what they cost as overtime."""
     grid = rinp.inp.grid
+    # Keyed by interval indices: most options are extension variants, and turning each into timestamps cost
+    # more than the rest of the hand-back on a 500-FTE week.
     extended = {}
     for crew, variants in zip(rinp.inp.crews, rinp.variants, strict=True):
         for option, variant in zip(crew.options, variants, strict=True):
             if variant.before or variant.after:
-                key = (crew.worker_ids[0], grid.timestamp(option.start), grid.timestamp(option.end))
-                extended[key] = (option, variant)
+                extended[crew.worker_ids[0], option.start, option.end] = (option, variant)
+    at = index_of(grid.starts.as_unit("ns").asi8, grid.interval_min * 60 * 10**9)
     out = []
     for s in shifts:
-        hit = extended.get((s.worker_id, pd.Timestamp(s.start), pd.Timestamp(s.end)))
+        hit = extended.get((s.worker_id, at.get(ns_of(s.start), -1), at.get(ns_of(s.end), -1)))
         if hit is None:
             out.append(s)
             continue
@@ -158,6 +163,55 @@ def _with_released_time_off(problem: PlanningProblem, changes: Sequence[PlanChan
         for w in problem.workforce.workers
     )
     return problem.model_copy(update={"workforce": problem.workforce.model_copy(update={"workers": workers})})
+
+
+def _solve_counted(
+    rinp: ReplanInput, params: SolveParams, options: ReplanOptions, *, deadline: float
+) -> tuple[BuiltModel, GuidedOutcome, SolveOutcome]:
+    """Solve the re-plan on counted crews, then hand the counts to people in the per-person model.
+
+    Returns the per-person model and, for it, the counted solve (its bound is the per-person model's: the
+    counted model is an exact reformulation) and an outcome whose values are the handed-back plan, with the
+    counted solve's status, objective, bound and time.
+
+    Raises
+    ------
+    ModelError
+        When the handed-back plan costs other than the counted solution (a bug in the grouping).
+    """
+    counted = count_crews(rinp)
+    crew_built = build_model(counted.rinp.inp)
+    if options.warm_start:
+        add_published_hints(crew_built, counted.rinp)
+    # LP-first like plan(): the published shifts (hinted) are completed, then searched from, with the LP
+    # relaxation's bound proving the re-plan optimal as soon as it is reached.
+    guided = solve_guided(crew_built, params, deadline=deadline, hinted=options.warm_start)
+    built = build_model(rinp.inp)
+    crew_outcome = guided.outcome
+    if not crew_outcome.has_solution:
+        return built, guided, crew_outcome
+    values = person_decisions(counted, crew_built, crew_outcome.solver.value, built)
+    for var, value in values.items():
+        built.cp_model.add_hint(var, value)
+    # The handed-back decisions are fixed; completing them (breaks per shift type, gig fill, shortfall) is
+    # a propagation, not a search, so it gets at least a second whatever the deadline left, and no gap: a
+    # completion stopped early could leave shortfall the counted solution does not have.
+    exact = params.model_copy(update={"relative_gap": 0.0})
+    person = complete_start(built, exact, time_limit_s=max(1.0, deadline - time.monotonic()))
+    if person is None or person.objective_cents != crew_outcome.objective_cents:
+        got = None if person is None else person.objective_cents
+        msg = f"counted re-plan costs {crew_outcome.objective_cents} but handed to people {got}"
+        raise ModelError(msg)
+    return (
+        built,
+        guided,
+        dataclasses.replace(
+            person,
+            status=crew_outcome.status,
+            best_bound_cents=crew_outcome.best_bound_cents,
+            wall_time_s=crew_outcome.wall_time_s,
+        ),
+    )
 
 
 def replan(
@@ -213,13 +267,7 @@ def replan(
         rinp = dataclasses.replace(
             rinp, inp=dataclasses.replace(rinp.inp, employment_cost_cents=staff.fixed_cost_cents)
         )
-    built = build_model(rinp.inp)
-    if options.warm_start:
-        add_published_hints(built, rinp)
-    # LP-first like plan(): the published shifts (hinted) are completed, then searched from, with the LP
-    # relaxation's bound proving the re-plan optimal as soon as it is reached.
-    guided = solve_guided(built, params, deadline=started + params.time_limit_s, hinted=options.warm_start)
-    outcome = guided.outcome
+    built, guided, outcome = _solve_counted(rinp, params, options, deadline=started + params.time_limit_s)
     shifts: tuple[PlannedShift, ...] = ()
     if outcome.has_solution:
         fte = _mark_extensions(rinp, fte_shifts(rinp.inp, built, outcome))
