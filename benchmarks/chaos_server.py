@@ -130,9 +130,12 @@ def concurrent_solves(http: httpx.Client) -> None:
     objectives = sorted(j["progress"]["best_objective_cents"] or 0 for j in jobs)
     notes = sum(1 for j in jobs if j["notes"])
     statuses = [j["status"] for j in jobs]
+    counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    errors = sorted({str(j["error"]) for j in jobs if j.get("error")})
     print(
-        f"solves       10 concurrent: {statuses.count('succeeded')} succeeded; objectives "
+        f"solves       10 concurrent: {counts}; objectives "
         f"{objectives[0]:,}..{objectives[-1]:,} cents; {notes} with notes (e.g. {jobs[0]['notes'][:1]})"
+        + (f"; errors {errors[:2]}" if errors else "")
     )
 
 
