@@ -42,11 +42,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from optimizer import check_plan, plan
-from optimizer.domain import DemandInterval, GigPool, Plan, PlanningProblem, SolveParams, Worker, Workforce
+from optimizer.domain import DemandInterval, GigPool, Plan, PlanningProblem, SolveParams, Workforce
 from optimizer.requirement import queue_needs
 from scenarios.spec import load_plan_config
 
