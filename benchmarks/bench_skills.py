@@ -195,7 +195,9 @@ def median_or_none(values: list[float | None]) -> float | None:
     return statistics.median(found) if len(found) == len(values) else None
 
 
-def describe(case: Case, problem: PlanningProblem, params: SolveParams, seconds: list[float], results: list[Plan]) -> Row:
+def describe(
+    case: Case, problem: PlanningProblem, params: SolveParams, seconds: list[float], results: list[Plan]
+) -> Row:
     """Return a benchmark row; a solve without a plan has its status and null cost, bound and KPIs."""
     last = results[-1]
     solver = last.solver
