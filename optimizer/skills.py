@@ -183,11 +183,13 @@ def email_units(work: np.ndarray, window: int, share: float) -> EmailUnits:
 
 
 def email_missed(units: EmailUnits, people: np.ndarray) -> int:
-    """Return the units short of the goal when ``people`` work the backlog first come, first served.
+    """Return the priced e-mail units when ``people`` work the backlog first come, first served.
 
     Each person on the queue does ``EMAIL_SCALE`` units per interval as early as the work allows (``done[t] =
     min(arrived[t], done[t-1] + EMAIL_SCALE x people[t])``); arrival ``a``'s work done within its window is
-    ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``.
+    ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``. Priced: the units short of the goal, plus
+    for every due arrival with work the earlier work still open at its deadline (``max(0, arrived[a - 1] -
+    done[a + window - 1])``), so a backlog is worked in order even where the share is already met.
     """
     arrived = units.arrived
     done = np.zeros(len(arrived), dtype=np.int64)
@@ -195,12 +197,15 @@ def email_missed(units: EmailUnits, people: np.ndarray) -> int:
     for t in range(len(arrived)):
         total = min(int(arrived[t]), total + EMAIL_SCALE * int(people[t]))
         done[t] = total
-    within = 0
+    within = overdue = 0
     for a in range(units.due_arrivals):
         before = int(arrived[a - 1]) if a > 0 else 0
         work = int(arrived[a]) - before
-        within += min(work, max(0, int(done[a + units.window - 1]) - before))
-    return max(0, units.goal - within)
+        if work > 0:
+            lead = int(done[a + units.window - 1]) - before
+            within += min(work, max(0, lead))
+            overdue += max(0, -lead)
+    return max(0, units.goal - within) + overdue
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,3 +174,14 @@ def test_an_email_backlog_is_worked_within_its_window_by_the_people_skilled_for_
     work = queue_needs(problem)[2].work
     late_start = [r.scheduled for r in email][: int(np.flatnonzero(work)[0])]
     assert sum(late_start) == 0  # no one works e-mail before any has arrived
+
+
+def test_an_email_backlog_beyond_its_staff_is_planned_late_not_refused():
+    """More e-mail than its skilled people can clear in a window: the plan says how much is late (no INFEASIBLE)."""
+    problem = three_queue_problem(voice=0.0, chat=0.0, email=90.0)
+    result = plan(problem, DETERMINISTIC)
+    assert result.solver.status.has_plan
+    assert check_plan(problem, result) == []
+    email = next(k for k in result.kpis.queues if k.queue == "email")
+    assert email.service_level < 0.9
+    assert result.cost_terms_cents["email_missed_penalty"] > 0

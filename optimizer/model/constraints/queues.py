@@ -25,6 +25,8 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         live q:   sum_g route[g,q,t] + short_q[q,t] >= required[q,t],   short_q = max(0, required - routed)
         e-mail q: done[q,t] = min(arrived[q,t], done[q,t-1] + EMAIL_SCALE x sum_g route[g,q,t])
                   within[q,a] = min(work[q,a], max(0, done[q,a+window-1] - arrived[q,a-1]))
+                  sum_{a' <= a} within[q,a'] <= done[q,a+window-1]   (linear, valid, for the LP)
+                  overdue[q,a] = max(0, arrived[q,a-1] - done[q,a+window-1])   (earlier work open at a's deadline)
                   sum_a within[q,a] + missed[q] >= goal[q],          missed = max(0, goal - sum_a within)
 
     E-mail work is in 1/EMAIL_SCALE person-intervals: ``done`` is what first-come-first-served routed people
@@ -34,12 +36,14 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
     plan's routing. Names: ``route_all[g,t]``, ``gig_queue_cap[q,t]``, ``queue_coverage[q,t]``,
     ``email_done[q,t]``, ``email_within[q,a]``, ``email_goal[q]``.
     Objective: ``shortfall_penalty`` = shortfall_penalty_cents x sum short_q, and ``email_missed_penalty`` =
-    :func:`optimizer.skills.email_missed_penalty_cents` x sum missed   [cents].
+    :func:`optimizer.skills.email_missed_penalty_cents` x (sum missed + sum overdue)   [cents]
+    (:func:`optimizer.skills.email_missed`).
     """
     qv = v.queues()
     if qv is None:
         return ObjectiveTerms.empty()
     gig_group = len(inp.skill_groups)
+    overdue_terms: list[cp_model.IntVar] = []
     for q, queue in enumerate(inp.queues):
         for t in range(inp.intervals):
             key = (gig_group, q, t)
@@ -64,6 +68,7 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         work = queue.work
         if work is None:
             continue
+        so_far: cp_model.LinearExpr = cp_model.LinearExpr.constant(0)
         for a in range(work.due_arrivals):
             if (q, a) not in qv.within:
                 continue
@@ -71,10 +76,20 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
             size = int(work.arrived[a]) - earlier
             lead = m.new_int_var(-earlier, int(work.arrived[-1]), f"email_lead[{q},{a}]")
             m.add(lead == qv.done[q, a + work.window - 1] - earlier)
-            m.add(qv.within[q, a] <= lead).with_name(f"email_within[{q},{a}]")
             floor = m.new_int_var(0, int(work.arrived[-1]), f"email_lead_pos[{q},{a}]")
             m.add_max_equality(floor, [0, lead])
             m.add_min_equality(qv.within[q, a], [size, floor])
+            # earlier work still open at a's deadline is overdue (priced): within <= lead + overdue is linear,
+            # valid and tight, and steers the search to clear the backlog in order
+            overdue = m.new_int_var(0, earlier, f"email_overdue[{q},{a}]")
+            m.add(qv.within[q, a] <= lead + overdue).with_name(f"email_in_order[{q},{a}]")
+            m.add_max_equality(overdue, [0, -lead])
+            overdue_terms.append(overdue)
+            # linear and valid for the LP: work of arrivals up to a done in time is done by a's deadline
+            cumulative = m.new_int_var(0, int(work.arrived[a]), f"email_within_sum[{q},{a}]")
+            m.add(cumulative == so_far + qv.within[q, a])
+            m.add(cumulative <= qv.done[q, a + work.window - 1]).with_name(f"email_within[{q},{a}]")
+            so_far = cumulative
         parts = [qv.within[q, a] for a in range(work.due_arrivals) if (q, a) in qv.within]
         m.add(cp_model.LinearExpr.sum(parts) + qv.missed[q] >= work.goal).with_name(f"email_goal[{q}]")
         shortfall = m.new_int_var(-int(work.arrived[-1]), work.goal, f"email_shortfall[{q}]")
@@ -85,7 +100,7 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         short_sum = cp_model.LinearExpr.sum(list(qv.short.values()))
         terms = terms.merged(ObjectiveTerms.of("shortfall_penalty", inp.shortfall_penalty_cents * short_sum))
     if qv.missed:
-        missed = cp_model.LinearExpr.sum(list(qv.missed.values()))
+        missed = cp_model.LinearExpr.sum(list(qv.missed.values()) + overdue_terms)
         penalty = email_missed_penalty_cents(inp.shortfall_penalty_cents)
         terms = terms.merged(ObjectiveTerms.of("email_missed_penalty", penalty * missed))
     return terms
