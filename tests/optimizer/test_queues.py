@@ -174,3 +174,13 @@ def test_an_email_backlog_is_worked_within_its_window_by_the_people_skilled_for_
     work = queue_needs(problem)[2].work
     late_start = [r.scheduled for r in email][: int(np.flatnonzero(work)[0])]
     assert sum(late_start) == 0  # no one works e-mail before any has arrived
+
+
+def test_an_email_backlog_too_big_for_the_skilled_people_is_planned_late_not_refused():
+    base = three_queue_problem(voice=0.0, chat=0.0, email=40.0)
+    workers = tuple(w for w in base.workforce.workers if w.worker_id == "d0")
+    problem = base.model_copy(update={"workforce": base.workforce.model_copy(update={"workers": workers})})
+    result = plan(problem, DETERMINISTIC)
+    assert result.solver.status == "OPTIMAL"
+    assert check_plan(problem, result) == []
+    assert result.cost_terms_cents["email_missed_penalty"] > 0
