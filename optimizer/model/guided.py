@@ -31,6 +31,7 @@ import numpy as np
 from optimizer.domain import SolveParams, SolveStatus
 from optimizer.model.build import BuiltModel
 from optimizer.model.relaxation import Relaxation, solve_relaxation
+from optimizer.model.routing import evaluate, hint_routing, rerouted
 from optimizer.model.solve import Progress, SolveOutcome, solve
 
 LP_SHARE = 0.5
@@ -65,7 +66,7 @@ def _confined(built: BuiltModel, ranges: dict[int, tuple[int, int]]) -> BuiltMod
             new_lo = new_hi = min(max(lo, first), last)
         domain.clear()
         domain.extend([new_lo, new_hi])
-    return BuiltModel(cp_model=copy, vars=built.vars, objective=built.objective)
+    return dataclasses.replace(built, cp_model=copy)
 
 
 def _dive_model(built: BuiltModel, lp_values: np.ndarray) -> BuiltModel:
@@ -106,21 +107,46 @@ def hint_solution(built: BuiltModel, outcome: SolveOutcome) -> None:
 
 
 def _hint_all(built: BuiltModel, outcome: SolveOutcome) -> None:
-    """Hint every variable of the model with its value in a solution of the same model (or a restriction)."""
+    """Hint every variable of the model with its value in a solution of the same model (or a restriction).
+
+    With several queues the solution's shifts are routed by the routing rule (``routing.py``) too, and
+    whichever of the two costs less is hinted.
+    """
     m = built.cp_model
     m.clear_hints()
-    values = outcome.solver.response_proto.solution
+    values = np.asarray(outcome.solver.response_proto.solution, dtype=np.int64)
+    routed = rerouted(built, values)
+    if routed is not None:
+        objective = built.objective.total()
+        if evaluate(objective, routed) < evaluate(objective, values):
+            values = routed
     for i in range(len(m.proto.variables)):
-        m.add_hint(m.get_int_var_from_proto_index(i), values[i])
+        m.add_hint(m.get_int_var_from_proto_index(i), int(values[i]))
 
 
-def _hint_rounded(built: BuiltModel, lp_values: np.ndarray) -> None:
-    """Hint the shift decisions with their LP values rounded to the nearest integer in their domains."""
+def _hint_rounded(built: BuiltModel, lp_values: np.ndarray) -> np.ndarray:
+    """Hint the shift decisions with their LP values rounded to the nearest integer in their domains.
+
+    Returns the rounded values of every variable (decisions within their domains).
+    """
     m = built.cp_model
     m.clear_hints()
+    rounded = np.rint(lp_values).astype(np.int64)
     for var in built.vars.decisions().values():
         domain = m.proto.variables[var.index].domain
-        m.add_hint(var, int(min(max(round(float(lp_values[var.index])), domain[0]), domain[len(domain) - 1])))
+        rounded[var.index] = min(max(int(rounded[var.index]), domain[0]), domain[len(domain) - 1])
+        m.add_hint(var, int(rounded[var.index]))
+    return rounded
+
+
+def _hinted_values(built: BuiltModel) -> np.ndarray:
+    """Return the model's hint as one value per variable index, locked shifts taken (else 0 without a hint)."""
+    hint = built.cp_model.proto.solution_hint
+    values = np.zeros(len(built.cp_model.proto.variables), dtype=np.int64)
+    for i, k in built.inp.locked:
+        values[built.vars.fte(i)[k].index] = built.inp.crews[i].size
+    values[list(hint.vars)] = list(hint.values)
+    return values
 
 
 def _better(a: SolveOutcome | None, b: SolveOutcome | None) -> SolveOutcome | None:
@@ -173,10 +199,16 @@ def solve_guided(
     first_solution_at = None
     if bound is not None:
         built.cp_model.add(built.objective.total() >= bound).with_name("lp_bound")
-    if hinted or (relaxation is not None and relaxation.status == "optimal"):
+    point = relaxation.values if relaxation is not None and relaxation.status == "optimal" else None
+    if hinted or point is not None:
         dive_limit = min(DIVE_SHARE * budget, deadline - time.monotonic())
         if dive_limit > 0:
-            around = _hinted_model(built) if hinted else _dive_model(built, relaxation.values)  # type: ignore[union-attr]
+            around = _hinted_model(built) if hinted else _dive_model(built, point)  # type: ignore[arg-type]
+            # Several queues: start the dive from its shifts routed by the rule, which CP-SAT was measured
+            # to find slowly (routing.py); one queue keeps its unhinted dive.
+            if built.vars.queues() is not None:
+                values = _hinted_values(around) if hinted else _hint_rounded(around, point)  # type: ignore[arg-type]
+                hint_routing(around, values)
             dive = solve(around, params.model_copy(update={"time_limit_s": dive_limit}), stop_event=stop_event)
         if dive is not None and dive.has_solution:
             first_solution_at = time.monotonic()
@@ -184,7 +216,7 @@ def solve_guided(
                 on_progress(Progress(dive.objective_cents, bound, first_solution_at - started))  # type: ignore[arg-type]
             _hint_all(built, dive)
         elif not hinted:
-            _hint_rounded(built, relaxation.values)  # type: ignore[union-attr]
+            _hint_rounded(built, point)  # type: ignore[arg-type]
     search: SolveOutcome | None = None
     proven = dive is not None and dive.has_solution and bound is not None and dive.objective_cents <= bound  # type: ignore[operator]
     rest = deadline - time.monotonic()
