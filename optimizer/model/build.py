@@ -24,6 +24,8 @@ class BuiltModel:
     vars: ShiftVars
     objective: ObjectiveTerms
     inp: ModelInput
+    families: tuple[Family, ...] = FAMILIES
+    """The constraint families it was built with."""
 
 
 def build_model(inp: ModelInput, families: Sequence[Family] = FAMILIES) -> BuiltModel:
@@ -45,4 +47,4 @@ def build_model(inp: ModelInput, families: Sequence[Family] = FAMILIES) -> Built
     if problem:
         msg = f"CP-SAT rejected the model: {problem}"
         raise ModelError(msg)
-    return BuiltModel(cp_model=m, vars=v, objective=terms, inp=inp)
+    return BuiltModel(cp_model=m, vars=v, objective=terms, inp=inp, families=tuple(families))

@@ -45,7 +45,8 @@ class QueueVars:
     ``ahead[{q},{a}]``       int, work done by the end of a's window beyond what arrived before a [same units].
     ``within[{q},{a}]``      int, work arriving in interval a done within its window [same units].
     ``within_by[{q},{a}]``   int, work arriving up to interval a done within its window [same units].
-    ``missed[{q}]``          int, units of the e-mail goal not done within their windows.
+    ``missed[{q}]``          int, units of the e-mail goal not done within their windows (keep-up copy: not
+                             credited, at most the goal plus every arrival's earlier work).
 
     Arrivals ``a`` are those due inside the horizon with work to do; ``within_by`` sums ``within`` over
     them in order.
@@ -276,7 +277,10 @@ class ShiftVars:
             work = queue.work
             if work is None:
                 continue
-            missed[q] = m.new_int_var(0, work.goal, f"missed[{q}]")
+            most = work.goal
+            if inp.email_keep_up:  # its credits go below zero while the backlog is behind (queues.py)
+                most += sum(int(work.arrived[a - 1]) for a in range(1, work.due_arrivals))
+            missed[q] = m.new_int_var(0, most, f"missed[{q}]")
             for a in range(work.due_arrivals):
                 earlier = int(work.arrived[a - 1]) if a > 0 else 0
                 size = int(work.arrived[a]) - earlier
