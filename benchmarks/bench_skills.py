@@ -12,10 +12,11 @@ Cases (demand: the last week of ``scenarios/bundled/multiskill-history.csv`` mov
                       pools, below), so ``cross_skill_saving`` is the measured value of cross-skilling.
                       No target: it is the comparison.
 
-**Single-skill pools.** A person keeps one queue: a one-skill contract's own; a several-skill person goes
-to whichever of their queues still falls furthest short of its week's workload, filled one person at a time
-in the config's staff order (workload: a live queue's required person-intervals summed over the week, an
-e-mail queue's work in person-intervals; capacity: a person's most paid hours a week in intervals). The gig
+**Single-skill pools.** A person keeps one queue: a one-skill contract's own; the several-skill people are
+shared out in proportion to the week's workload, one at a time in the config's staff order, each to whichever
+of their queues has the least capacity per unit of workload so far (workload: a live queue's required
+person-intervals summed over the week, an e-mail queue's work in person-intervals; capacity: a person's most
+paid hours a week in intervals). The gig
 pool keeps its skills (chat only in the bundled config). Planning then has nobody to share between queues,
 so the plan is three separate pools solved side by side. The saving reported is the single-skill plan's cost
 minus the several-skill plan's, and ``saving_at_least`` the single-skill plan's bound minus the several-skill
@@ -145,22 +146,19 @@ def base_problem(people: int | None) -> PlanningProblem:
 def single_skill(problem: PlanningProblem) -> PlanningProblem:
     """Return the problem with every person keeping one skill (the module's single-skill pools)."""
     names = problem.queue_names
-    needs = queue_needs(problem)
     step = problem.interval_min
-    short = {
-        n.name: float(n.required.sum()) if n.live else float(n.work.sum())
-        for n in needs  # person-intervals of the week
-    }
+    need = {n.name: float(n.required.sum()) if n.live else float(n.work.sum()) for n in queue_needs(problem)}
+    have = dict.fromkeys(names, 0.0)  # person-intervals of the week: the need, and the pool's most paid time
     workforce = problem.workforce
     skills = [workforce.skills_of(w) or names for w in workforce.workers]
     for w, own in zip(workforce.workers, skills, strict=True):
         if len(own) == 1:
-            short[own[0]] -= workforce.contract_of(w).max_hours_per_week * 60 / step
+            have[own[0]] += workforce.contract_of(w).max_hours_per_week * 60 / step
     workers = []
     for w, own in zip(workforce.workers, skills, strict=True):
-        queue = own[0] if len(own) == 1 else max(own, key=lambda q: (short[q], -names.index(q)))
+        queue = own[0] if len(own) == 1 else min(own, key=lambda q: (have[q] / max(need[q], 1e-9), names.index(q)))
         if len(own) > 1:
-            short[queue] -= workforce.contract_of(w).max_hours_per_week * 60 / step
+            have[queue] += workforce.contract_of(w).max_hours_per_week * 60 / step
         workers.append(w.model_copy(update={"skills": (queue,)}))
     single = Workforce(contracts=workforce.contracts, workers=tuple(workers), gig_pool=workforce.gig_pool)
     return problem.model_copy(update={"workforce": single})

@@ -38,6 +38,7 @@ __all__ = [
     "email_missed",
     "email_missed_penalty_cents",
     "email_units",
+    "email_within",
     "email_work",
     "route",
 ]
@@ -182,14 +183,12 @@ def email_units(work: np.ndarray, window: int, share: float) -> EmailUnits:
     return EmailUnits(arrived=arrived, window=window, goal=math.ceil(share * due - 1e-9))
 
 
-def email_missed(units: EmailUnits, people: np.ndarray) -> int:
-    """Return the priced e-mail units when ``people`` work the backlog first come, first served.
+def email_within(units: EmailUnits, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the units done by each interval's end and each due arrival's units done within its window.
 
     Each person on the queue does ``EMAIL_SCALE`` units per interval as early as the work allows (``done[t] =
     min(arrived[t], done[t-1] + EMAIL_SCALE x people[t])``); arrival ``a``'s work done within its window is
-    ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``. Priced: the units short of the goal, plus
-    for every due arrival with work the earlier work still open at its deadline (``max(0, arrived[a - 1] -
-    done[a + window - 1])``), so a backlog is worked in order even where the share is already met.
+    ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``.
     """
     arrived = units.arrived
     done = np.zeros(len(arrived), dtype=np.int64)
@@ -197,15 +196,18 @@ def email_missed(units: EmailUnits, people: np.ndarray) -> int:
     for t in range(len(arrived)):
         total = min(int(arrived[t]), total + EMAIL_SCALE * int(people[t]))
         done[t] = total
-    within = overdue = 0
-    for a in range(units.due_arrivals):
-        before = int(arrived[a - 1]) if a > 0 else 0
-        work = int(arrived[a]) - before
-        if work > 0:
-            lead = int(done[a + units.window - 1]) - before
-            within += min(work, max(0, lead))
-            overdue += max(0, -lead)
-    return max(0, units.goal - within) + overdue
+    due = units.due_arrivals
+    before = np.concatenate([[0], arrived[: max(0, due - 1)]]).astype(np.int64)[:due]
+    by_deadline = done[units.window - 1 : units.window - 1 + due]
+    return done, np.clip(by_deadline - before, 0, arrived[:due] - before)
+
+
+def email_missed(units: EmailUnits, people: np.ndarray) -> int:
+    """Return the units short of the goal when ``people`` work the backlog first come, first served.
+
+    The work done within each arrival's window is :func:`email_within`'s.
+    """
+    return max(0, units.goal - int(email_within(units, people)[1].sum()))
 
 
 @dataclass(frozen=True, slots=True)

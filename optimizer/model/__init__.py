@@ -13,7 +13,7 @@ from importlib import metadata
 
 from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveParams, SolveStatus
 from optimizer.errors import InputError
-from optimizer.model.assign import assign, personal_input
+from optimizer.model.assign import assign, hint_completion, personal_input
 from optimizer.model.build import FAMILIES, BuiltModel, build_model
 from optimizer.model.constraints.service_goal import hint_service_goal
 from optimizer.model.explain import explain_infeasible
@@ -313,7 +313,7 @@ def _solve_model(
     built = build_model(inp)
     # Start the completion from the crew plan's gigs, breaks and service levels (same names); without it
     # a horizon-goal completion was measured 17% dearer than the crew plan it completes.
-    add_hint_from(built, crew_built, crew_outcome)
+    hint_completion(built, crew_built, crew_outcome, assignment)
     if crews.service is not None:
         hint_service_goal(built.cp_model, built.vars, inp, staffed(crew_built, crew_outcome, crews.intervals))
     # The crew bound holds for the per-person model too: a completion that reaches it (the hinted crew plan,

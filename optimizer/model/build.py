@@ -18,11 +18,14 @@ __all__ = ["FAMILIES", "BuiltModel", "Family", "build_model"]
 
 @dataclass(frozen=True, slots=True)
 class BuiltModel:
-    """A CP-SAT model with its variables and named objective terms."""
+    """A CP-SAT model with its variables, named objective terms and the input it was built from."""
 
     cp_model: cp_model.CpModel
     vars: ShiftVars
     objective: ObjectiveTerms
+    inp: ModelInput
+    families: tuple[Family, ...] = FAMILIES
+    """The constraint families it was built with."""
 
 
 def build_model(inp: ModelInput, families: Sequence[Family] = FAMILIES) -> BuiltModel:
@@ -44,4 +47,4 @@ def build_model(inp: ModelInput, families: Sequence[Family] = FAMILIES) -> Built
     if problem:
         msg = f"CP-SAT rejected the model: {problem}"
         raise ModelError(msg)
-    return BuiltModel(cp_model=m, vars=v, objective=terms)
+    return BuiltModel(cp_model=m, vars=v, objective=terms, inp=inp, families=tuple(families))

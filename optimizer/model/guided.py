@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.domain import SolveParams, SolveStatus
-from optimizer.model.build import BuiltModel
+from optimizer.model.build import BuiltModel, build_model
 from optimizer.model.relaxation import Relaxation, solve_relaxation
+from optimizer.model.routing import evaluate, hint_routing, rerouted
 from optimizer.model.solve import Progress, SolveOutcome, solution_decisions, solve
 
 LP_SHARE = 0.5
@@ -41,6 +42,12 @@ DIVE_SHARE = 0.3
 
 INTEGRAL_TOL = 1e-6
 """LP values this close to an integer count as that integer when rounding."""
+
+FINISH_SHARE = 0.1
+"""E-mail: share of a phase kept for re-costing the keep-up model's plan in the exact model ..."""
+
+MIN_FINISH_S = 0.5
+"""... but at least this [s]: its decisions fixed and every other variable hinted, it needs one pass."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +72,7 @@ def _confined(built: BuiltModel, ranges: dict[int, tuple[int, int]]) -> BuiltMod
             new_lo = new_hi = min(max(lo, first), last)
         domain.clear()
         domain.extend([new_lo, new_hi])
-    return BuiltModel(cp_model=copy, vars=built.vars, objective=built.objective)
+    return dataclasses.replace(built, cp_model=copy)
 
 
 def _dive_model(built: BuiltModel, lp_values: np.ndarray) -> BuiltModel:
@@ -106,21 +113,132 @@ def hint_solution(built: BuiltModel, outcome: SolveOutcome) -> None:
 
 
 def _hint_all(built: BuiltModel, outcome: SolveOutcome) -> None:
-    """Hint every variable of the model with its value in a solution of the same model (or a restriction)."""
+    """Hint every variable of the model with its value in a solution of the same model (or a restriction).
+
+    With several queues the solution's shifts are routed by the routing rule (``routing.py``) too, and
+    whichever of the two costs less is hinted.
+    """
     m = built.cp_model
     m.clear_hints()
-    values = outcome.solver.response_proto.solution
+    values = np.asarray(outcome.solver.response_proto.solution, dtype=np.int64)
+    routed = rerouted(built, values) if not built.inp.email_keep_up else None
+    if routed is not None:
+        objective = built.objective.total()
+        if evaluate(objective, routed) < evaluate(objective, values):
+            values = routed
     for i in range(len(m.proto.variables)):
-        m.add_hint(m.get_int_var_from_proto_index(i), values[i])
+        m.add_hint(m.get_int_var_from_proto_index(i), int(values[i]))
 
 
-def _hint_rounded(built: BuiltModel, lp_values: np.ndarray) -> None:
-    """Hint the shift decisions with their LP values rounded to the nearest integer in their domains."""
+def _hint_rounded(built: BuiltModel, lp_values: np.ndarray) -> np.ndarray:
+    """Hint the shift decisions with their LP values rounded to the nearest integer in their domains.
+
+    Returns the rounded values of every variable (decisions within their domains).
+    """
     m = built.cp_model
     m.clear_hints()
+    rounded = np.rint(lp_values).astype(np.int64)
     for var in built.vars.decisions().values():
         domain = m.proto.variables[var.index].domain
-        m.add_hint(var, int(min(max(round(float(lp_values[var.index])), domain[0]), domain[len(domain) - 1])))
+        rounded[var.index] = min(max(int(rounded[var.index]), domain[0]), domain[len(domain) - 1])
+        m.add_hint(var, int(rounded[var.index]))
+    return rounded
+
+
+def _hinted_values(built: BuiltModel) -> np.ndarray:
+    """Return the model's hint as one value per variable index, locked shifts taken (else 0 without a hint)."""
+    hint = built.cp_model.proto.solution_hint
+    values = np.zeros(len(built.cp_model.proto.variables), dtype=np.int64)
+    for i, k in built.inp.locked:
+        values[built.vars.fte(i)[k].index] = built.inp.crews[i].size
+    values[list(hint.vars)] = list(hint.values)
+    return values
+
+
+def _has_email(built: BuiltModel) -> bool:
+    """Whether the model is an exact several-queue model with an e-mail queue."""
+    return not built.inp.email_keep_up and any(q.work is not None for q in built.inp.queues)
+
+
+def _keep_up_start(
+    built: BuiltModel, point: np.ndarray, params: SolveParams, lp_limit_s: float
+) -> tuple[BuiltModel, np.ndarray]:
+    """Return the keep-up copy of an e-mail model and its LP point, or the model and its own point.
+
+    The exact model's LP relaxation works e-mail in any order, so its point staffs e-mail too thinly for
+    first-come first-served (``constraints/queues.py``, ``_add_keep_up``); the keep-up copy's point does not,
+    and its linear rows let CP-SAT's search improve its plans, where the exact model's search was measured
+    not to move in 150 s on the bundled week.
+    """
+    driver = build_model(dataclasses.replace(built.inp, email_keep_up=True), built.families)
+    relaxation = solve_relaxation(driver.cp_model, time_limit_s=lp_limit_s, engine=params.lp_engine)
+    if relaxation.status != "optimal":
+        return built, point
+    return driver, relaxation.values
+
+
+def _recost(
+    built: BuiltModel,
+    driver: BuiltModel,
+    found: SolveOutcome,
+    params: SolveParams,
+    limit_s: float,
+    stop_event: threading.Event | None,
+) -> SolveOutcome | None:
+    """Return the exact model's outcome for the shifts of a keep-up copy's plan (None if it finds none).
+
+    The shifts are rerouted (``routing.py``), every variable hinted, and the exact model solved with the
+    decisions fixed, so objective and values are the exact model's own.
+    """
+    solution = np.asarray(found.solver.response_proto.solution, dtype=np.int64)
+    by_name = {v.name: int(solution[i]) for i, v in enumerate(driver.cp_model.proto.variables) if v.name}
+    values = np.array([by_name.get(v.name, 0) for v in built.cp_model.proto.variables], dtype=np.int64)
+    routed = rerouted(built, values)
+    values = routed if routed is not None else values
+    m = built.cp_model
+    m.clear_hints()
+    for i, value in enumerate(values.tolist()):
+        m.add_hint(m.get_int_var_from_proto_index(i), value)
+    exact = solve(_hinted_model(built), params.model_copy(update={"time_limit_s": limit_s}), stop_event=stop_event)
+    return exact if exact.has_solution else None
+
+
+def _finish_keep_up(
+    built: BuiltModel,
+    driver: BuiltModel,
+    dive: SolveOutcome | None,
+    params: SolveParams,
+    deadline: float,
+    stop_event: threading.Event | None,
+    report: Callable[[SolveOutcome], None],
+) -> tuple[SolveOutcome | None, float | None]:
+    """Re-cost the keep-up copy's dive, search the copy, re-cost its best; return the exact outcome and when.
+
+    The copy's own bounds are no bounds of the exact model and are dropped. The dive's plan is re-costed at
+    once, so a plan exists as early as without the copy; ``report`` gets each re-costed plan.
+    """
+    reserve = max(MIN_FINISH_S, FINISH_SHARE * (deadline - time.monotonic()))
+    first = None
+    first_at = None
+    if dive is not None and dive.has_solution:
+        first = _recost(built, driver, dive, params, reserve, stop_event)
+        if first is not None:
+            first_at = time.monotonic()
+            report(first)
+    rest = deadline - reserve - time.monotonic()
+    search = None
+    if rest > 0 and not (stop_event is not None and stop_event.is_set()):
+        search = solve(driver, params.model_copy(update={"time_limit_s": rest}), stop_event=stop_event)
+    if search is not None and search.has_solution and (dive is None or search is _better(dive, search)):
+        limit = max(MIN_FINISH_S, deadline - time.monotonic())
+        second = _recost(built, driver, search, params, limit, stop_event)
+        if second is not None:
+            first_at = first_at or time.monotonic()
+            report(second)
+        first = _better(first, second)
+    if first is not None:
+        _hint_all(built, first)
+    return first, first_at
 
 
 def _better(a: SolveOutcome | None, b: SolveOutcome | None) -> SolveOutcome | None:
@@ -173,14 +291,23 @@ def solve_guided(
     first_solution_at = None
     if bound is not None:
         built.cp_model.add(built.objective.total() >= bound).with_name("lp_bound")
-    if hinted or (relaxation is not None and relaxation.status == "optimal"):
+    point = relaxation.values if relaxation is not None and relaxation.status == "optimal" else None
+    driver = built
+    if point is not None and not hinted and _has_email(built):
+        driver, point = _keep_up_start(built, point, params, LP_SHARE * budget)
+    if hinted or point is not None:
         dive_limit = min(DIVE_SHARE * budget, deadline - time.monotonic())
         if dive_limit > 0:
-            around = _hinted_model(built) if hinted else _dive_model(built, relaxation.values)  # type: ignore[union-attr]
+            around = _hinted_model(driver) if hinted else _dive_model(driver, point)  # type: ignore[arg-type]
+            # Several queues: start the dive from its shifts routed by the rule, which CP-SAT was measured
+            # to find slowly (routing.py); one queue keeps its unhinted dive.
+            if driver is built and driver.vars.queues() is not None:
+                values = _hinted_values(around) if hinted else _hint_rounded(around, point)  # type: ignore[arg-type]
+                hint_routing(around, values)
             dive = solve(around, params.model_copy(update={"time_limit_s": dive_limit}), stop_event=stop_event)
         if dive is not None and dive.has_solution:
             first_solution_at = time.monotonic()
-            if on_progress is not None:
+            if on_progress is not None and driver is built:
                 solution = dive
                 on_progress(
                     Progress(
@@ -190,9 +317,16 @@ def solve_guided(
                         read_decisions=lambda: solution_decisions(built.vars.decisions(), solution.solver.value),
                     )
                 )
-            _hint_all(built, dive)
+            _hint_all(driver, dive)
         elif not hinted:
-            _hint_rounded(built, relaxation.values)  # type: ignore[union-attr]
+            _hint_rounded(driver, point)  # type: ignore[arg-type]
+    if driver is not built:
+
+        def report(found: SolveOutcome) -> None:
+            if on_progress is not None:
+                on_progress(Progress(found.objective_cents, bound, time.monotonic() - started))  # type: ignore[arg-type]
+
+        dive, first_solution_at = _finish_keep_up(built, driver, dive, params, deadline, stop_event, report)
     search: SolveOutcome | None = None
     proven = dive is not None and dive.has_solution and bound is not None and dive.objective_cents <= bound  # type: ignore[operator]
     rest = deadline - time.monotonic()

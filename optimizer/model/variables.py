@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.horizon_goal import GoalPiece
 from optimizer.model.inputs import FILL_RATE_SCALE, ModelInput
+from optimizer.skills import EMAIL_SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +41,25 @@ class QueueVars:
                              with one skill has no variable, its whole floor works that queue.
     ``short_q[{q},{t}]``     int, people a live queue lacks below its requirement at t.
     ``done[{q},{t}]``        int, e-mail work done by the end of t [1/EMAIL_SCALE person-intervals, cumulative].
+    ``reach[{q},{t}]``       int, ``done`` at t-1 plus the work the people on the queue can do at t [same units].
+    ``ahead[{q},{a}]``       int, work done by the end of a's window beyond what arrived before a [same units].
     ``within[{q},{a}]``      int, work arriving in interval a done within its window [same units].
-    ``missed[{q}]``          int, units of the e-mail goal not done within their windows.
+    ``within_by[{q},{a}]``   int, work arriving up to interval a done within its window [same units].
+    ``missed[{q}]``          int, units of the e-mail goal not done within their windows (keep-up copy: not
+                             credited, at most the goal plus every arrival's earlier work).
+
+    Arrivals ``a`` are those due inside the horizon with work to do; ``within_by`` sums ``within`` over
+    them in order.
     """
 
     routed: dict[tuple[int, int, int], cp_model.LinearExprT]
     """(group, queue, interval) -> people of the group on the queue (a variable, or the group's floor)."""
     short: dict[tuple[int, int], cp_model.IntVar]
     done: dict[tuple[int, int], cp_model.IntVar]
+    reach: dict[tuple[int, int], cp_model.IntVar]
+    ahead: dict[tuple[int, int], cp_model.IntVar]
     within: dict[tuple[int, int], cp_model.IntVar]
+    within_by: dict[tuple[int, int], cp_model.IntVar]
     missed: dict[int, cp_model.IntVar]
 
 
@@ -224,11 +235,19 @@ class ShiftVars:
         routed: dict[tuple[int, int, int], cp_model.LinearExprT] = {}
         short: dict[tuple[int, int], cp_model.IntVar] = {}
         done: dict[tuple[int, int], cp_model.IntVar] = {}
+        reach: dict[tuple[int, int], cp_model.IntVar] = {}
+        ahead: dict[tuple[int, int], cp_model.IntVar] = {}
         within: dict[tuple[int, int], cp_model.IntVar] = {}
+        within_by: dict[tuple[int, int], cp_model.IntVar] = {}
         missed: dict[int, cp_model.IntVar] = {}
         gig_group = len(inp.skill_groups)
         gig_skills = inp.gig.skills if inp.gig is not None else frozenset()
         groups = [*enumerate(inp.skill_groups), (gig_group, gig_skills)]
+        gig_most = inp.gig.max_concurrent if inp.gig is not None else 0
+        skilled = [
+            sum(self.group_size(g) if g != gig_group else gig_most for g, skills in groups if q in skills)
+            for q in range(len(inp.queues))
+        ]
         for t in range(inp.intervals):
             for g, skills in groups:
                 if g == gig_group:
@@ -250,18 +269,36 @@ class ShiftVars:
             for q, queue in enumerate(inp.queues):
                 if queue.work is not None:
                     done[q, t] = m.new_int_var(0, int(queue.work.arrived[t]), f"done[{q},{t}]")
+                    before = int(queue.work.arrived[t - 1]) if t > 0 else 0
+                    reach[q, t] = m.new_int_var(0, before + EMAIL_SCALE * skilled[q], f"reach[{q},{t}]")
                 elif queue.required[t] > 0:
                     short[q, t] = m.new_int_var(0, int(queue.required[t]), f"short_q[{q},{t}]")
         for q, queue in enumerate(inp.queues):
             work = queue.work
             if work is None:
                 continue
-            missed[q] = m.new_int_var(0, work.goal, f"missed[{q}]")
+            most = work.goal
+            if inp.email_keep_up:  # its credits go below zero while the backlog is behind (queues.py)
+                most += sum(int(work.arrived[a - 1]) for a in range(1, work.due_arrivals))
+            missed[q] = m.new_int_var(0, most, f"missed[{q}]")
             for a in range(work.due_arrivals):
-                size = int(work.arrived[a]) - (int(work.arrived[a - 1]) if a > 0 else 0)
+                earlier = int(work.arrived[a - 1]) if a > 0 else 0
+                size = int(work.arrived[a]) - earlier
                 if size > 0:
+                    most = int(work.arrived[a + work.window - 1]) - earlier
+                    ahead[q, a] = m.new_int_var(0, most, f"ahead[{q},{a}]")
                     within[q, a] = m.new_int_var(0, size, f"within[{q},{a}]")
-        return QueueVars(routed=routed, short=short, done=done, within=within, missed=missed)
+                    within_by[q, a] = m.new_int_var(0, int(work.arrived[a]), f"within_by[{q},{a}]")
+        return QueueVars(
+            routed=routed,
+            short=short,
+            done=done,
+            reach=reach,
+            ahead=ahead,
+            within=within,
+            within_by=within_by,
+            missed=missed,
+        )
 
     def routed_to(self, q: int, t: int) -> cp_model.LinearExpr:
         """Return the people working queue q at t (every group's share, gigs included)."""

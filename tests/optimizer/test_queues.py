@@ -185,3 +185,13 @@ def test_an_email_backlog_beyond_its_staff_is_planned_late_not_refused():
     email = next(k for k in result.kpis.queues if k.queue == "email")
     assert email.service_level < 0.9
     assert result.cost_terms_cents["email_missed_penalty"] > 0
+
+
+def test_an_email_backlog_too_big_for_the_skilled_people_is_planned_late_not_refused():
+    base = three_queue_problem(voice=0.0, chat=0.0, email=40.0)
+    workers = tuple(w for w in base.workforce.workers if w.worker_id == "d0")
+    problem = base.model_copy(update={"workforce": base.workforce.model_copy(update={"workers": workers})})
+    result = plan(problem, DETERMINISTIC)
+    assert result.solver.status == "OPTIMAL"
+    assert check_plan(problem, result) == []
+    assert result.cost_terms_cents["email_missed_penalty"] > 0

@@ -225,6 +225,9 @@ class ModelInput:
     """Several queues: each queue's need; ``required`` is then all zeros (the queues family covers them)."""
     skill_groups: tuple[frozenset[int], ...] = ()
     """Several queues: the queue sets FTE crews may work, indexed by ``Crew.skill_group``."""
+    email_keep_up: bool = False
+    """Several queues, starts only: credit e-mail done in time only while its backlog keeps up (a linear
+    model whose plans cost at least as much in the exact one; ``constraints/queues.py``)."""
 
     @property
     def intervals(self) -> int:

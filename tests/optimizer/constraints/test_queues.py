@@ -1,0 +1,66 @@
+"""The queues family: e-mail counted exactly (first come, first served) even when its backlog falls behind."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from optimizer.domain import SolveParams
+from optimizer.model.constraints.queues import add_queues
+from optimizer.model.inputs import prepare
+from optimizer.skills import email_missed
+from tests.optimizer.constraints._instances import built, option
+from tests.optimizer.cpsat_asserts import assert_feasible, assert_infeasible
+from tests.optimizer.test_queues import three_queue_problem
+
+LATE_STARTER = 3
+"""Crew index of the first chat + e-mail worker (phone-only people come first)."""
+
+
+def _email_only(*, keep_up: bool = False):
+    """E-mail 09-17 on a day; one e-mail-skilled person on shift 12-20, everyone else off."""
+    inp = prepare(three_queue_problem(voice=0.0, chat=0.0), SolveParams())
+    inp = dataclasses.replace(inp, email_keep_up=keep_up)
+    b = built(inp, add_queues)
+    late = option(inp, LATE_STARTER, 0, 12)
+    off = {x: 0 for i in range(len(inp.crews)) for x in b.vars.fte(i)}
+    return inp, b, off | {b.vars.fte(LATE_STARTER)[late]: 1}
+
+
+def _people(inp, solver, b, q):
+    return np.array([solver.value(b.vars.routed_to(q, t)) for t in range(inp.intervals)])
+
+
+def test_email_that_falls_behind_its_window_is_counted_late_not_refused():
+    inp, b, fixed = _email_only()
+    solver = assert_feasible(b, fixed)
+    q = next(i for i, queue in enumerate(inp.queues) if queue.email)
+    expected = email_missed(inp.queues[q].work, _people(inp, solver, b, q))
+    assert expected > 0
+    assert solver.value(b.vars.queues().missed[q]) == expected
+
+
+def test_email_done_in_time_cannot_be_over_reported():
+    inp, b, fixed = _email_only()
+    q = next(i for i, queue in enumerate(inp.queues) if queue.email)
+    solver = assert_feasible(b, fixed)
+    people = _people(inp, solver, b, q)
+    routed = {x: solver.value(x) for x in b.vars.queues().routed.values() if isinstance(x, cp_model.IntVar)}
+    missed = email_missed(inp.queues[q].work, people)
+    assert_infeasible(b, fixed | routed | {b.vars.queues().missed[q]: missed - 1})
+
+
+def test_the_keep_up_copy_costs_at_least_the_exact_model_for_the_same_shifts():
+    best = {}
+    for keep_up in (False, True):
+        _, b, fixed = _email_only(keep_up=keep_up)
+        m = b.cp_model.clone()
+        for var, value in fixed.items():
+            m.add(m.get_int_var_from_proto_index(var.index) == value)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(m) == cp_model.OPTIMAL
+        best[keep_up] = solver.objective_value
+    assert best[True] > best[False]  # here the backlog falls behind, which the copy charges again and again
