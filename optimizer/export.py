@@ -62,20 +62,8 @@ def schedule_frame(plan: Plan) -> pd.DataFrame:
     )
 
 
-QUEUE_COVERAGE_COLUMNS = (
-    "interval_start",
-    "queue",
-    "channel",
-    "volume",
-    "aht_s",
-    "required",
-    "scheduled",
-    "service_level",
-    "asa_s",
-    "p_meet",
-    "email_backlog",
-    "email_late",
-)
+QUEUE_COVERAGE_COLUMNS = ("interval_start", "queue", "channel", *COVERAGE_COLUMNS[1:], "email_backlog", "email_late")
+"""Several-queue coverage.csv: the one-queue columns with the queue and its channel, and the e-mail backlog."""
 
 
 def _opt(value: float | None, digits: int) -> float | None:
