@@ -52,6 +52,10 @@ class Score:
     post_holiday_bias: float | None
     intervals: int
     post_holiday_intervals: int
+    horizon_cv: float | None = None
+    """Root mean square over folds of ``actual total / forecast total - 1``: how far a fold's (a horizon's)
+    total misses its forecast, the error every interval of a horizon shares (``ServiceTarget.horizon_volume_cv``).
+    None without a fold with a forecast."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,10 @@ class BacktestReport:
 
 def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else float("nan")
+
+
+def _rms(values: list[float]) -> float | None:
+    return float(np.sqrt(np.mean(np.square(values)))) if values else None
 
 
 def fold_windows(
@@ -180,6 +188,7 @@ def backtest(
 
     predictions = {f.name: np.full(len(history), np.nan) for f in forecasters}
     mase_parts: dict[str, list[float]] = {f.name: [] for f in forecasters}
+    total_misses: dict[str, list[float]] = {f.name: [] for f in forecasters}
     first_test = days[-test_days]
     for start, stop in windows:
         train = history[history.index < start]
@@ -190,6 +199,9 @@ def backtest(
             predictions[spec.name][test] = frame["volume"].to_numpy()
             mae = float(np.abs(frame["volume"].to_numpy() - actual[test]).mean())
             mase_parts[spec.name].append(_ratio(mae, scale))
+            forecast_total = float(np.nansum(frame["volume"].to_numpy()))
+            if forecast_total > 0:
+                total_misses[spec.name].append(float(np.nansum(actual[test])) / forecast_total - 1.0)
 
     tested = ~np.isnan(next(iter(predictions.values())))
     scores = []
@@ -210,6 +222,7 @@ def backtest(
                 else None,
                 intervals=int(tested.sum()),
                 post_holiday_intervals=int(on_post.sum()),
+                horizon_cv=_rms(total_misses[spec.name]),
             )
         )
     chosen = min(scores, key=lambda s: np.nan_to_num(s.wape, nan=np.inf))

@@ -11,8 +11,14 @@ Forecast error is **lognormal and mean-preserving**: ``V = volume * exp(sigma Z 
 from the demand frame's quantile columns (``volume_p90`` and the like) when it has them: the point forecast
 is read as their median, so each quantile ``x_q`` gives ``ln(x_q / volume) / z_q`` and ``sigma`` is their
 mean over the usable columns. Otherwise every interval gets one coefficient of variation ``volume_cv``,
-``sigma = sqrt(ln(1 + volume_cv**2))``; :data:`DEFAULT_VOLUME_CV` when none is given. Errors of different
-intervals are independent (no day-level shock), so horizon-wide spreads are narrower than real ones.
+``sigma = sqrt(ln(1 + volume_cv**2))``; :data:`DEFAULT_VOLUME_CV` when none is given.
+
+Part of that error is **shared by the whole horizon**: a forecast that misses a week's total misses most of its
+intervals the same way. ``horizon_volume_cv`` (:data:`DEFAULT_HORIZON_CV` when none is given) is the CV of
+that common factor ``F = exp(sigma_h Z_h - sigma_h**2 / 2)``; each interval keeps its own remainder, with
+``sigma_t**2 - sigma_h**2`` on the log scale, so one interval's law (its quantiles, ``p_meet``) is the same
+with or without the common part, and only horizon-wide spreads widen. ``sigma_h`` is capped at the smallest
+``sigma_t`` of the intervals with volume (:func:`horizon_sigma`): with ``volume_cv: 0`` nothing is shared.
 
 The mixture ``P(N <= c) = E[Poisson_cdf(c; V)]`` is evaluated by Gauss-Hermite quadrature over ``Z``
 (:data:`QUADRATURE_NODES` nodes; exact Poisson when ``sigma = 0``).
@@ -35,6 +41,12 @@ import pandas as pd
 from scipy import special
 from scipy.stats import norm
 
+DEFAULT_HORIZON_CV = 0.05
+"""Coefficient of variation of a horizon's total volume around its forecast when nothing better is known.
+
+About the weekly-total error of the bundled history's chosen forecaster in its backtest; plans from a history
+take the forecaster's own (``forecasting.Score.horizon_cv``)."""
+
 DEFAULT_VOLUME_CV = 0.10
 """Coefficient of variation of an interval's true rate around its forecast when nothing better is known.
 
@@ -46,7 +58,16 @@ QUADRATURE_NODES = 24
 
 _QUANTILE_COLUMN = re.compile(r"^volume_p(\d+(?:_\d+)?)$")
 
-__all__ = ["DEFAULT_VOLUME_CV", "count_cdf", "count_quantile", "draw_rates", "volume_sigma"]
+__all__ = [
+    "DEFAULT_HORIZON_CV",
+    "DEFAULT_VOLUME_CV",
+    "count_cdf",
+    "count_quantile",
+    "draw_rates",
+    "horizon_factor",
+    "horizon_sigma",
+    "volume_sigma",
+]
 
 
 def _quantile_of(column: str) -> float | None:
@@ -158,9 +179,46 @@ def count_quantile(volume: np.ndarray, sigma: np.ndarray, p: float) -> np.ndarra
     return hi.astype(np.int64)
 
 
-def draw_rates(rng: np.random.Generator, volume: np.ndarray, sigma: np.ndarray, reps: int) -> np.ndarray:
-    """Return ``reps`` draws of every interval's true rate ``V`` (module notes), shape (reps, T)."""
-    v = np.asarray(volume, dtype=np.float64)
+def horizon_sigma(sigma: np.ndarray, horizon_cv: float | None = None) -> float:
+    """Return the log-scale spread of the horizon's common factor (module notes).
+
+    Parameters
+    ----------
+    sigma : ndarray
+        Each interval's spread (:func:`volume_sigma`); intervals without volume have 0 and are ignored.
+    horizon_cv : float, optional
+        CV of the common factor, >= 0; :data:`DEFAULT_HORIZON_CV` when None.
+
+    Returns
+    -------
+    float
+        ``sqrt(ln(1 + horizon_cv**2))``, at most the smallest positive ``sigma`` (0 when there is none).
+    """
+    cv = DEFAULT_HORIZON_CV if horizon_cv is None else float(horizon_cv)
     s = np.asarray(sigma, dtype=np.float64)
+    positive = s[s > 0]
+    if positive.size == 0:
+        return 0.0
+    return float(min(np.sqrt(np.log1p(cv * cv)), positive.min()))
+
+
+def horizon_factor(sigma_h: float, p: float) -> float:
+    """Return the ``p`` quantile of the horizon's common factor ``F`` (mean 1; module notes)."""
+    return float(np.exp(sigma_h * norm.ppf(p) - 0.5 * sigma_h * sigma_h))
+
+
+def draw_rates(
+    rng: np.random.Generator, volume: np.ndarray, sigma: np.ndarray, reps: int, *, sigma_h: float = 0.0
+) -> np.ndarray:
+    """Return ``reps`` draws of every interval's true rate ``V`` (module notes), shape (reps, T).
+
+    With ``sigma_h > 0`` each replication draws one common factor of that spread (:func:`horizon_sigma`) and
+    each interval the rest of its own spread, so every interval's law is unchanged.
+    """
+    v = np.asarray(volume, dtype=np.float64)
+    s = np.sqrt(np.clip(np.asarray(sigma, dtype=np.float64) ** 2 - sigma_h**2, 0.0, None))
     z = rng.standard_normal((reps, len(v)))
-    return v * np.exp(s * z - 0.5 * s * s)
+    rates = v * np.exp(s * z - 0.5 * s * s)
+    if sigma_h > 0:
+        rates *= np.exp(sigma_h * rng.standard_normal((reps, 1)) - 0.5 * sigma_h * sigma_h)
+    return rates

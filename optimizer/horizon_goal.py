@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from optimizer.arrival_law import horizon_factor, horizon_sigma, volume_sigma
 from optimizer.domain import ServiceTarget
 from optimizer.staffing import effective_agents, staffing_curves
 
@@ -60,10 +61,26 @@ class ServiceGoal:
         return self.penalty_per_unit_cents * max(0, self.goal - self.answered(scheduled))
 
 
+def goal_factor(demand: pd.DataFrame, target: ServiceTarget) -> float:
+    """Return the factor on every interval's volume that the horizon goal is met at: 1 without ``confidence``.
+
+    With ``confidence`` c it is the c-quantile of the horizon's common forecast-error factor
+    (:mod:`optimizer.arrival_law`), so a plan that meets the goal at these volumes meets the horizon's level
+    with probability c against that error (:func:`optimizer.risk.horizon_meet_probability` reports it).
+    """
+    if target.confidence is None:
+        return 1.0
+    volume = demand["volume"].to_numpy(dtype=np.float64)
+    sigma = volume_sigma(demand[["volume"]], target.volume_cv)[volume > 0]  # quantile columns left to intervals
+    return horizon_factor(horizon_sigma(sigma, target.horizon_volume_cv), target.confidence)
+
+
 def service_goal(
     demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int, max_scheduled: int, shortfall_penalty_cents: int
 ) -> ServiceGoal | None:
     """Return the horizon goal's integer data, or None when the target is per interval.
+
+    With ``target.confidence`` the curves and the goal are those of the volumes times :func:`goal_factor`.
 
     Parameters
     ----------
@@ -80,6 +97,7 @@ def service_goal(
     """
     if target.scope == "interval":
         return None
+    demand = demand.assign(volume=demand["volume"] * goal_factor(demand, target))
     curve = staffing_curves(demand, target, interval_min=interval_min, max_scheduled=max_scheduled)
     units = np.floor(curve * ANSWERED_SCALE + 1e-9).astype(np.int64)
     goal = math.ceil(target.service_level * float(demand["volume"].sum()) * ANSWERED_SCALE - 1e-9)

@@ -31,10 +31,14 @@ __all__ = [
 
 
 def floor_target(target: ServiceTarget) -> ServiceTarget:
-    """Return the per-interval target that sets the requirement: the target itself, or its interval floor."""
+    """Return the per-interval target that sets the requirement: the target itself, or its interval floor.
+
+    Under ``scope: horizon`` the floor is met at the forecast volume: ``confidence`` is the horizon level's
+    (:func:`optimizer.horizon_goal.goal_factor`), not each floor's.
+    """
     if target.scope == "interval":
         return target
-    return target.model_copy(update={"service_level": target.interval_floor, "max_asa_s": None})
+    return target.model_copy(update={"service_level": target.interval_floor, "max_asa_s": None, "confidence": None})
 
 
 def staff_needed(

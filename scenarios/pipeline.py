@@ -43,6 +43,9 @@ class ForecastRun:
     """What the user should know about the forecast, e.g. a horizon far after the history."""
     volume_cv: float | None = None
     """The forecaster's rate CV on its recent errors (``ErrorModel.rate_cv``); None for a given demand."""
+    horizon_volume_cv: float | None = None
+    """The chosen forecaster's backtest miss of a fold's total (``forecasting.Score.horizon_cv``); None without
+    a backtest."""
     queues: tuple[tuple[str, pd.DataFrame], ...] = ()
     """Several queues: each queue's demand frame, in the config's order (``demand`` then adds them up)."""
     queue_volume_cv: tuple[tuple[str, float | None], ...] = ()
@@ -284,7 +287,16 @@ def forecast_demand(
         backtest=backtest,
         notes=(note,) if note else (),
         volume_cv=round(fitted.error.rate_cv, 4),
+        horizon_volume_cv=_horizon_cv(report),
     )
+
+
+def _horizon_cv(report: forecasting.BacktestReport | None) -> float | None:
+    """Return the chosen forecaster's measured horizon-total CV, rounded; None without a backtest."""
+    if report is None:
+        return None
+    cv = report.score(report.chosen).horizon_cv
+    return None if cv is None else round(cv, 4)
 
 
 def forecast_horizon(config: PlanConfig, history: Path | None, demand: Path | None = None) -> Horizon:
@@ -359,16 +371,19 @@ def problem_from(
     volume_cv: float | None = None,
     queues: Sequence[tuple[str, pd.DataFrame]] = (),
     queue_volume_cv: Sequence[tuple[str, float | None]] = (),
+    horizon_volume_cv: float | None = None,
 ) -> PlanningProblem:
     """Build the planning problem of a config from a demand frame covering its horizon.
 
     ``volume_cv`` (the forecaster's measured error, :attr:`ForecastRun.volume_cv`) becomes the service
     target's ``volume_cv`` where the config leaves it null, so ``p_meet`` and a ``confidence`` requirement
-    read the forecast's own uncertainty, not the generic default.
+    read the forecast's own uncertainty, not the generic default; ``horizon_volume_cv`` likewise.
     """
     target = config.service_target
     if target.volume_cv is None and volume_cv is not None:
         target = target.model_copy(update={"volume_cv": volume_cv})
+    if target.horizon_volume_cv is None and horizon_volume_cv is not None:
+        target = target.model_copy(update={"horizon_volume_cv": horizon_volume_cv})
     rows = demand_rows(demand)
     configured = config.queues
     if configured:
@@ -407,7 +422,14 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
     )
     fc = horizon.forecast
     problem = problem_from(
-        config, horizon.start_date, fc.demand, horizon.interval_min, fc.volume_cv, fc.queues, fc.queue_volume_cv
+        config,
+        horizon.start_date,
+        fc.demand,
+        horizon.interval_min,
+        fc.volume_cv,
+        fc.queues,
+        fc.queue_volume_cv,
+        fc.horizon_volume_cv,
     )
     return problem, fc
 

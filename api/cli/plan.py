@@ -13,7 +13,7 @@ from api.cli._errors import EXIT_NO_PLAN, no_plan_message, validation_problem
 from api.cli._paths import check_output_dir
 from forecasting import GAP_POLICIES
 from optimizer import unmet_frame
-from optimizer.arrival_law import DEFAULT_VOLUME_CV
+from optimizer.arrival_law import DEFAULT_HORIZON_CV, DEFAULT_VOLUME_CV
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
@@ -130,9 +130,18 @@ def _risk(run: PlanRun) -> str:
     target = run.problem.service_target
     cv = target.volume_cv if target.volume_cv is not None else DEFAULT_VOLUME_CV
     spread = f"forecast error CV {cv:.0%}" + (" (measured)" if run.forecast.volume_cv == target.volume_cv else "")
-    confidence = f"confidence {target.confidence:g} ({target.confidence_scope}), " if target.confidence else ""
+    scope = "horizon level" if target.scope == "horizon" else target.confidence_scope
+    confidence = f"confidence {target.confidence:g} ({scope}), " if target.confidence else ""
+    horizon = ""
+    if target.scope == "horizon" and run.plan.kpis.p_meet_horizon is not None:
+        shared = target.horizon_volume_cv if target.horizon_volume_cv is not None else DEFAULT_HORIZON_CV
+        measured = " measured" if run.forecast.horizon_volume_cv == target.horizon_volume_cv else ""
+        horizon = (
+            f"; P(horizon level >= {target.service_level:.0%}) {run.plan.kpis.p_meet_horizon:.0%} "
+            f"(shared error CV {shared:.0%}{measured})"
+        )
     return (
-        f"{confidence}{spread}; expected {share:.0%} of intervals below target; "
+        f"{confidence}{spread}{horizon}; expected {share:.0%} of intervals below target; "
         f"{len(risky)} at risk (P(meet) < {below:.0%})"
         + (f": {shown}{more} (plan.json, risk)" if len(risky) else "")
     )

@@ -34,6 +34,7 @@ _FLAGS = {
     "handle_cv": "--handle-cv",
     "volumes": "--volumes",
     "volume_cv": "--volume-cv",
+    "horizon_volume_cv": "--horizon-volume-cv",
     "risk_below": "--risk-below",
     "email": "--email",
 }
@@ -70,6 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (default: the plan's, else 0.10)"
     )
     p.add_argument(
+        "--horizon-volume-cv",
+        type=float,
+        metavar="X",
+        help="part of the forecast error the whole horizon shares (default: the plan's, else 0.05)",
+    )
+    p.add_argument(
         "--risk-below", type=float, metavar="P", help="at risk when P(meet) < P (default: confidence, else 0.7)"
     )
     p.add_argument(
@@ -103,8 +110,19 @@ def _handle_line(contacts: pd.DataFrame) -> str:
     )
 
 
-def summary(result: SimulationResult, claimed: float, within_s: float) -> str:
-    """Return the short human summary printed after a simulation."""
+def summary(
+    result: SimulationResult,
+    claimed: float,
+    within_s: float,
+    *,
+    target_level: float | None = None,
+    modelled: float | None = None,
+) -> str:
+    """Return the short human summary printed after a simulation.
+
+    With ``target_level`` it also says in how many replications the horizon's level reached it, beside the
+    plan's modelled probability ``modelled`` (``kpis.p_meet_horizon``) when there is one.
+    """
     rows = result.intervals
     loaded = int((rows["volume"] > 0).sum())
     risky = result.at_risk()
@@ -112,6 +130,13 @@ def summary(result: SimulationResult, claimed: float, within_s: float) -> str:
         f"simulated    {result.reps} replications, arrivals: {result.mode}",
         f"service      horizon {result.service_level:.1%} (90% interval {result.service_level_low:.1%} .. "
         f"{result.service_level_high:.1%}); the plan claims {claimed:.1%} within {within_s:g} s",
+    ]
+    if target_level is not None and result.horizon_met_share is not None:
+        model = f" (the plan models {modelled:.0%})" if modelled is not None else ""
+        lines.append(
+            f"horizon      level >= {target_level:.0%} in {result.horizon_met_share:.0%} of replications{model}"
+        )
+    lines += [
         f"intervals    {loaded} with contacts; expected {result.share_below_target():.0%} below {result.level:.0%}; "
         f"{len(risky)} at risk (P(meet) < {result.risk_below:.0%})",
     ]
@@ -178,7 +203,16 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "simulation.csv"
     result.frame().to_csv(path, index=False)
-    print(summary(result, published.kpis.service_level, problem.service_target.answer_within_s))
+    target = problem.service_target
+    print(
+        summary(
+            result,
+            published.kpis.service_level,
+            target.answer_within_s,
+            target_level=target.service_level,
+            modelled=published.kpis.p_meet_horizon,
+        )
+    )
     if contacts is not None:
         print(_handle_line(contacts))
     print(f"wrote        {path}")

@@ -183,6 +183,14 @@ class PlanKpis(_Domain):
     overloaded_volume: float = Field(0.0, description="Forecast contacts in the overloaded intervals [contacts].")
     shortfall_agent_hours: float = Field(description="Agent-hours below the requirement [h].")
     understaffed_intervals: int = Field(description="Intervals with scheduled < required.")
+    p_meet_horizon: float | None = Field(
+        None,
+        description=(
+            "Modelled probability that the horizon's volume-weighted service level reaches the target's "
+            "`service_level` under the forecast error the intervals share (`horizon_volume_cv`); only for "
+            "one-queue plans with `scope: horizon`."
+        ),
+    )
     queues: tuple[QueueKpis, ...] = Field(
         (), description="Several queues: each queue's numbers (shortfall and understaffed above count per queue)."
     )

@@ -59,7 +59,8 @@ class ServiceTarget(_Domain):
         lt=1.0,
         description=(
             "Probability of meeting the service level under random arrivals and forecast error (e.g. 0.9), "
-            "read by `confidence_scope`; null staffs to the forecast volume."
+            "read by `confidence_scope`; with `scope: horizon` the horizon's level is met with this probability "
+            "(see `horizon_volume_cv`); null staffs to the forecast volume."
         ),
     )
     confidence_scope: Literal["share", "interval"] = Field(
@@ -86,6 +87,17 @@ class ServiceTarget(_Domain):
         description=(
             "Coefficient of variation of an interval's true volume around its forecast, used where the demand "
             "has no quantile columns; null for the built-in default (0.10)."
+        ),
+    )
+    horizon_volume_cv: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Coefficient of variation of the horizon's total volume around its forecast: the part of the forecast "
+            "error every interval shares (a week forecast too low throughout). With `scope: horizon` and "
+            "`confidence` the horizon's level is met with that probability against it; null: measured by the "
+            "forecaster's backtest when planning from history, else the built-in default (0.05)."
         ),
     )
 

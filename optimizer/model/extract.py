@@ -36,6 +36,7 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
+from optimizer.risk import horizon_meet_probability
 
 
 def _at(inp: ModelInput, t: int) -> dt.datetime:
@@ -191,6 +192,12 @@ def assemble_plan(
             else {}
         )
         kpis = plan_kpis(shifts, coverage, problem.interval_min, staff)
+        if coverage and problem.service_target.scope == "horizon":
+            scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
+            p_meet = horizon_meet_probability(
+                people_demand(problem), scheduled, problem.service_target, interval_min=problem.interval_min
+            )
+            kpis = kpis.model_copy(update={"p_meet_horizon": round(p_meet, 4)})
     objective = outcome.objective_cents if outcome.has_solution else None
     if recomputed_objective and terms:
         objective = sum(terms.values())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.arrival_law import draw_rates, volume_sigma
+from optimizer.arrival_law import draw_rates, horizon_sigma, volume_sigma
 from optimizer.simulation.options import SimulationOptions
 
 
@@ -53,6 +53,7 @@ def draw_contacts(
     volume_cv: float | None,
     handle_cv: float,
     interval_s: float,
+    horizon_cv: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return every replication's arrival times and handle times, shape (R, J), sorted and ``inf``-padded.
 
@@ -72,6 +73,8 @@ def draw_contacts(
         Coefficient of variation of handle times (:func:`draw_handle_factors`).
     interval_s : float
         Interval length [s].
+    horizon_cv : float, optional
+        The service target's ``horizon_volume_cv``, used when ``options.horizon_volume_cv`` is unset.
 
     Returns
     -------
@@ -84,7 +87,9 @@ def draw_contacts(
         counts = np.broadcast_to(np.rint(volume).astype(np.int64), (options.reps, len(volume)))
     elif options.volumes == "forecast":
         sigma = volume_sigma(demand, options.volume_cv if options.volume_cv is not None else volume_cv)
-        counts = rng.poisson(draw_rates(rng, volume, sigma, options.reps))
+        shared = options.horizon_volume_cv if options.horizon_volume_cv is not None else horizon_cv
+        sigma_h = horizon_sigma(sigma[volume > 0], shared)
+        counts = rng.poisson(draw_rates(rng, volume, sigma, options.reps, sigma_h=sigma_h))
     else:
         counts = rng.poisson(np.broadcast_to(volume, (options.reps, len(volume))))
     arrival = _arrivals(rng, counts, interval_s)

@@ -89,7 +89,8 @@ def simulate_floor(
     dropped = 0
     if contacts is None:
         arrival, handle = draw_contacts(
-            rng, frame, aht, opts, volume_cv=target.volume_cv, handle_cv=cv, interval_s=interval_s
+            rng, frame, aht, opts, volume_cv=target.volume_cv, handle_cv=cv, interval_s=interval_s,
+            horizon_cv=target.horizon_volume_cv,
         )
         mode: str = opts.volumes
         patience_known = np.zeros(arrival.shape, dtype=bool)
@@ -120,6 +121,7 @@ def simulate_floor(
         risk_below=opts.risk_below or risk_threshold(target),
         mode=mode,
         dropped=dropped,
+        horizon_level=target.service_level,
     )
 
 

@@ -19,7 +19,8 @@ class SimulationOptions(BaseModel):
         description=(
             "'poisson': contacts arrive as a Poisson process at each interval's forecast volume; 'forecast': "
             "each replication first draws the interval's true volume from the forecast's uncertainty "
-            "(quantile columns, else `volume_cv`), then Poisson arrivals at it; 'counts': exactly the "
+            "(quantile columns, else `volume_cv`; a share `horizon_volume_cv` common to the horizon), then "
+            "Poisson arrivals at it; 'counts': exactly the "
             "interval's volume (rounded) arrives, at uniform times (actual volumes, e.g. in backtests)."
         ),
     )
@@ -30,6 +31,16 @@ class SimulationOptions(BaseModel):
         description=(
             "Coefficient of variation of an interval's true volume around the forecast when the demand has no "
             "quantile columns; null: the service target's `volume_cv`, else the built-in default (0.10)."
+        ),
+    )
+    horizon_volume_cv: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Coefficient of variation of the forecast error the whole horizon shares (one draw per replication, "
+            "part of `volume_cv`, so each interval's law is unchanged); null: the service target's "
+            "`horizon_volume_cv`, else the built-in default (0.05)."
         ),
     )
     handle_cv: float | None = Field(

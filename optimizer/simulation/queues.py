@@ -151,7 +151,8 @@ def simulate_queue_floor(
         aht = virtual_servers(np.zeros(()), np.zeros(()), frame["aht_s"].to_numpy(), k)[2]
         cv = opts.handle_cv if opts.handle_cv is not None else tgt.handle_cv
         arrival, handle = draw_contacts(
-            rng, frame, aht, opts, volume_cv=tgt.volume_cv, handle_cv=cv, interval_s=interval_s
+            rng, frame, aht, opts, volume_cv=tgt.volume_cv, handle_cv=cv, interval_s=interval_s,
+            horizon_cv=tgt.horizon_volume_cv,
         )
         arrivals.append(arrival)
         handles.append(handle)

@@ -77,6 +77,13 @@ class SimulationSummary(BaseModel):
         description="Starts of the intervals at risk, least likely to meet the level first."
     )
     dropped_contacts: int = Field(0, description="Replayed contacts outside the horizon, ignored.")
+    horizon_met_share: float | None = Field(
+        None,
+        description=(
+            "Share of replications whose horizon service level reaches the target's `service_level` (0-1): the "
+            "simulated counterpart of the plan's `p_meet_horizon`; null for several queues."
+        ),
+    )
     queues: tuple[QueueSimulationSummary, ...] = Field(
         (),
         description=(
@@ -125,6 +132,8 @@ class SimulationResult:
         'poisson', 'forecast' or 'replay'.
     dropped_contacts : int
         Replayed contacts outside the horizon (ignored).
+    horizon_met_share : float, optional
+        Share of replications whose horizon service level reaches the target's level (None if not asked).
     """
 
     intervals: pd.DataFrame
@@ -136,6 +145,7 @@ class SimulationResult:
     risk_below: float
     mode: str
     dropped_contacts: int = 0
+    horizon_met_share: float | None = None
 
     def at_risk(self) -> pd.DataFrame:
         """Return the rows of the intervals at risk, least likely to meet the target first."""
@@ -160,6 +170,7 @@ class SimulationResult:
             share_below_target=self.share_below_target(),
             intervals_at_risk=tuple(ts.to_pydatetime() for ts in self.at_risk().index),
             dropped_contacts=self.dropped_contacts,
+            horizon_met_share=self.horizon_met_share,
         )
 
     def frame(self) -> pd.DataFrame:
@@ -186,8 +197,12 @@ def summarise(
     risk_below: float,
     mode: str,
     dropped: int,
+    horizon_level: float | None = None,
 ) -> SimulationResult:
-    """Aggregate every contact's outcome to intervals and replications (see :class:`SimulationResult`)."""
+    """Aggregate every contact's outcome to intervals and replications (see :class:`SimulationResult`).
+
+    With ``horizon_level`` the result also counts the replications whose horizon level reaches it.
+    """
     reps = arrival_s.shape[0]
     size = len(demand)
     valid = np.isfinite(arrival_s)
@@ -241,4 +256,5 @@ def summarise(
         risk_below=risk_below,
         mode=mode,
         dropped_contacts=dropped,
+        horizon_met_share=None if horizon_level is None else float((horizon >= horizon_level - 1e-12).mean()),
     )

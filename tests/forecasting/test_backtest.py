@@ -52,6 +52,14 @@ def test_metrics_match_their_definitions(history):
     assert oracle.mase == pytest.approx(np.mean([m / s for m, s in zip(maes, scales, strict=True)]))
     assert report.chosen == "oracle"
     assert oracle.post_holiday_wape is None
+    # each fold's total is 1.1 times the actual, so every fold misses by 1/1.1 - 1
+    assert oracle.horizon_cv == pytest.approx(1 - 1 / 1.1)
+    naive = report.score("seasonal_naive")
+    misses = []
+    for k in (0, 1):
+        week = test["volume"].iloc[k * 336 : (k + 1) * 336]
+        misses.append(week.sum() / lag.loc[week.index].sum() - 1)
+    assert naive.horizon_cv == pytest.approx(np.sqrt(np.mean(np.square(misses))))
 
 
 def test_report_frame_and_dict(history):

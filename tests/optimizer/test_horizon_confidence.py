@@ -1,0 +1,141 @@
+"""The horizon level at a confidence: the shared forecast error, its probability, the goal it sets, the check."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from optimizer import GigPool, check_plan, plan
+from optimizer.arrival_law import draw_rates, horizon_factor, horizon_sigma, volume_sigma
+from optimizer.domain import ServiceTarget
+from optimizer.horizon_goal import goal_factor
+from optimizer.requirement import people_demand
+from optimizer.risk import horizon_level, horizon_meet_probability
+from optimizer.simulation import SimulationOptions, simulate_plan
+from tests.conftest import DETERMINISTIC, make_contract, make_problem
+
+POOL = GigPool(cost_per_hour_cents=3000, max_concurrent=4, max_shifts_per_day=8)
+PER_PERSON = DETERMINISTIC.model_copy(update={"method": "per_person"})
+
+
+def _target(**update):
+    base = ServiceTarget(
+        service_level=0.8,
+        answer_within_s=20,
+        shrinkage=0.25,
+        max_occupancy=1.0,
+        scope="horizon",
+        interval_floor=0.4,
+        volume_cv=0.12,
+        horizon_volume_cv=0.06,
+    )
+    return base.model_copy(update=update)
+
+
+def _problem(target):
+    """One day with a morning peak and a quiet afternoon, staffed by three people and a gig pool."""
+    return make_problem(
+        n_workers=3,
+        contracts=[make_contract(break_rule=None)],
+        gig_pool=POOL,
+        target=target,
+        volume=lambda ts: 14.0 if 9 <= ts.hour < 12 else (4.0 if 12 <= ts.hour < 18 else 0.0),
+    )
+
+
+def _day(volume=20.0, hours=10):
+    index = pd.date_range("2026-03-02 08:00", periods=2 * hours, freq="30min", tz="Europe/Stockholm")
+    return pd.DataFrame({"volume": volume, "aht_s": 240.0}, index=index.rename("interval_start"))
+
+
+def test_the_shared_factor_keeps_each_intervals_law_and_spreads_the_total():
+    rng = np.random.default_rng(7)
+    volume = np.full(200, 50.0)
+    sigma = np.full(200, np.sqrt(np.log1p(0.12**2)))
+    sigma_h = horizon_sigma(sigma, 0.06)
+    shared = draw_rates(rng, volume, sigma, 4000, sigma_h=sigma_h)
+    alone = draw_rates(rng, volume, sigma, 4000)
+    # one interval's CV stays the interval's own 12%, with or without the shared part
+    assert shared[:, 0].std() / shared[:, 0].mean() == pytest.approx(0.12, abs=0.01)
+    assert alone[:, 0].std() / alone[:, 0].mean() == pytest.approx(0.12, abs=0.01)
+    # the horizon's total moves with the shared factor (6%); independent errors average out (12% / sqrt(200))
+    totals, independent = shared.sum(axis=1), alone.sum(axis=1)
+    assert totals.std() / totals.mean() == pytest.approx(0.06, abs=0.006)
+    assert independent.std() / independent.mean() < 0.012
+
+
+def test_nothing_is_shared_beyond_the_intervals_own_error():
+    sigma = np.array([0.0, 0.05, 0.2])
+    assert horizon_sigma(sigma, 0.5) == pytest.approx(0.05)
+    assert horizon_sigma(np.zeros(3), 0.1) == 0.0
+    assert horizon_factor(0.0, 0.9) == 1.0
+    s = horizon_sigma(np.full(3, 0.2), 0.05)
+    assert norm.cdf((np.log(horizon_factor(s, 0.9)) + s * s / 2) / s) == pytest.approx(0.9)
+
+
+def test_p_meet_horizon_is_the_share_of_shared_factors_under_which_the_level_holds():
+    day = _day(volume=60.0)
+    target = _target()
+    # the fewest people in every interval whose level at the forecast reaches the target
+    n = next(n for n in range(1, 60) if horizon_level(day, np.full(len(day), n), target, interval_min=30) >= 0.8)
+    staff = np.full(len(day), n)
+    p = horizon_meet_probability(day, staff, target, interval_min=30)
+    # Monte Carlo over the shared factor, each draw's level from the same Erlang measures
+    sigma_h = horizon_sigma(volume_sigma(day, target.volume_cv), target.horizon_volume_cv)
+    factors = np.exp(sigma_h * np.random.default_rng(3).standard_normal(2000) - sigma_h**2 / 2)
+    met = [horizon_level(day, staff, target, interval_min=30, factor=f) >= 0.8 for f in factors]
+    assert 0.05 < p < 0.95
+    assert p == pytest.approx(np.mean(met), abs=0.03)
+    # more people, more likely; none at all, never; a certain forecast decides it outright
+    assert horizon_meet_probability(day, staff + 1, target, interval_min=30) > p
+    assert horizon_meet_probability(day, np.zeros(len(day)), target, interval_min=30) == 0.0
+    certain = target.model_copy(update={"volume_cv": 0.0})
+    assert horizon_meet_probability(day, staff, certain, interval_min=30) in (0.0, 1.0)
+
+
+def test_without_confidence_the_goal_is_the_forecasts_and_with_it_the_shared_quantile():
+    day = _day()
+    assert goal_factor(day, _target()) == 1.0
+    factor = goal_factor(day, _target(confidence=0.9))
+    assert factor == pytest.approx(horizon_factor(horizon_sigma(np.array([0.1196]), 0.06), 0.9), rel=1e-3)
+    assert factor > 1.05
+
+
+def test_floors_stay_at_the_forecast_under_a_horizon_confidence():
+    from optimizer.requirement import floor_target
+
+    floor = floor_target(_target(confidence=0.9))
+    assert floor.confidence is None
+    assert floor.service_level == 0.4
+
+
+def test_a_confident_horizon_plan_meets_its_probability_and_costs_more():
+    base = _problem(_target())
+    sure = _problem(_target(confidence=0.9))
+    loose, tight = plan(base, PER_PERSON), plan(sure, PER_PERSON)
+    assert check_plan(sure, tight) == []
+    assert tight.solver.status == "OPTIMAL"
+    assert tight.kpis.p_meet_horizon is not None
+    assert loose.kpis.p_meet_horizon is not None
+    assert tight.kpis.p_meet_horizon >= 0.9 - 1e-3
+    assert loose.kpis.p_meet_horizon < 0.9
+    assert tight.kpis.total_cost_cents >= loose.kpis.total_cost_cents
+    # the plan's own probability is the recomputation from its coverage
+    scheduled = np.array([r.scheduled for r in tight.coverage])
+    again = horizon_meet_probability(
+        people_demand(sure), scheduled, sure.service_target, interval_min=sure.interval_min
+    )
+    assert tight.kpis.p_meet_horizon == pytest.approx(again, abs=1e-4)
+
+
+def test_the_simulator_counts_horizons_meeting_the_level_and_the_shared_error_widens_them():
+    problem = _problem(_target(confidence=0.9))
+    result = plan(problem, PER_PERSON)
+    shared = simulate_plan(problem, result, SimulationOptions(reps=300, seed=4))
+    alone = simulate_plan(problem, result, SimulationOptions(reps=300, seed=4, horizon_volume_cv=0.0))
+    assert shared.horizon_met_share is not None
+    assert alone.horizon_met_share is not None
+    assert 0.0 <= shared.horizon_met_share <= 1.0
+    assert shared.summary().horizon_met_share == shared.horizon_met_share
+    width = shared.service_level_high - shared.service_level_low
+    assert width > alone.service_level_high - alone.service_level_low
