@@ -145,6 +145,10 @@ def routed_people(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> 
     return out
 
 
+def _money_text(cents: int) -> str:
+    return f"{cents / 100:,.2f}"
+
+
 def assemble_plan(
     problem: PlanningProblem,
     params: SolveParams,
@@ -169,8 +173,10 @@ def assemble_plan(
     The status is OPTIMAL when the objective meets that bound, else FEASIBLE. Cost terms are evaluated from
     the shifts; ``check_plan`` recomputes them on its own and reports any difference from the objective.
     Only a plan assembled without its last solve (``recomputed_objective``, explained in ``message``) takes
-    the objective from its cost terms. With several queues, ``routed`` (queue x interval, :func:`routed_people`)
-    is the solver's split of the floor; without it the shifts are routed by :func:`optimizer.skills.route`.
+    the objective from its cost terms, and a horizon-goal plan whose terms, counted on the answered curve, are
+    below the model's objective (the goal pieces count up to a unit per interval less; also in ``message``).
+    With several queues, ``routed`` (queue x interval, :func:`routed_people`) is the solver's split of the
+    floor; without it the shifts are routed by :func:`optimizer.skills.route`.
     """
     staff = employment(problem, shifts)
     queue_rows: tuple[QueueCoverageRow, ...] = ()
@@ -201,6 +207,16 @@ def assemble_plan(
     objective = outcome.objective_cents if outcome.has_solution else None
     if recomputed_objective and terms:
         objective = sum(terms.values())
+    elif objective is not None and inp.service is not None and not problem.queues and sum(terms.values()) < objective:
+        # The model's goal pieces count up to a unit per interval below the answered curve
+        # (``constraints/service_goal.py``), so a plan at the goal can carry a penalty the curve does not:
+        # the plan's objective is its cost on the curve, as check_plan recounts it.
+        recounted = sum(terms.values())
+        message = (message + "; " if message else "") + (
+            f"objective recounted on the service curve: the model priced "
+            f"{_money_text(objective - recounted)} of missed service the curve does not miss"
+        )
+        objective = recounted
     status = outcome.status
     if objective is not None:
         status = SolveStatus.OPTIMAL if bound is not None and objective <= bound else SolveStatus.FEASIBLE

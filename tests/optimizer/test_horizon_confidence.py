@@ -139,3 +139,31 @@ def test_the_simulator_counts_horizons_meeting_the_level_and_the_shared_error_wi
     assert shared.summary().horizon_met_share == shared.horizon_met_share
     width = shared.service_level_high - shared.service_level_low
     assert width > alone.service_level_high - alone.service_level_low
+
+
+def test_a_penalty_the_answered_curve_does_not_miss_is_recounted_and_said():
+    from optimizer.model import prepare
+    from optimizer.model.extract import assemble_plan
+    from optimizer.model.solve import SolveOutcome, SolveStatus
+
+    problem = _problem(_target(confidence=0.9))
+    solved = plan(problem, PER_PERSON)
+    inp = prepare(problem, PER_PERSON)
+    cost = solved.solver.objective_cents
+    # the solver's objective as the goal pieces count it: a few units short of the goal, priced
+    priced = cost + 3 * inp.service.penalty_per_unit_cents
+    outcome = SolveOutcome(SolveStatus.FEASIBLE, priced, cost - 100, 1.0, None)  # type: ignore[arg-type]
+    again = assemble_plan(
+        problem,
+        PER_PERSON,
+        inp,
+        solved.shifts,
+        outcome,
+        bound=cost - 100,
+        digest="x",
+        software_version="t",
+        wall_time_s=1.0,
+    )
+    assert again.solver.objective_cents == sum(again.cost_terms_cents.values()) == cost
+    assert "recounted on the service curve" in again.solver.message
+    assert check_plan(problem, again) == []
