@@ -47,6 +47,8 @@ def test_simulate_writes_the_csv_and_a_summary_naming_intervals_at_risk(publishe
     assert list(frame["scheduled"]) == [r.scheduled for r in result.coverage]
     assert "40 replications, arrivals: forecast" in out
     assert f"the plan claims {result.kpis.service_level:.1%}" in out
+    assert "horizon      level >= 80% in " in out  # an interval-scope plan models no horizon probability
+    assert "the plan models" not in out
     risky = frame[frame["at_risk"]]
     assert len(risky) > 0
     first = pd.Timestamp(risky.sort_values("p_meet").iloc[0]["interval_start"])
@@ -78,6 +80,10 @@ def test_simulate_replays_contacts(published, tmp_path, capsys):
         (["--reps", "0"], "shiftmix: error: --reps: Input should be greater than or equal to 1"),
         (["--handle-cv", "-1"], "shiftmix: error: --handle-cv: Input should be greater than 0"),
         (["--risk-below", "1.5"], "shiftmix: error: --risk-below: Input should be less than 1"),
+        (
+            ["--horizon-volume-cv", "-0.1"],
+            "shiftmix: error: --horizon-volume-cv: Input should be greater than or equal to 0",
+        ),
     ],
 )
 def test_bad_flags_name_the_flag(published, tmp_path, capsys, extra, expected):
