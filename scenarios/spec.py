@@ -21,11 +21,13 @@ from pydantic import Field, field_validator, model_validator
 import forecasting
 from forecasting import ForecasterName
 from optimizer.domain import (
+    PREFERENCE_PER_HOUR_CENTS,
     Automation,
     Availability,
     Contract,
     DomainType,
     GigPool,
+    Preference,
     Queue,
     ServiceTarget,
     SolveParams,
@@ -151,6 +153,14 @@ class PlanConfig(DomainType):
         (), description="Individually listed FTEs (time off, pseudonymous ids)."
     )
     gig_pool: GigPool | None = None
+    preferences: tuple[Preference, ...] = Field(
+        (), description="Workers' priced wishes to work, or not, in windows of local time (weekly or dated)."
+    )
+    preference_per_hour_cents: int = Field(
+        PREFERENCE_PER_HOUR_CENTS,
+        ge=0,
+        description="Price of one unmet preference-hour at weight 1 [cents/h], unless the contract sets its own.",
+    )
     headcount: Literal["fixed", "optimise"] = Field(
         "fixed", description="'optimise' (HR mode): staff are candidates; the plan employs the cost-optimal number."
     )
@@ -186,7 +196,13 @@ class PlanConfig(DomainType):
                 )
                 for n in range(1, g.count + 1)
             )
-        return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)
+        return Workforce(
+            contracts=self.contracts,
+            workers=tuple(workers),
+            gig_pool=self.gig_pool,
+            preferences=self.preferences,
+            preference_per_hour_cents=self.preference_per_hour_cents,
+        )
 
 
 def read_text_input(path: Path, field: str) -> str:

@@ -36,6 +36,7 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
+from optimizer.wishes import people_summary, preference_penalty_cents
 
 
 def _at(inp: ModelInput, t: int) -> dt.datetime:
@@ -191,6 +192,8 @@ def assemble_plan(
             else {}
         )
         kpis = plan_kpis(shifts, coverage, problem.interval_min, staff)
+    if problem.workforce.preferences and outcome.has_solution:
+        terms["preference_penalty"] = preference_penalty_cents(problem, shifts, inp.grid)
     objective = outcome.objective_cents if outcome.has_solution else None
     if recomputed_objective and terms:
         objective = sum(terms.values())
@@ -220,4 +223,5 @@ def assemble_plan(
         shifts=shifts,
         coverage=coverage,
         queue_coverage=queue_rows,
+        people=people_summary(problem, shifts) if outcome.has_solution else (),
     )
