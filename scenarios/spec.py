@@ -186,15 +186,9 @@ class PlanConfig(DomainType):
         """Return the workforce with counted groups expanded into workers."""
         workers = list(self.workers)
         for g in self.staff:
-            width = max(3, len(str(g.count)))
             workers.extend(
-                Worker(
-                    worker_id=f"{g.id_prefix}-{n:0{width}d}",
-                    contract=g.contract,
-                    availability=g.availability,
-                    skills=g.skills,
-                )
-                for n in range(1, g.count + 1)
+                Worker(worker_id=wid, contract=g.contract, availability=g.availability, skills=g.skills)
+                for wid in group_worker_ids(g.id_prefix, g.count)
             )
         return Workforce(
             contracts=self.contracts,
@@ -203,6 +197,12 @@ class PlanConfig(DomainType):
             preferences=self.preferences,
             preference_per_hour_cents=self.preference_per_hour_cents,
         )
+
+
+def group_worker_ids(id_prefix: str, count: int) -> list[str]:
+    """Return the worker ids of a counted staff group: ``ft-001`` .. (at least three digits)."""
+    width = max(3, len(str(count)))
+    return [f"{id_prefix}-{n:0{width}d}" for n in range(1, count + 1)]
 
 
 def read_text_input(path: Path, field: str) -> str:

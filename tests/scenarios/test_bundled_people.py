@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from api.cli import main
 from optimizer import check_plan, plan
@@ -17,8 +18,10 @@ from optimizer.domain import Plan, PlanningProblem, SolveParams
 from optimizer.domain.changes import ShiftRef, SwapRequest, TimeOffRequest
 from optimizer.errors import InputError
 from optimizer.export import fairness_spreads
+from scenarios.derive import prepare_scenario
 from scenarios.pipeline import run_plan
-from scenarios.spec import load_example
+from scenarios.scenario import Scenario
+from scenarios.spec import PlanConfig, load_example
 from tests.conftest import run_bad_cli
 
 PARAMS = SolveParams(time_limit_s=20.0, num_workers=1, random_seed=0, relative_gap=0.001)
@@ -212,3 +215,29 @@ def test_cli_applies_an_accepted_change_as_the_next_version_with_its_audit(bundl
 def test_cli_bad_change_input_exits_2_naming_the_field(plan_file, capsys, flag, value, field):
     line = run_bad_cli(capsys, ["check-change", "--plan", str(plan_file), flag, value])
     assert line.startswith(f"shiftmix: error: {field}")
+
+
+# ---- what-ifs that reshape the staff -----------------------------------------------------------------------
+
+
+def test_a_what_if_that_removes_people_takes_their_wishes_with_them():
+    scenario = Scenario.model_validate(
+        {
+            "title": "cut",
+            "base_config": "bundled:example.yaml",
+            "base_overrides": {"staff": [{"contract": "ft40", "count": 2, "id_prefix": "ft"}]},
+            "variations": [{"name": "one", "staff_counts": {"ft": 1}}],
+        }
+    )
+    prepared = prepare_scenario(scenario, Path.cwd())
+    base, one = (r.config for r in prepared.runs)
+    assert {p.worker_id for p in base.preferences} == {"ft-001", "ft-002"}
+    assert {p.worker_id for p in one.preferences} == {"ft-001"}
+
+
+def test_a_config_naming_an_unknown_worker_is_still_refused():
+    config, _ = load_example()
+    data = config.model_dump(mode="json")
+    data["preferences"] = [{"worker_id": "nobody", "day": "mon"}]
+    with pytest.raises(ValidationError, match=r"preferences\[0\]\.worker_id 'nobody' is not one of the workers"):
+        PlanConfig.model_validate(data).workforce()
