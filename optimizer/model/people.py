@@ -2,9 +2,16 @@
 
 Why here and why exact: people of one crew have the same contract, absences, availability and skills, so
 the crew model's solution fixes *which* shifts the crew works (and so coverage and pay) but not *who* works
-them. Preferences and fairness only depend on who. Given the crew's shifts, a model over the crew's people
-with every personal rule hard and every shift handed out exactly once (the counts are equalities) minimises
-the crew's preference penalty plus its fairness spreads exactly, without touching coverage or pay. The crew
+them. Preferences and fairness only depend on who. Two steps, neither touching coverage or pay:
+
+1. every week ``assign`` made keeps the rules for any member of the crew, so whole weeks are swapped between
+   people at the least preference penalty (a linear assignment problem, exact over those weeks);
+2. for crews of up to ``MAX_REHAND_PEOPLE``, a CP-SAT model over the crew's people, every personal rule hard
+   and every shift handed out exactly once (the counts are equalities), re-combines the shifts into new
+   weeks at the least preference penalty plus fairness spreads (exact given the crew's shifts, within its
+   time), hinted with step 1.
+
+The crew
 model leaves out the preference term of crews of several people (it is >= 0), so its bound stays a valid
 bound of the plan's objective. What it cannot do: trade a crew's coverage cost against its people's wishes
 (a crew of one, or the per-person model, does that in the objective itself).
