@@ -11,9 +11,8 @@ them. Preferences and fairness only depend on who. Two steps, neither touching c
    weeks at the least preference penalty plus fairness spreads (exact given the crew's shifts, within its
    time), hinted with step 1.
 
-The crew
-model leaves out the preference term of crews of several people (it is >= 0), so its bound stays a valid
-bound of the plan's objective. What it cannot do: trade a crew's coverage cost against its people's wishes
+The crew model leaves out the preference term of crews of several people (it is >= 0), so its bound stays
+a valid bound of the plan's objective. What it cannot do: trade a crew's coverage cost against its people's wishes
 (a crew of one, or the per-person model, does that in the objective itself).
 """
 

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from optimizer import check_plan, plan
 from optimizer.domain import Fairness, GigPool, PlanningProblem, Preference, Workforce
+from optimizer.model import people
 from optimizer.wishes import people_summary, preference_penalty_cents
 from tests.conftest import DETERMINISTIC, MONDAY, make_contract, make_problem
 
@@ -146,6 +147,19 @@ def test_a_crew_hands_an_undesired_day_to_someone_who_does_not_mind():
     assert honoured.cost_terms_cents["preference_penalty"] == 0
     assert honoured.kpis.total_cost_cents == without.kpis.total_cost_cents
     assert honoured.solver.objective_cents == without.solver.objective_cents
+
+
+def test_a_large_crew_swaps_whole_weeks_to_honour_wishes(monkeypatch):
+    # as if the crew were too large to re-combine its shifts: only whole weeks move between people
+    monkeypatch.setattr(people, "MAX_REHAND_PEOPLE", 0)
+    contract = make_contract(max_days_per_week=1, **NO_BREAK)
+    base = make_problem(volume=_one_agent(9, 17), contracts=[contract], n_workers=3, days=2)
+    wished = _with_wishes(base, [Preference(worker_id="w00", day="mon"), Preference(worker_id="w01", day="tue")])
+    honoured = _solved(wished, CREWS)
+    by_day = {s.start.date(): s.worker_id for s in honoured.shifts}
+    assert by_day[MONDAY] != "w00"
+    assert by_day[MONDAY + dt.timedelta(days=1)] != "w01"
+    assert honoured.cost_terms_cents["preference_penalty"] == 0
 
 
 def test_fairness_spreads_weekend_days_evenly_across_a_crew():
