@@ -70,17 +70,20 @@ def window_mask(grid: Grid, pref: Preference) -> np.ndarray:
     return mask
 
 
-def _interval_cents(problem: PlanningProblem, pref: Preference) -> int:
-    worker = next(w for w in problem.workforce.workers if w.worker_id == pref.worker_id)
-    rate = problem.workforce.preference_rate_cents(worker)
-    return round(pref.weight * rate * problem.interval_min / 60)
-
-
 def preference_cents(problem: PlanningProblem, grid: Grid) -> dict[str, WishCents]:
-    """Return every worker-with-preferences' per-interval prices on the grid [cents]."""
+    """Return every worker-with-preferences' per-interval prices on the grid [cents].
+
+    A preference of a worker the problem does not list (a re-plan's problem keeps only the people it
+    re-plans; validated input never has one) prices nothing.
+    """
     out: dict[str, WishCents] = {}
+    workers = {w.worker_id: w for w in problem.workforce.workers}
     for pref in problem.workforce.preferences:
-        cents = _interval_cents(problem, pref)
+        worker = workers.get(pref.worker_id)
+        if worker is None:
+            continue
+        rate = problem.workforce.preference_rate_cents(worker)
+        cents = round(pref.weight * rate * problem.interval_min / 60)
         if cents == 0:
             continue
         wish = out.setdefault(

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from optimizer import check_plan, plan
 from optimizer.domain import Fairness, GigPool, PlanningProblem, Preference, Workforce
 from optimizer.model import people
-from optimizer.wishes import people_summary, preference_penalty_cents
+from optimizer.wishes import people_summary, preference_cents, preference_penalty_cents, problem_grid
 from tests.conftest import DETERMINISTIC, MONDAY, make_contract, make_problem
 
 PER_PERSON = DETERMINISTIC.model_copy(update={"method": "per_person"})
@@ -182,3 +182,13 @@ def test_fairness_spreads_weekend_days_evenly_across_a_crew():
     assert spread(results[1]) < spread(results[0])
     people = {p.worker_id: p.weekend_days for p in results[1].people}
     assert max(people.values()) - min(people.values()) == spread(results[1])
+
+
+def test_a_derived_problem_without_the_worker_prices_their_wish_at_nothing():
+    # a re-plan's problem keeps only the people it re-plans (built by copy, not validated again)
+    wished = _with_wishes(make_problem(n_workers=2), [Preference(worker_id="w01", day="mon")])
+    fewer = wished.model_copy(
+        update={"workforce": wished.workforce.model_copy(update={"workers": wished.workforce.workers[:1]})}
+    )
+    assert preference_cents(fewer, problem_grid(fewer)) == {}
+    assert preference_penalty_cents(fewer, ()) == 0
