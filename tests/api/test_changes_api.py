@@ -125,3 +125,26 @@ def test_bad_change_input_is_422_naming_the_field(client, auth, published, chang
 def test_an_unknown_job_is_404(client, auth):
     r = client.post("/v1/schedules/nope/changes:check", json={"change": _swap("agent-1", "agent-2")}, headers=auth)
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("preference", "field", "problem"),
+    [
+        (
+            {"worker_id": "agent-1", "day": "mon", "weight": -1},
+            "problem.workforce.preferences[0].weight",
+            "greater than or equal to 0",
+        ),
+        ({"worker_id": "ghost", "day": "mon"}, "problem.workforce", "preferences[0].worker_id 'ghost'"),
+        ({"worker_id": "agent-1", "date": "2030-01-01"}, "problem", "preferences[0].date 2030-01-01 is outside"),
+    ],
+)
+def test_a_bad_preference_in_a_schedule_request_is_422_naming_it(client, auth, preference, field, problem):
+    body = schedule_body()
+    body["problem"]["workforce"]["preferences"] = [preference]
+    r = client.post("/v1/schedules", json=body, headers=auth)
+    assert r.status_code == 422, r.json()
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    error = r.json()["errors"][0]
+    assert error["field"] == field
+    assert problem in error["problem"]
