@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from api.cli import main
@@ -22,7 +23,7 @@ from scenarios.derive import prepare_scenario
 from scenarios.pipeline import run_plan
 from scenarios.scenario import Scenario
 from scenarios.spec import PlanConfig, load_example
-from tests.conftest import run_bad_cli
+from tests.conftest import example_config, run_bad_cli
 
 PARAMS = SolveParams(time_limit_s=20.0, num_workers=1, random_seed=0, relative_gap=0.001)
 
@@ -241,3 +242,20 @@ def test_a_config_naming_an_unknown_worker_is_still_refused():
     data["preferences"] = [{"worker_id": "nobody", "day": "mon"}]
     with pytest.raises(ValidationError, match=r"preferences\[0\]\.worker_id 'nobody' is not one of the workers"):
         PlanConfig.model_validate(data).workforce()
+
+
+@pytest.mark.parametrize(
+    ("preference", "field"),
+    [
+        ({"worker_id": "ft-001", "day": "mon", "weight": float("inf")}, "preferences[0].weight"),
+        ({"worker_id": "ft-001", "day": "mon", "weight": -0.5}, "preferences[0].weight"),
+        ({"worker_id": "ghost", "day": "mon"}, "preferences[0].worker_id 'ghost' is not one of the workers"),
+    ],
+)
+def test_cli_bad_preference_exits_2_naming_the_field(tmp_path, capsys, preference, field):
+    cfg = example_config()
+    cfg["preferences"] = [preference]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    line = run_bad_cli(capsys, ["plan", "--config", str(path), "--out", str(tmp_path / "out")])
+    assert field in line
