@@ -45,13 +45,13 @@ class PlanVersion:
     problem_json: str
 
 
-def define_plan_versions(metadata: sa.MetaData) -> sa.Table:
-    """Define the ``plan_versions`` table on the job store's metadata."""
+def define_plan_versions(metadata: sa.MetaData, jobs: sa.Table) -> sa.Table:
+    """Define the ``plan_versions`` table on the job store's metadata; a deleted job takes its versions along."""
     return sa.Table(
         "plan_versions",
         metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("job_id", sa.String(32), nullable=False),
+        sa.Column("job_id", sa.String(32), sa.ForeignKey(jobs.c.id, ondelete="CASCADE"), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("org_id", sa.Integer, nullable=False),

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE
-from tests.api.conftest import schedule_body, wait_for
+from tests.api.conftest import schedule_body, storage_of, wait_for
 
 PROBLEM_JSON = "application/problem+json"
 ZONE = ZoneInfo(EXAMPLE_TIMEZONE)
@@ -148,3 +148,13 @@ def test_a_bad_preference_in_a_schedule_request_is_422_naming_it(client, auth, p
     error = r.json()["errors"][0]
     assert error["field"] == field
     assert problem in error["problem"]
+
+
+def test_deleting_a_job_deletes_its_plan_versions(client, auth):
+    job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
+    done = wait_for(client, job_id, auth)
+    a, b = _working(done)[:2]
+    assert client.post(f"/v1/schedules/{job_id}/changes", json={"change": _swap(a, b)}, headers=auth).status_code == 201
+    assert storage_of(client).plan_versions.history(job_id)
+    assert client.delete(f"/v1/schedules/{job_id}", headers=auth).status_code in (200, 204)
+    assert storage_of(client).plan_versions.history(job_id) == []
