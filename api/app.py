@@ -23,7 +23,18 @@ from api.jobs.schedule import solve_schedule
 from api.jobs.simulation import run_simulation_job
 from api.metrics import Metrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
-from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, simulations, staffing
+from api.routes import (
+    DEV_ORG,
+    Services,
+    changes,
+    forecasts,
+    health,
+    replans,
+    scenarios,
+    schedules,
+    simulations,
+    staffing,
+)
 from api.schemas import ProblemDetails
 from api.settings import Settings
 from api.storage import JobKind, Principal, Storage
@@ -113,7 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
-    for module in (schedules, replans, simulations, scenarios, staffing, forecasts, health):
+    for module in (schedules, replans, changes, simulations, scenarios, staffing, forecasts, health):
         app.include_router(module.router)
     return app
 

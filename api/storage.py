@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
+from api.plan_versions import PlanVersions, define_plan_versions
 from api.tables import (
     ACTIVE_STATUSES,
     JOB_STATUSES,
@@ -79,6 +80,7 @@ class Storage:
         self._metadata = sa.MetaData(schema=schema)
         self._tables = define_tables(self._metadata)
         self._orgs, self._keys, self._jobs, self._audit = self._tables
+        self.plan_versions = PlanVersions(self._engine, define_plan_versions(self._metadata, self._jobs))
         large = ("request_json", "result_json", "check_json", "checkpoint_json")
         self._summary = [c for c in self._jobs.c if c.name not in large]
 

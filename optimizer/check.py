@@ -31,6 +31,7 @@ from optimizer.horizon_goal import service_goal
 from optimizer.model.inputs import shortfall_penalty_cents
 from optimizer.requirement import problem_staff_needed, queue_needs
 from optimizer.skills import email_missed, email_missed_penalty_cents, email_units
+from optimizer.wishes import preference_penalty_cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +338,8 @@ def _check_objective(
         if problem.headcount == "fixed" or any(s.kind == "fte" and s.worker_id == w.worker_id for s in plan.shifts)
     ]
     fixed = sum(problem.workforce.contract_of(w).fixed_cost_cents(problem.days) for w in employed)
-    total = shift_cost + fixed + penalty * short + other_penalty_cents
+    wishes = preference_penalty_cents(problem, plan.shifts)
+    total = shift_cost + fixed + penalty * short + other_penalty_cents + wishes
     out = []
     if sum(plan.cost_terms_cents.values()) != total:
         out.append(
@@ -356,7 +358,7 @@ def _check_objective(
                 "objective",
                 "solver.objective_cents",
                 f"plan says {plan.solver.objective_cents}, recomputed {total} "
-                f"(shifts {shift_cost} + {penalty} x {short} short agent-intervals)",
+                f"(shifts {shift_cost} + {penalty} x {short} short agent-intervals + preferences {wishes})",
             )
         )
     return out

@@ -1,4 +1,4 @@
-"""Plan → the exchange-format frames of DESIGN.md (schedule CSV and coverage CSV) and the unmet-interval list."""
+"""Plan → the exchange-format frames of DESIGN.md (schedule, coverage CSV), the unmet-interval list, people.csv."""
 
 from __future__ import annotations
 
@@ -29,6 +29,37 @@ COVERAGE_COLUMNS = (
     "asa_s",
     "p_meet",
 )
+
+
+PEOPLE_COLUMNS = (
+    "worker_id",
+    "contract",
+    "shifts",
+    "paid_hours",
+    "weekend_days",
+    "night_hours",
+    "preferences",
+    "preferences_met",
+    "preference_hours_unmet",
+    "preference_penalty_cents",
+)
+
+
+def people_frame(plan: Plan) -> pd.DataFrame:
+    """Return one row per FTE (``people.csv``): hours, weekend days, night hours and preferences met."""
+    return pd.DataFrame([p.model_dump() for p in plan.people], columns=list(PEOPLE_COLUMNS))
+
+
+def fairness_spreads(plan: Plan) -> dict[str, dict[str, float]]:
+    """Return, per contract, the spread (most minus least over its people) of weekend days, night and paid hours."""
+    by_contract: dict[str, list[tuple[float, float, float]]] = {}
+    for p in plan.people:
+        by_contract.setdefault(p.contract, []).append((p.weekend_days, p.night_hours, p.paid_hours))
+    names = ("weekend_days", "night_hours", "paid_hours")
+    return {
+        c: {n: max(r[j] for r in rows) - min(r[j] for r in rows) for j, n in enumerate(names)}
+        for c, rows in by_contract.items()
+    }
 
 
 def schedule_frame(plan: Plan) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from optimizer.demand import DemandUplift
 from optimizer.domain import Automation
 from optimizer.errors import InputError, Issue
 from scenarios.scenario import BASE_NAME, PATCH_TARGETS, Patch, Scenario, Variation, deep_merge
-from scenarios.spec import PlanConfig, load_plan_config, read_text_input
+from scenarios.spec import PlanConfig, group_worker_ids, load_plan_config, read_text_input
 
 BUNDLED_PREFIX = "bundled:"
 """Prefix of a ``base_config`` that names a file shipped in ``scenarios/bundled``."""
@@ -94,11 +94,26 @@ def _apply(base: Patch, v: Variation) -> Patch:
         for g in groups:
             g["count"] = _scaled(g["count"], v.fte_scale)
     data["staff"] = [g for g in groups if g["count"] > 0]
+    if v.staff is not None or v.staff_counts or v.fte_scale is not None:
+        data = _without_leavers(data)
     for field in PATCH_TARGETS:
         patch = getattr(v, field)
         if patch is not None:
             data[field] = deep_merge(data.get(field) or {}, patch)
     return data
+
+
+def _without_leavers(data: Patch) -> Patch:
+    """Return config data without the preferences of workers its staff no longer has.
+
+    A what-if that reshapes the staff (a replaced mix, a count, a scale) takes the wishes of the people it
+    removes with them; a config that names an unknown worker itself is still refused.
+    """
+    ids = {w["worker_id"] for w in data.get("workers") or ()}
+    for g in data.get("staff") or ():
+        ids.update(group_worker_ids(g["id_prefix"], g["count"]))
+    kept = [p for p in data.get("preferences") or () if p["worker_id"] in ids]
+    return {**data, "preferences": kept}
 
 
 def _flatten(value: object, path: str = "") -> dict[str, object]:
@@ -185,6 +200,8 @@ def prepare_scenario(scenario: Scenario, scenario_dir: Path) -> PreparedScenario
     """
     base, base_dir = _resolve_base(scenario, scenario_dir)
     merged = deep_merge(base.model_dump(mode="json"), scenario.base_overrides)
+    if {"staff", "workers"} & scenario.base_overrides.keys() and "preferences" not in scenario.base_overrides:
+        merged = _without_leavers(merged)
     base = _validate_config(merged, "base_overrides")
     base = base.model_copy(update={"automation": _base_automation(base, scenario.baseline_automation)})
     runs = [DerivedPlan(BASE_NAME, base, (), scenario.baseline_automation, "(base)")]

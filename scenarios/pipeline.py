@@ -25,7 +25,7 @@ from optimizer.check import Violation
 from optimizer.demand import demand_rows, validate_demand_frame
 from optimizer.domain import Plan, PlanningProblem, Queue, ServiceTarget, SolveParams
 from optimizer.errors import InputError
-from optimizer.export import unmet_frame
+from optimizer.export import people_frame, unmet_frame
 from optimizer.grid import build_grid
 from optimizer.replan.demand import demand_from_table, read_demand_table
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
@@ -482,7 +482,7 @@ def risk_section(run: PlanRun) -> dict[str, object]:
 
 
 def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
-    """Write ``schedule.csv``, ``coverage.csv``, ``unmet.csv`` (runs of understaffed intervals) and ``plan.json``."""
+    """Write ``schedule.csv``, ``coverage.csv``, ``unmet.csv`` (understaffed runs), ``people.csv`` and ``plan.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     schedule = out_dir / "schedule.csv"
     coverage = out_dir / "coverage.csv"
@@ -491,6 +491,8 @@ def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
     schedule_frame(run.plan).to_csv(schedule, index=False)
     coverage_frame(run.plan).to_csv(coverage, index=False)
     unmet_frame(run.plan).to_csv(unmet, index=False)
+    people = out_dir / "people.csv"
+    people_frame(run.plan).to_csv(people, index=False)
     document = {
         "currency": run.config.currency,
         "plan": run.plan.model_dump(mode="json"),
@@ -500,4 +502,4 @@ def write_outputs(run: PlanRun, out_dir: Path) -> list[Path]:
         "risk": risk_section(run),
     }
     plan_json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    return [schedule, coverage, unmet, plan_json]
+    return [schedule, coverage, unmet, people, plan_json]

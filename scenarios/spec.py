@@ -21,11 +21,13 @@ from pydantic import Field, field_validator, model_validator
 import forecasting
 from forecasting import ForecasterName
 from optimizer.domain import (
+    PREFERENCE_PER_HOUR_CENTS,
     Automation,
     Availability,
     Contract,
     DomainType,
     GigPool,
+    Preference,
     Queue,
     ServiceTarget,
     SolveParams,
@@ -151,6 +153,14 @@ class PlanConfig(DomainType):
         (), description="Individually listed FTEs (time off, pseudonymous ids)."
     )
     gig_pool: GigPool | None = None
+    preferences: tuple[Preference, ...] = Field(
+        (), description="Workers' priced wishes to work, or not, in windows of local time (weekly or dated)."
+    )
+    preference_per_hour_cents: int = Field(
+        PREFERENCE_PER_HOUR_CENTS,
+        ge=0,
+        description="Price of one unmet preference-hour at weight 1 [cents/h], unless the contract sets its own.",
+    )
     headcount: Literal["fixed", "optimise"] = Field(
         "fixed", description="'optimise' (HR mode): staff are candidates; the plan employs the cost-optimal number."
     )
@@ -176,17 +186,23 @@ class PlanConfig(DomainType):
         """Return the workforce with counted groups expanded into workers."""
         workers = list(self.workers)
         for g in self.staff:
-            width = max(3, len(str(g.count)))
             workers.extend(
-                Worker(
-                    worker_id=f"{g.id_prefix}-{n:0{width}d}",
-                    contract=g.contract,
-                    availability=g.availability,
-                    skills=g.skills,
-                )
-                for n in range(1, g.count + 1)
+                Worker(worker_id=wid, contract=g.contract, availability=g.availability, skills=g.skills)
+                for wid in group_worker_ids(g.id_prefix, g.count)
             )
-        return Workforce(contracts=self.contracts, workers=tuple(workers), gig_pool=self.gig_pool)
+        return Workforce(
+            contracts=self.contracts,
+            workers=tuple(workers),
+            gig_pool=self.gig_pool,
+            preferences=self.preferences,
+            preference_per_hour_cents=self.preference_per_hour_cents,
+        )
+
+
+def group_worker_ids(id_prefix: str, count: int) -> list[str]:
+    """Return the worker ids of a counted staff group: ``ft-001`` .. (at least three digits)."""
+    width = max(3, len(str(count)))
+    return [f"{id_prefix}-{n:0{width}d}" for n in range(1, count + 1)]
 
 
 def read_text_input(path: Path, field: str) -> str:

@@ -16,6 +16,7 @@ from optimizer import unmet_frame
 from optimizer.arrival_law import DEFAULT_HORIZON_CV, DEFAULT_VOLUME_CV
 from optimizer.domain import Plan, SolveParams
 from optimizer.errors import InputError
+from optimizer.export import fairness_spreads
 from optimizer.risk import at_risk_frame, expected_share_below, risk_threshold
 from scenarios.exports import parse_formats, write_exports
 from scenarios.pipeline import GIVEN_DEMAND, PlanRun, run_plan, write_outputs
@@ -198,6 +199,7 @@ def summary(run: PlanRun) -> str:
         f"shortfall    {k.understaffed_intervals} understaffed intervals, {k.shortfall_agent_hours:g} agent-hours"
         + unmet_runs(p),
         *_queue_lines(run),
+        *_people_lines(p),
         f"risk         {_risk(run)}",
         f"solver       {s.status}; objective {_money(s.objective_cents or 0)}{_objective_terms(p)}, "
         f"bound {_money(s.best_bound_cents or 0)}, gap {(s.gap_ratio or 0):.3%}, {s.wall_time_s:.1f} s"
@@ -207,6 +209,18 @@ def summary(run: PlanRun) -> str:
     ]
     lines.extend(f"note         {note}" for note in (s.message, *run.notes, p.gap_note()) if note)
     return "\n".join(lines)
+
+
+def _people_lines(plan: Plan) -> list[str]:
+    """Return the preferences-met and weekend-spread line (people.csv has each person), or none without people."""
+    if not plan.people:
+        return []
+    asked = sum(r.preferences for r in plan.people)
+    met = sum(r.preferences_met for r in plan.people)
+    spreads = ", ".join(f"{c} {s['weekend_days']:g}" for c, s in fairness_spreads(plan).items())
+    penalty = _money(plan.cost_terms_cents.get("preference_penalty", 0))
+    wishes = f"preferences {met}/{asked} met (penalty {penalty}); " if asked else ""
+    return [f"people       {wishes}weekend-day spread per contract: {spreads} (people.csv)"]
 
 
 def run(args: argparse.Namespace) -> int:

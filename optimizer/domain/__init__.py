@@ -9,6 +9,7 @@ are timezone-aware. Validation lives here, so the CLI, the API and the tests get
 - ``workforce``: who can work and on what terms (``Contract``, ``Worker``, ``GigPool``, ``Workforce``, …).
 - ``queues``: several queues (``Queue``: voice, chat, e-mail) and the skills that route people to them.
 - ``problem``: one planning problem and its solve knobs (``DemandInterval``, ``PlanningProblem``, ``SolveParams``).
+- ``wishes``: people's priced preferences and fairness per contract (``Preference``, ``Fairness``, ``PersonSummary``).
 - ``plan``: a solved plan and what explains it (``Plan``, ``PlannedShift``, ``SolverReport``, ``PlanKpis``, …).
 """
 
@@ -47,6 +48,16 @@ from optimizer.domain.problem import (
 )
 from optimizer.domain.queues import Channel, Queue
 from optimizer.domain.target import MAX_ANSWER_WITHIN_S, Automation, ServiceTarget
+from optimizer.domain.wishes import (
+    NIGHT_END,
+    NIGHT_START,
+    PREFERENCE_PER_HOUR_CENTS,
+    Fairness,
+    PersonSummary,
+    Preference,
+    PreferenceKind,
+    in_window,
+)
 from optimizer.domain.workforce import (
     GIG_SHIFT_MINUTES,
     MAX_CONSECUTIVE_DAYS,
@@ -63,6 +74,14 @@ from optimizer.domain.workforce import (
 )
 
 __all__ = [
+    "NIGHT_END",
+    "NIGHT_START",
+    "PREFERENCE_PER_HOUR_CENTS",
+    "Fairness",
+    "PersonSummary",
+    "Preference",
+    "PreferenceKind",
+    "in_window",
     "GAP_TOLERANCE",
     "GIG_SHIFT_MINUTES",
     "IDLE_AHT_S",

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field
 from optimizer.domain._base import _Domain
 from optimizer.domain.problem import SolveParams
 from optimizer.domain.queues import Channel
+from optimizer.domain.wishes import PersonSummary
 
 ShiftKind = Literal["fte", "gig"]
 
@@ -214,6 +215,10 @@ class Plan(_Domain):
             "Several queues: one row per interval and queue (people routed to it); `coverage` then adds up the "
             "live queues."
         ),
+    )
+
+    people: tuple[PersonSummary, ...] = Field(
+        (), description="What the plan gives each FTE: hours, weekend days, night hours, preferences met."
     )
 
     @property

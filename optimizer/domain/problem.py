@@ -155,6 +155,18 @@ class PlanningProblem(_Domain):
             raise ValueError("service_target.scope 'horizon' is not supported with several queues; use 'interval'")
         return self
 
+    @model_validator(mode="after")
+    def _preferences_in_horizon(self) -> Self:
+        last = self.start_date + dt.timedelta(days=self.days - 1)
+        for i, p in enumerate(self.workforce.preferences):
+            if p.date is not None and not self.start_date <= p.date <= last:
+                msg = (
+                    f"workforce.preferences[{i}].date {p.date.isoformat()} is outside the horizon "
+                    f"{self.start_date.isoformat()} .. {last.isoformat()}"
+                )
+                raise ValueError(msg)
+        return self
+
     @property
     def queue_names(self) -> tuple[str, ...]:
         """Return the queue names in order (empty with one queue)."""

@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from optimizer.domain._base import MINUTES_PER_WEEK, WEEKDAYS, Weekday, _Domain
+from optimizer.domain.wishes import PREFERENCE_PER_HOUR_CENTS, Fairness, Preference
 
 GIG_SHIFT_MINUTES = 240
 """Length of a gig micro-shift [min]."""
@@ -102,6 +103,12 @@ class Contract(_Domain):
     )
     skills: tuple[str, ...] | None = Field(
         None, description="Queues (names in `queues`) this contract's workers may work; null: every queue."
+    )
+    preference_per_hour_cents: int | None = Field(
+        None, ge=0, description="Price of one unmet preference-hour at weight 1 [cents/h]; null: the workforce's."
+    )
+    fairness: Fairness | None = Field(
+        None, description="How evenly the contract's people share weekends, nights and hours; null: no balancing."
     )
 
     @field_validator("name")
@@ -351,6 +358,14 @@ class Workforce(_Domain):
     contracts: tuple[Contract, ...] = Field(min_length=1, description="Contracts that workers refer to by name.")
     workers: tuple[Worker, ...] = Field((), description="Permanent staff.")
     gig_pool: GigPool | None = Field(None, description="Gig micro-shift pool; null when there is none.")
+    preferences: tuple[Preference, ...] = Field(
+        (), description="Workers' soft wishes to work, or not, in windows of local time (priced, never hard)."
+    )
+    preference_per_hour_cents: int = Field(
+        PREFERENCE_PER_HOUR_CENTS,
+        ge=0,
+        description="Price of one unmet preference-hour at weight 1 [cents/h], unless the contract sets its own.",
+    )
 
     @model_validator(mode="after")
     def _contract_names_unique(self) -> Self:
@@ -380,6 +395,20 @@ class Workforce(_Domain):
                 msg = f"workers[{i}].contract {w.contract!r} is not one of the contracts ({', '.join(sorted(names))})"
                 raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _preferences_known(self) -> Self:
+        ids = {w.worker_id for w in self.workers}
+        for i, p in enumerate(self.preferences):
+            if p.worker_id not in ids:
+                msg = f"preferences[{i}].worker_id {p.worker_id!r} is not one of the workers"
+                raise ValueError(msg)
+        return self
+
+    def preference_rate_cents(self, worker: Worker) -> int:
+        """Return the price of one unmet preference-hour at weight 1 for a worker [cents/h]."""
+        own = self.contract_of(worker).preference_per_hour_cents
+        return self.preference_per_hour_cents if own is None else own
 
     def contract_of(self, worker: Worker) -> Contract:
         """Return the contract a worker is on."""

@@ -21,6 +21,7 @@ from optimizer.model.extract import assemble_plan, assigned_fte_shifts, fte_shif
 from optimizer.model.guided import GuidedOutcome, complete_start, hint_solution, solve_guided
 from optimizer.model.horizon import HorizonStart, answered_units, horizon_start, staffed
 from optimizer.model.inputs import ModelInput, prepare
+from optimizer.model.people import honour_wishes
 from optimizer.model.solve import Progress, SolveOutcome, add_hint_from, hint_decisions, solve
 
 logger = logging.getLogger(__name__)
@@ -309,6 +310,7 @@ def _solve_model(
     crew_bound = _tighter(guided.bound_cents, goal_start)
     reserve = max(reserve, _completion_estimate_s(crews, crew_built, crew_outcome, crew_build_s))
     assignment = assign(crews, crew_built, crew_outcome, params, deadline=deadline - reserve)
+    assignment = honour_wishes(problem, crews, assignment, params, deadline=deadline - reserve)
     inp = personal_input(crews, assignment)
     built = build_model(inp)
     # Start the completion from the crew plan's gigs, breaks and service levels (same names); without it

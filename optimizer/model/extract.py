@@ -37,6 +37,7 @@ from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
 from optimizer.risk import horizon_meet_probability
+from optimizer.wishes import people_summary, preference_penalty_cents
 
 
 def _at(inp: ModelInput, t: int) -> dt.datetime:
@@ -204,6 +205,8 @@ def assemble_plan(
                 people_demand(problem), scheduled, problem.service_target, interval_min=problem.interval_min
             )
             kpis = kpis.model_copy(update={"p_meet_horizon": round(p_meet, 4)})
+    if problem.workforce.preferences and outcome.has_solution:
+        terms["preference_penalty"] = preference_penalty_cents(problem, shifts, inp.grid)
     objective = outcome.objective_cents if outcome.has_solution else None
     if recomputed_objective and terms:
         objective = sum(terms.values())
@@ -243,4 +246,5 @@ def assemble_plan(
         shifts=shifts,
         coverage=coverage,
         queue_coverage=queue_rows,
+        people=people_summary(problem, shifts) if outcome.has_solution else (),
     )

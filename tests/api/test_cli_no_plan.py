@@ -60,7 +60,7 @@ def test_plan_of_a_solution_still_writes_files_and_summary(short_config, tmp_pat
     assert main(["plan", "--config", str(short_config), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "service " in printed
-    assert {p.name for p in out.iterdir()} == {"schedule.csv", "coverage.csv", "unmet.csv", "plan.json"}
+    assert {p.name for p in out.iterdir()} == {"schedule.csv", "coverage.csv", "unmet.csv", "people.csv", "plan.json"}
 
 
 def test_replan_without_a_solution_exits_3_and_writes_nothing(short_config, tmp_path, capsys, monkeypatch):

@@ -34,6 +34,7 @@ def inline_base(**changes: Any) -> dict[str, Any]:
         days=1,
         forecast={"model": "seasonal_naive"},
         staff=[{"contract": "flex20", "count": 3, "id_prefix": "fx"}],
+        preferences=[],  # an inline config of its own: the example's wishes name people it does not have
         solve=SOLVE,
     )
     base.update(changes)

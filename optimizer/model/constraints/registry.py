@@ -23,6 +23,7 @@ from optimizer.model.constraints.employment_cost import add_employment_cost
 from optimizer.model.constraints.fte_contract import add_fte_contract
 from optimizer.model.constraints.gig_pool import add_gig_pool
 from optimizer.model.constraints.locks import add_locks
+from optimizer.model.constraints.preferences import add_preferences
 from optimizer.model.constraints.published_shifts import add_published_shifts
 from optimizer.model.constraints.queues import add_queues
 from optimizer.model.constraints.rest_and_days import add_rest_and_days
@@ -78,6 +79,8 @@ REGISTRY: tuple[ConstraintFamily, ...] = (
         "published_shifts", add_published_shifts, personal=False, check_rules=("overtime_cost",), replan=True
     ),
     ConstraintFamily("employment_cost", add_employment_cost, personal=False, check_rules=(), replan=True),
+    # its term is re-priced by check_plan's "objective" and "cost_terms" rules (optimizer.wishes)
+    ConstraintFamily("preferences", add_preferences, personal=False, check_rules=()),
 )
 """Every constraint family, in build order."""
 

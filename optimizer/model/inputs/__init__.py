@@ -41,6 +41,7 @@ from optimizer.model.inputs.model_input import (
 from optimizer.model.inputs.shifts import availability_counts, gig_input, within_availability, worker_options
 from optimizer.requirement import QueueNeed, queue_needs, staff_needed
 from optimizer.skills import email_units
+from optimizer.wishes import preference_cents
 
 __all__ = [
     "FILL_RATE_SCALE",
@@ -181,6 +182,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         service=prepare_goal(service, required) if service is not None else None,
         queues=tuple(_queue_input(n, pool) for n in needs),
         skill_groups=tuple(skill_groups),
+        wishes=preference_cents(problem, grid),
     )
 
 

@@ -6,13 +6,15 @@ grid, and the published shifts a re-plan keeps. Only ints, tuples and numpy arra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from optimizer.grid import Grid
 from optimizer.horizon_goal import PreparedGoal
 from optimizer.skills import EmailUnits
+from optimizer.wishes import WishCents
 
 FILL_RATE_SCALE = 1000
 """Gig fill rate is applied in integer permille inside the solver."""
@@ -228,6 +230,8 @@ class ModelInput:
     email_keep_up: bool = False
     """Several queues, starts only: credit e-mail done in time only while its backlog keeps up (a linear
     model whose plans cost at least as much in the exact one; ``constraints/queues.py``)."""
+    wishes: Mapping[str, WishCents] = field(default_factory=dict)
+    """Workers' priced preferences per interval, by worker id (``optimizer.wishes``); empty without any."""
 
     @property
     def intervals(self) -> int:
