@@ -24,9 +24,11 @@ from api.jobs.simulation import run_simulation_job
 from api.metrics import Metrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import DEV_ORG, Services, forecasts, health, replans, scenarios, schedules, simulations, staffing
+from api.routes import webhooks as webhook_routes
 from api.schemas import ProblemDetails
 from api.settings import Settings
 from api.storage import JobKind, Principal, Storage
+from api.webhooks import webhook_services
 from optimizer.model import software_version
 
 API_DESCRIPTION = """\
@@ -81,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
         compute=ComputePool(settings),
         limiter=RateLimiter(settings),
     )
+    hook_store, dispatcher = webhook_services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -92,10 +95,14 @@ def create_app(settings: Settings) -> FastAPI:
         # fewer request threads than Starlette's 40: CPU-bound handlers then queue instead of all holding
         # the GIL at once, which keeps the event loop (and /healthz) responsive under many pollers
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        hook_store.create_all()
         runner.start()
+        dispatcher.start()
         try:
             yield
         finally:
+            dispatcher.stop()
+            hook_store.close()
             runner.stop()
             services.compute.shutdown()
             storage.close()
@@ -110,11 +117,14 @@ def create_app(settings: Settings) -> FastAPI:
         responses={429: {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}},
     )
     app.state.services = services
+    app.state.webhooks = webhook_routes.WebhookServices(hook_store, dispatcher, settings.webhook_allow_hosts)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     for module in (schedules, replans, simulations, scenarios, staffing, forecasts, health):
         app.include_router(module.router)
+    app.include_router(webhook_routes.router)
+    app.include_router(webhook_routes.publish_router)
     return app
 
 
