@@ -16,7 +16,8 @@ from fastapi.routing import APIRoute
 
 from api.compute import ComputePool
 from api.errors import PROBLEM_JSON, BodySizeLimit, install_error_handlers
-from api.jobs import JobRunner, JobWork
+from api.hosts import make_runner
+from api.jobs import JobWork
 from api.jobs.replan import solve_replan
 from api.jobs.scenario import run_scenario_job
 from api.jobs.schedule import solve_schedule
@@ -74,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
         jobs left queued again, and starts the solver worker pool.
     """
     storage = Storage(settings.database_url, schema=settings.db_schema)
-    runner = JobRunner(storage, settings, JOB_WORK)
+    runner = make_runner(storage, settings, JOB_WORK)
     services = Services(
         settings=settings,
         storage=storage,

@@ -1,0 +1,195 @@
+"""Jobs on worker hosts: one server and two ``shiftmix worker`` processes on the machine's PostgreSQL.
+
+Kill -9 a worker mid-solve: the job finishes on the other (resumed) and runs nowhere twice. Twenty jobs of
+two organisations start in a fair order. A cancel still stops a running solve and keeps its best plan.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from api.storage import Storage
+from tests.api.conftest import HARD_PARAMS, api_settings, key_headers, schedule_body, wait_for
+from tests.api.test_schedules import busy_week_problem
+
+pytest.importorskip("procrastinate", reason="worker hosts need the engine: pip install shiftmix[hosts]")
+
+POSTGRES_URL = os.environ.get("SHIFTMIX_TEST_POSTGRES_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="SHIFTMIX_TEST_POSTGRES_URL is not set"),
+]
+WEBHOOK_KEY = "f" * 43 + "="
+WORKER_FLAGS = ("--heartbeat-s", "0.5", "--stalled-after-s", "2", "--recover-every-s", "0.5", "--log-level", "warning")
+
+
+class Workers:
+    """``shiftmix worker`` processes of one test module."""
+
+    def __init__(self, settings: Settings, log_dir: Path) -> None:
+        self.env = {
+            **os.environ,
+            "SHIFTMIX_WORKER_DATABASE_URL": settings.database_url,
+            "SHIFTMIX_DB_SCHEMA": settings.db_schema or "",
+            "SHIFTMIX_CORES_PER_JOB": "1",
+        }
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with (self.log_dir / f"worker-{len(self.procs)}.log").open("wb") as log:
+            proc = self._popen(log)
+        self.procs.append(proc)
+        return proc
+
+    def _popen(self, log: object) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from api.cli import main; sys.exit(main(sys.argv[1:]))",
+                "worker",
+                *WORKER_FLAGS,
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def owner_of(self, pid: int) -> subprocess.Popen[bytes] | None:
+        """Return the worker whose process tree holds ``pid`` (job process -> fork server -> worker)."""
+        mine = {p.pid: p for p in self.procs if p.poll() is None}
+        for _ in range(4):
+            if pid in mine:
+                return mine[pid]
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except FileNotFoundError:
+                return None
+            pid = int(stat.rsplit(")", 1)[1].split()[1])
+        return None
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Workers]]:
+    assert POSTGRES_URL is not None
+    schema = f"shiftmix_hosts_{uuid.uuid4().hex[:10]}"
+    settings = api_settings(
+        tmp_path_factory.mktemp("hosts"),
+        database_url=POSTGRES_URL,
+        db_schema=schema,
+        job_engine="procrastinate",
+        webhook_key=WEBHOOK_KEY,
+    )
+    app = create_app(settings)
+    workers = Workers(settings, tmp_path_factory.mktemp("worker-logs"))
+    try:
+        with TestClient(app) as client:
+            workers.start()
+            workers.start()
+            try:
+                yield client, workers
+            finally:
+                workers.stop()
+    finally:
+        leftover = Storage(settings.database_url, schema=schema)
+        leftover.drop_all()
+        leftover.close()
+
+
+def test_jobs_run_on_the_worker_hosts(hosts: tuple[TestClient, Workers]) -> None:
+    client, workers = hosts
+    headers = key_headers(client, "org-hosts")
+    job_id = client.post("/v1/schedules", json=schedule_body(), headers=headers).json()["job_id"]
+    done = wait_for(client, job_id, headers, timeout_s=60)
+    assert done["job"]["status"] == "succeeded"
+    record = client.app.state.services.storage.get_job(job_id)  # type: ignore[attr-defined]
+    assert workers.owner_of(record.worker_pid) is not None or record.worker_pid != os.getpid()
+    assert client.app.state.services.runner.running_jobs() == 0  # type: ignore[attr-defined]
+
+
+def test_cancel_stops_a_solve_on_a_worker_host_and_keeps_its_best_plan(hosts: tuple[TestClient, Workers]) -> None:
+    client, _ = hosts
+    headers = key_headers(client, "org-cancel")
+    job_id = client.post("/v1/schedules", json=schedule_body(busy_week_problem(), HARD_PARAMS), headers=headers).json()[
+        "job_id"
+    ]
+    wait_for(client, job_id, headers, until="progress", timeout_s=60)
+    assert client.post(f"/v1/schedules/{job_id}/cancel", headers=headers).status_code == 202
+    done = wait_for(client, job_id, headers, timeout_s=20)
+    assert done["job"]["status"] == "cancelled"
+    assert done["plan"]["shifts"]
+    assert done["violations"] == []
+
+
+def test_jobs_of_two_organisations_start_in_a_fair_order(hosts: tuple[TestClient, Workers]) -> None:
+    client, _ = hosts
+    a, b = key_headers(client, "org-many"), key_headers(client, "org-few")
+    many = [client.post("/v1/schedules", json=schedule_body(), headers=a).json()["job_id"] for _ in range(10)]
+    few = [client.post("/v1/schedules", json=schedule_body(), headers=b).json()["job_id"] for _ in range(10)]
+    for job_id in many:
+        wait_for(client, job_id, a, timeout_s=120)
+    for job_id in few:
+        wait_for(client, job_id, b, timeout_s=120)
+    storage = client.app.state.services.storage  # type: ignore[attr-defined]
+    records = [storage.get_job(j) for j in many + few]
+    assert all(r.status == "succeeded" for r in records)
+    order = ["b" if r.job_id in few else "a" for r in sorted(records, key=lambda r: r.started_at)]
+    # first come first served would start all ten of org-many first; round robin starts org-few's k-th job
+    # within a couple of places of 2k (org-many's first jobs may start before org-few has submitted)
+    positions = [i for i, org in enumerate(order) if org == "b"]
+    assert all(pos <= 2 * k + 3 for k, pos in enumerate(positions)), order
+
+
+def test_a_killed_worker_host_s_job_finishes_on_the_other(hosts: tuple[TestClient, Workers]) -> None:
+    client, workers = hosts
+    headers = key_headers(client, "org-kill")
+    params = HARD_PARAMS.model_copy(update={"time_limit_s": 8.0})
+    job_id = client.post("/v1/schedules", json=schedule_body(busy_week_problem(), params), headers=headers).json()[
+        "job_id"
+    ]
+    storage = client.app.state.services.storage  # type: ignore[attr-defined]
+    wait_for(client, job_id, headers, until="progress", timeout_s=60)
+    time.sleep(2.5)  # past a checkpoint (every 2 s), so the other worker resumes from it
+    first = storage.get_job(job_id)
+    assert first.status == "running"
+    victim = workers.owner_of(first.worker_pid)
+    assert victim is not None
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(5)
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{first.worker_pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # the killed worker's solve ended with it: the job can run nowhere twice
+    assert not Path(f"/proc/{first.worker_pid}").exists() or "Z" in Path(f"/proc/{first.worker_pid}/stat").read_text()
+    done = wait_for(client, job_id, headers, timeout_s=60)
+    after = storage.get_job(job_id)
+    assert done["job"]["status"] == "succeeded", done["job"]["error"]
+    assert after.worker_pid != first.worker_pid
+    assert after.resumed_from_cents is not None  # resumed from the dead worker's checkpoint
+    survivor = workers.owner_of(after.worker_pid) if Path(f"/proc/{after.worker_pid}").exists() else None
+    assert survivor is not victim
+    workers.start()  # put the module's second worker back
