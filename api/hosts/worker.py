@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing.forkserver
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ from procrastinate.jobs import Status
 
 from api.hosts.engine import QUEUE, TASK_NAME, engine_app, ensure_schema
 from api.hosts.store import HostStore
-from api.jobs import JobWork, run_job, worker_context
+from api.jobs import FORKSERVER_PRELOAD, JobWork, run_job, worker_context
 from api.settings import Settings
 from api.storage import JobKind, Storage
 
 logger = logging.getLogger(__name__)
+
+POSTGRES_PRELOAD = ("psycopg", "sqlalchemy.dialects.postgresql.psycopg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,9 @@ class WorkerHost:
         self._storage = Storage(settings.database_url, schema=settings.db_schema)
         self._store = HostStore(settings.database_url, schema=settings.db_schema)
         self._ctx = worker_context()
+        if self._ctx.get_start_method() == "forkserver":
+            # job processes connect to PostgreSQL: import its driver once in the fork server, not in each job
+            self._ctx.set_forkserver_preload([*FORKSERVER_PRELOAD, *POSTGRES_PRELOAD])
         self.app = engine_app(settings.database_url, settings.db_schema)
         self.app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)(self.run_one)
 
@@ -164,6 +170,9 @@ class WorkerHost:
         """Create the engine's tables when missing, then run until stopped."""
         ensure_schema(self._settings.database_url, self._settings.db_schema)
         self._storage.create_all()
+        if self._ctx.get_start_method() == "forkserver":
+            # start the fork server (and its preload) now rather than on the first job
+            multiprocessing.forkserver.ensure_running()
         try:
             asyncio.run(self.run_async())
         finally:
