@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import multiprocessing.forkserver
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -170,9 +169,11 @@ class WorkerHost:
         """Create the engine's tables when missing, then run until stopped."""
         ensure_schema(self._settings.database_url, self._settings.db_schema)
         self._storage.create_all()
-        if self._ctx.get_start_method() == "forkserver":
-            # start the fork server (and its preload) now rather than on the first job
-            multiprocessing.forkserver.ensure_running()
+        # start the fork server and wait for its preload (seconds) before taking a job, not on the first job
+        warm_up = self._ctx.Process(target=os.getpid, name="shiftmix-warm-up")
+        warm_up.start()
+        warm_up.join()
+        warm_up.close()
         try:
             asyncio.run(self.run_async())
         finally:
