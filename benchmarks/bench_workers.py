@@ -172,8 +172,8 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("SHIFTMIX_TEST_POSTGRES_URL")
     if not url:
-        print("bench_workers: set SHIFTMIX_TEST_POSTGRES_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-        return 2
+        print("bench_workers: skipped, needs SHIFTMIX_TEST_POSTGRES_URL (postgresql+psycopg://postgres@127.0.0.1/test)")
+        return 0
     mode = "local runner, N processes in the server" if args.local else "worker hosts, N shiftmix worker processes"
     print(
         f"{mode}; {args.jobs} {args.problem} solves (time limit {args.time_limit_s:g} s, 1 thread each) "
