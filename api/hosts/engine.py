@@ -43,26 +43,51 @@ def connection_kwargs(database_url: str, schema: str | None) -> dict[str, Any]:
     return kwargs
 
 
+def _exists(conn: psycopg.Connection[Any], name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+    return row is not None and row[0] is not None
+
+
 def ensure_schema(database_url: str, schema: str | None) -> bool:
     """Create procrastinate's objects when missing (under an advisory lock: servers and workers may race).
 
-    Returns whether they were created now.
+    When they exist this only reads, so a worker whose role may not create anything passes. Returns whether
+    they were created now.
     """
     info = conninfo(database_url)
     if schema is not None:
         info = make_conninfo(info, options=f"-c search_path={schema}")
     lock = zlib.crc32(f"shiftmix-procrastinate-schema:{schema}".encode())
     with psycopg.connect(info, autocommit=False) as conn:
+        if _exists(conn, "procrastinate_jobs"):
+            return False
         if schema is not None:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')  # noqa: S608 - a setting, not user input
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-        exists = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-        if exists is not None and exists[0] is not None:
+        if _exists(conn, "procrastinate_jobs"):
             return False
-        sql = SchemaManager.get_schema()
-        conn.execute(sql.encode())
+        conn.execute(SchemaManager.get_schema().encode())
         conn.commit()
     return True
+
+
+ENGINE_TABLES = ("procrastinate_jobs", "procrastinate_workers", "procrastinate_events", "procrastinate_periodic_defers")
+
+
+def worker_grants(role: str, schema: str = "public") -> list[str]:
+    """Return the SQL that lets a worker's own role do its work and nothing else.
+
+    It may read and update jobs (claim, progress, result), use the engine's tables and functions, and
+    nothing more: no API keys, organisations, audit trail or webhooks.
+    """
+    tables = ", ".join(f'"{schema}"."{t}"' for t in ENGINE_TABLES)
+    return [
+        f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
+        f'GRANT SELECT, UPDATE ON "{schema}"."jobs" TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO "{role}"',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"',
+        f'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA "{schema}" TO "{role}"',
+    ]
 
 
 def engine_app(database_url: str, schema: str | None) -> procrastinate.App:

@@ -166,9 +166,8 @@ class WorkerHost:
                 recovery.cancel()
 
     def run(self) -> None:
-        """Create the engine's tables when missing, then run until stopped."""
+        """Create the engine's tables when missing, then run until stopped (the server creates the job tables)."""
         ensure_schema(self._settings.database_url, self._settings.db_schema)
-        self._storage.create_all()
         # start the fork server and wait for its preload (seconds) before taking a job, not on the first job
         warm_up = self._ctx.Process(target=os.getpid, name="shiftmix-warm-up")
         warm_up.start()

@@ -16,17 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from api.app import create_app
+from api.hosts.engine import ensure_schema, worker_grants
 from api.settings import Settings
 from api.storage import Storage
 from api.webhooks.security import verify
 from tests.api.conftest import HARD_PARAMS, api_settings, key_headers, schedule_body, wait_for
 from tests.api.test_schedules import busy_week_problem
 from tests.api.webhook_receiver import webhook_receiver
-
-pytest.importorskip("procrastinate", reason="worker hosts need the engine: pip install shiftmix[hosts]")
 
 POSTGRES_URL = os.environ.get("SHIFTMIX_TEST_POSTGRES_URL")
 pytestmark = [
@@ -50,13 +51,14 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, database_url: str | None = None) -> subprocess.Popen[bytes]:
+        env = self.env if database_url is None else {**self.env, "SHIFTMIX_WORKER_DATABASE_URL": database_url}
         with (self.log_dir / f"worker-{len(self.procs)}.log").open("wb") as log:
-            proc = self._popen(log)
+            proc = self._popen(log, env)
         self.procs.append(proc)
         return proc
 
-    def _popen(self, log: object) -> subprocess.Popen[bytes]:
+    def _popen(self, log: object, env: dict[str, str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [
                 sys.executable,
@@ -65,7 +67,7 @@ class Workers:
                 "worker",
                 *WORKER_FLAGS,
             ],
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -110,10 +112,18 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
     )
     app = create_app(settings)
     workers = Workers(settings, tmp_path_factory.mktemp("worker-logs"))
+    roles = [f"{schema}_worker_{i}" for i in range(2)]
+    admin = sa.create_engine(POSTGRES_URL)
     try:
         with TestClient(app) as client:
-            workers.start()
-            workers.start()
+            # each worker signs in with a role of its own, allowed the jobs and the engine's tables only
+            with admin.begin() as conn:
+                for role in roles:
+                    conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+                    for grant in worker_grants(role, schema):
+                        conn.exec_driver_sql(grant)
+            for role in roles:
+                workers.start(role_url(role))
             try:
                 yield client, workers
             finally:
@@ -122,6 +132,31 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
         leftover = Storage(settings.database_url, schema=schema)
         leftover.drop_all()
         leftover.close()
+        with admin.begin() as conn:
+            for role in roles:
+                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+        admin.dispose()
+
+
+def role_url(role: str) -> str:
+    """The test database's URL, signed in as ``role`` (the machine's PostgreSQL trusts local connections)."""
+    assert POSTGRES_URL is not None
+    return make_url(POSTGRES_URL).set(username=role, password=None).render_as_string(hide_password=False)
+
+
+def test_a_worker_role_reaches_jobs_but_not_keys(hosts: tuple[TestClient, Workers]) -> None:
+    client, workers = hosts
+    storage = client.app.state.services.storage  # type: ignore[attr-defined]
+    role = workers.env["SHIFTMIX_DB_SCHEMA"] + "_worker_0"
+    as_worker = Storage(role_url(role), schema=storage.schema)
+    try:
+        headers = key_headers(client, "org-roles")
+        assert as_worker.counts_by_status() is not None  # reads jobs
+        assert not ensure_schema(role_url(role), storage.schema)  # exists: nothing to create, nothing asked
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            as_worker.principal_for_key(headers["Authorization"].removeprefix("Bearer "))
+    finally:
+        as_worker.close()
 
 
 def test_jobs_run_on_the_worker_hosts_and_their_events_reach_webhooks(hosts: tuple[TestClient, Workers]) -> None:
@@ -225,4 +260,4 @@ def test_a_killed_worker_host_s_job_finishes_on_the_other(hosts: tuple[TestClien
     assert after.resumed_from_cents is not None  # resumed from the dead worker's checkpoint
     survivor = workers.owner_of(after.worker_pid) if Path(f"/proc/{after.worker_pid}").exists() else None
     assert survivor is not victim
-    workers.start()  # put the module's second worker back
+    workers.start(role_url(workers.env["SHIFTMIX_DB_SCHEMA"] + "_worker_0"))  # the module's second worker back
