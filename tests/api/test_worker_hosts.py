@@ -34,6 +34,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not POSTGRES_URL, reason="SHIFTMIX_TEST_POSTGRES_URL is not set"),
 ]
+ROLE_PASSWORD = uuid.uuid4().hex
 WEBHOOK_KEY = "f" * 43 + "="
 WORKER_FLAGS = ("--heartbeat-s", "0.5", "--stalled-after-s", "2", "--recover-every-s", "0.5", "--log-level", "warning")
 
@@ -119,7 +120,7 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
             # each worker signs in with a role of its own, allowed the jobs and the engine's tables only
             with admin.begin() as conn:
                 for role in roles:
-                    conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+                    conn.exec_driver_sql(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{ROLE_PASSWORD}'")
                     for grant in worker_grants(role, schema):
                         conn.exec_driver_sql(grant)
             for role in roles:
@@ -139,9 +140,9 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
 
 
 def role_url(role: str) -> str:
-    """The test database's URL, signed in as ``role`` (the machine's PostgreSQL trusts local connections)."""
+    """The test database's URL, signed in as ``role`` with its password (trust or password authentication)."""
     assert POSTGRES_URL is not None
-    return make_url(POSTGRES_URL).set(username=role, password=None).render_as_string(hide_password=False)
+    return make_url(POSTGRES_URL).set(username=role, password=ROLE_PASSWORD).render_as_string(hide_password=False)
 
 
 def test_a_worker_role_reaches_jobs_but_not_keys(hosts: tuple[TestClient, Workers]) -> None:
