@@ -26,6 +26,7 @@ from api.settings import Settings
 from api.storage import Storage
 from api.webhooks.security import verify
 from tests.api.conftest import HARD_PARAMS, api_settings, key_headers, schedule_body, wait_for
+from tests.api.test_replan_api import replan_body
 from tests.api.test_schedules import busy_week_problem
 from tests.api.webhook_receiver import webhook_receiver
 
@@ -176,6 +177,22 @@ def test_jobs_run_on_the_worker_hosts_and_their_events_reach_webhooks(hosts: tup
     assert verify(
         "s" * 20, int(got[-1].headers["shiftmix-timestamp"]), got[-1].body, got[-1].headers["shiftmix-signature"]
     )
+
+
+def test_re_plans_and_simulations_run_on_the_worker_hosts(hosts: tuple[TestClient, Workers]) -> None:
+    client, _ = hosts
+    headers = key_headers(client, "org-kinds")
+    job_id = client.post("/v1/schedules", json=schedule_body(), headers=headers).json()["job_id"]
+    assert wait_for(client, job_id, headers, timeout_s=60)["job"]["status"] == "succeeded"
+    replan = client.post(f"/v1/schedules/{job_id}/replan", json=replan_body(), headers=headers)
+    simulation = client.post(
+        f"/v1/schedules/{job_id}/simulate", json={"options": {"reps": 10, "seed": 4}}, headers=headers
+    )
+    assert (replan.status_code, simulation.status_code) == (202, 202)
+    done = wait_for(client, replan.json()["job_id"], headers, timeout_s=60)
+    assert done["job"]["status"] == "succeeded", done["job"]["error"]
+    simulated = wait_for(client, simulation.json()["job_id"], headers, timeout_s=60, resource="simulations")
+    assert simulated["job"]["status"] == "succeeded", simulated["job"]["error"]
 
 
 def test_a_job_is_handed_to_the_engine_once(hosts: tuple[TestClient, Workers]) -> None:
