@@ -121,6 +121,9 @@ class WorkerHost:
             self._store.fail_if_run_by(job_id, pid, reason)
         elif self._store.fail_if_run_by(job_id, pid, exit_reason(proc.exitcode)):
             logger.error("job %s: %s", job_id, exit_reason(proc.exitcode))
+        elif proc.exitcode != 0 and self._store.status(job_id) == "queued":
+            # it died before claiming the job: the task ends here, so the job must not stay queued
+            self._storage.fail(job_id, exit_reason(proc.exitcode))
         proc.close()
 
     async def recover_stalled(self) -> list[str]:
