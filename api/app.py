@@ -16,7 +16,8 @@ from fastapi.routing import APIRoute
 
 from api.compute import ComputePool
 from api.errors import PROBLEM_JSON, BodySizeLimit, install_error_handlers
-from api.jobs import JobRunner, JobWork
+from api.hosts import make_runner
+from api.jobs import JobWork
 from api.jobs.replan import solve_replan
 from api.jobs.scenario import run_scenario_job
 from api.jobs.schedule import solve_schedule
@@ -35,9 +36,11 @@ from api.routes import (
     simulations,
     staffing,
 )
+from api.routes import webhooks as webhook_routes
 from api.schemas import ProblemDetails
 from api.settings import Settings
 from api.storage import JobKind, Principal, Storage
+from api.webhooks import webhook_services
 from optimizer.model import software_version
 
 API_DESCRIPTION = """\
@@ -83,7 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         jobs left queued again, and starts the solver worker pool.
     """
     storage = Storage(settings.database_url, schema=settings.db_schema)
-    runner = JobRunner(storage, settings, JOB_WORK)
+    runner = make_runner(storage, settings, JOB_WORK)
     services = Services(
         settings=settings,
         storage=storage,
@@ -92,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         compute=ComputePool(settings),
         limiter=RateLimiter(settings),
     )
+    hook_store, dispatcher = webhook_services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -103,10 +107,14 @@ def create_app(settings: Settings) -> FastAPI:
         # fewer request threads than Starlette's 40: CPU-bound handlers then queue instead of all holding
         # the GIL at once, which keeps the event loop (and /healthz) responsive under many pollers
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        hook_store.create_all()
         runner.start()
+        dispatcher.start()
         try:
             yield
         finally:
+            dispatcher.stop()
+            hook_store.close()
             runner.stop()
             services.compute.shutdown()
             storage.close()
@@ -121,11 +129,14 @@ def create_app(settings: Settings) -> FastAPI:
         responses={429: {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}},
     )
     app.state.services = services
+    app.state.webhooks = webhook_routes.WebhookServices(hook_store, dispatcher, settings.webhook_allow_hosts)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     for module in (schedules, replans, changes, simulations, scenarios, staffing, forecasts, health):
         app.include_router(module.router)
+    app.include_router(webhook_routes.router)
+    app.include_router(webhook_routes.publish_router)
     return app
 
 

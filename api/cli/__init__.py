@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from api.cli import check_change, erlang, forecast, keys, plan, replan, scenario, serve, simulate
+from api.cli import check_change, erlang, forecast, keys, plan, replan, scenario, serve, simulate, worker
 from api.cli._errors import describe_validation_error
 from forecasting.errors import ForecastingError
 from optimizer.errors import ShiftmixError
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shiftmix", description="Workforce and gig-shift scheduling optimiser.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    for module in (plan, replan, check_change, scenario, forecast, erlang, serve, keys, simulate):
+    for module in (plan, replan, check_change, scenario, forecast, erlang, serve, keys, simulate, worker):
         module.register(sub)
     return parser
 

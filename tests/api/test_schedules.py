@@ -239,6 +239,12 @@ def test_operation_ids_are_stable(client: TestClient) -> None:
         "healthz",
         "readyz",
         "metrics",
+        "create_webhook",
+        "list_webhooks",
+        "get_webhook",
+        "delete_webhook",
+        "list_deliveries",
+        "publish_schedule",
     } == ids
 
 
