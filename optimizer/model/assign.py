@@ -98,7 +98,7 @@ def _split_counts(
     return parts, shares, missed
 
 
-def _restricted(crew: Crew, used: list[int]) -> Crew:
+def restricted(crew: Crew, used: list[int]) -> Crew:
     """Return the crew with only the options ``used`` (indices into its options), rest cuts and weekends renumbered."""
     if len(used) == len(crew.options):
         return crew
@@ -132,7 +132,7 @@ def _split_used(
     A split that fits then spends up to ``spread_s`` per member evening out the parts' start times.
     """
     parts = _parts(crew)
-    sub = _restricted(crew, used)
+    sub = restricted(crew, used)
     sub_parts = tuple(dataclasses.replace(sub, crew_id=p.crew_id, worker_ids=p.worker_ids) for p in parts)
     counts = [counts[k] for k in used]
     model_input = dataclasses.replace(inp, crews=sub_parts, required=np.zeros_like(inp.required), gig=None, locked=())
@@ -300,7 +300,7 @@ def personal_input(inp: ModelInput, assignment: Assignment) -> ModelInput:
             free = assignment.free_options.get(wid)
             if free is not None and _replannable(crew):
                 person = dataclasses.replace(crew, crew_id=wid, worker_ids=(wid,), symmetry_class=-1 - len(crews))
-                crews.append(_restricted(person, list(free)))
+                crews.append(restricted(person, list(free)))
                 continue
             taken = assignment.picks.get(wid, ())
             locked.extend((len(crews), k) for k in range(len(taken)))

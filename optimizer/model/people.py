@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 from scipy.optimize import linear_sum_assignment
 
 from optimizer.domain import Fairness, PlanningProblem, SolveParams
-from optimizer.model.assign import Assignment, _restricted
+from optimizer.model.assign import Assignment, restricted
 from optimizer.model.build import build_model
 from optimizer.model.constraints.registry import PERSONAL_FAMILIES
 from optimizer.model.inputs import Crew, ModelInput
@@ -163,7 +163,7 @@ def _rehand(
     used = sorted(counts)
     if not used or time_limit_s <= 0:
         return None
-    sub = _restricted(crew, used)
+    sub = restricted(crew, used)
     # every person their own symmetry class: people with different wishes are no longer interchangeable
     parts = tuple(
         dataclasses.replace(sub, crew_id=w, worker_ids=(w,), symmetry_class=-1 - i)
