@@ -24,9 +24,10 @@ from api.webhooks.security import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     Resolver,
+    destination,
+    pinned,
     resolve_host,
     sign,
-    url_problem,
 )
 from api.webhooks.store import DueDelivery, WebhookStore
 
@@ -63,7 +64,10 @@ class WebhookDispatcher:
     poll_interval_s : float
         Time between two rounds when nothing wakes the dispatcher [s].
     resolver : callable
-        Host name to addresses, for the address check before every attempt.
+        Host name to addresses, for the address check before every attempt; the attempt then connects to the
+        address checked (:func:`api.webhooks.security.pinned`).
+    transport : httpx.BaseTransport, optional
+        The HTTP transport (tests pass a mock); httpx's own by default.
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class WebhookDispatcher:
         retry_base_s: float,
         poll_interval_s: float = 0.2,
         resolver: Resolver = resolve_host,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._store = store
         self._allow_hosts = frozenset(allow_hosts)
@@ -85,7 +90,9 @@ class WebhookDispatcher:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(SENDER_THREADS, thread_name_prefix="webhook-send")
-        self._http = httpx.Client(timeout=REQUEST_TIMEOUT_S, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        self._http = httpx.Client(
+            timeout=REQUEST_TIMEOUT_S, follow_redirects=False, headers={"User-Agent": USER_AGENT}, transport=transport
+        )
         self._thread = threading.Thread(target=self._loop, name="webhook-dispatcher", daemon=True)
 
     def start(self) -> None:
@@ -126,7 +133,7 @@ class WebhookDispatcher:
         started = time.monotonic()
         status_code: int | None = None
         error: str | None = None
-        blocked = url_problem(delivery.url, self._allow_hosts, self._resolver)
+        blocked, address = destination(delivery.url, self._allow_hosts, self._resolver)
         if blocked is not None:
             error = f"not sent: the url {blocked}"
         else:
@@ -138,8 +145,14 @@ class WebhookDispatcher:
                 EVENT_ID_HEADER: delivery.event_id,
                 EVENT_TYPE_HEADER: str(delivery.event_type),
             }
+            url = delivery.url
+            extensions: dict[str, str] = {}
+            if address is not None:  # connect to the address just checked, not to a fresh lookup
+                url, host, extensions = pinned(delivery.url, address)
+                headers.update(host)
             try:
-                status_code = self._http.post(delivery.url, content=delivery.body, headers=headers).status_code
+                response = self._http.post(url, content=delivery.body, headers=headers, extensions=extensions)
+                status_code = response.status_code
                 if not 200 <= status_code < 300:
                     error = f"the receiver answered {status_code}"
             except httpx.HTTPError as exc:

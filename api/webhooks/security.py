@@ -4,7 +4,9 @@
   address the host resolves to must be a public one (not loopback, private, link-local, multicast, reserved
   or unspecified: the server's own and its network's addresses), unless the host is on the allowlist. The
   check runs when a webhook is registered and again before every delivery (a name may resolve elsewhere
-  later); redirects are never followed.
+  later), and the delivery connects to the address that check accepted (:func:`pinned`; the name goes in the
+  ``Host`` header and the TLS server name), so a name re-resolved in between (DNS rebinding) cannot reach a
+  private address; redirects are never followed.
 - **Secrets** (:class:`SecretBox`): an HMAC key must be readable to sign with, so it is stored encrypted
   (Fernet: AES-128-CBC + HMAC-SHA256) under the server's key, never in clear; the API shows it once, on
   creation.
@@ -22,7 +24,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Collection
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -55,7 +57,18 @@ def _is_public(address: str) -> bool:
 
 
 def url_problem(url: str, allow_hosts: Collection[str], resolver: Resolver = resolve_host) -> str | None:
-    """Return why ``url`` may not receive webhooks, or ``None`` when it may.
+    """Return why ``url`` may not receive webhooks, or ``None`` when it may (see :func:`destination`)."""
+    return destination(url, allow_hosts, resolver)[0]
+
+
+def destination(
+    url: str, allow_hosts: Collection[str], resolver: Resolver = resolve_host
+) -> tuple[str | None, str | None]:
+    """Return why ``url`` may not receive webhooks (or None), and the checked address to connect to.
+
+    The address is one the host resolved to during this check, all of them public; a delivery connects to it
+    (:func:`pinned`), so a name that resolves elsewhere a moment later (DNS rebinding) cannot redirect the
+    request to a private address. Allow-listed hosts get no address: they may resolve anywhere.
 
     Parameters
     ----------
@@ -72,26 +85,43 @@ def url_problem(url: str, allow_hosts: Collection[str], resolver: Resolver = res
         host = (parts.hostname or "").lower()
         _ = parts.port  # raises on a port that is not a number
     except ValueError:
-        return "is not a URL"
+        return "is not a URL", None
     if parts.scheme not in ("http", "https") or not host:
-        return "must be an http(s) URL with a host"
+        return "must be an http(s) URL with a host", None
     if parts.username is not None or parts.password is not None:
-        return "must not carry credentials; sign with the webhook secret instead"
+        return "must not carry credentials; sign with the webhook secret instead", None
     allowed = host in allow_hosts
     if parts.scheme == "http" and not allowed:
-        return "must use https (plain http only to a host on SHIFTMIX_WEBHOOK_ALLOW_HOSTS)"
+        return "must use https (plain http only to a host on SHIFTMIX_WEBHOOK_ALLOW_HOSTS)", None
     if allowed:
-        return None
+        return None, None
     addresses = resolver(host)
     if not addresses:
-        return f"host {host!r} does not resolve"
+        return f"host {host!r} does not resolve", None
     private = [a for a in addresses if not _is_public(a)]
     if private:
-        return (
+        problem = (
             f"host {host!r} resolves to a private, loopback or reserved address ({private[0]}); "
             "add it to SHIFTMIX_WEBHOOK_ALLOW_HOSTS to allow it"
         )
-    return None
+        return problem, None
+    return None, addresses[0]
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Return the URL with its host replaced by ``address``, the ``Host`` header and the request extensions.
+
+    The request goes to the checked address while the receiver sees its own name: in the ``Host`` header and,
+    over https, as the TLS server name (``sni_hostname``), against which its certificate is verified.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    ip = address.split("%", 1)[0]
+    literal = f"[{ip}]" if ":" in ip else ip
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    header = host if parts.port is None else f"{host}:{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": header}, extensions
 
 
 def check_url(url: str, allow_hosts: Collection[str], resolver: Resolver = resolve_host) -> None:

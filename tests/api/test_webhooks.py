@@ -15,8 +15,9 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.webhooks.dispatch import backoff_s
-from api.webhooks.security import SecretBox, sign, url_problem, verify
+from api.webhooks.dispatch import WebhookDispatcher, backoff_s
+from api.webhooks.security import SecretBox, pinned, sign, url_problem, verify
+from api.webhooks.store import DueDelivery
 from tests.api.conftest import HARD_PARAMS, api_settings, key_headers, schedule_body, wait_for
 from tests.api.test_schedules import busy_week_problem
 from tests.api.webhook_receiver import webhook_receiver
@@ -79,6 +80,67 @@ def test_url_check_resolves_names_and_blocks_private_addresses() -> None:
     assert "does not resolve" in (url_problem("https://nowhere.invalid/x", (), lambda _h: []) or "")
     assert url_problem("https://intranet.local/x", ("intranet.local",), private) is None
     assert "private" in (url_problem("https://[::ffff:10.0.0.1]/x", (), lambda h: [h]) or "")
+
+
+def test_pinned_requests_go_to_the_checked_address_under_the_receivers_name() -> None:
+    url, host, extensions = pinned("https://hooks.example.com:8443/in?x=1", "93.184.216.34")
+    assert url == "https://93.184.216.34:8443/in?x=1"
+    assert host == {"Host": "hooks.example.com:8443"}
+    assert extensions == {"sni_hostname": "hooks.example.com"}
+    url, host, extensions = pinned("https://hooks.example.com/in", "2606:2800:220:1::1")
+    assert url == "https://[2606:2800:220:1::1]/in"
+    assert host == {"Host": "hooks.example.com"}
+
+
+class _Attempts:
+    """A store that only logs attempts (what the dispatcher's send writes)."""
+
+    def __init__(self) -> None:
+        self.logged: list[dict[str, object]] = []
+
+    def record_attempt(self, delivery: DueDelivery, **kwargs: object) -> None:
+        self.logged.append(kwargs)
+
+
+def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_followed() -> None:
+    import datetime as dt
+
+    import httpx
+
+    answers = iter([["93.184.216.34"], ["127.0.0.1"]])  # public when checked, loopback on any second lookup
+    seen: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    store = _Attempts()
+    dispatcher = WebhookDispatcher(
+        store,  # type: ignore[arg-type]
+        allow_hosts=(),
+        max_attempts=3,
+        retry_base_s=1.0,
+        resolver=lambda _host: next(answers),
+        transport=httpx.MockTransport(receiver),
+    )
+    delivery = DueDelivery(
+        delivery_id=1,
+        attempt=1,
+        url="https://hooks.example.com/in",
+        secret="s" * 32,
+        event_id="e1",
+        event_type="job.done",  # type: ignore[arg-type]
+        body=b"{}",
+        event_created_at=dt.datetime.now(dt.UTC),
+    )
+    dispatcher._send(delivery)
+    assert [r.url.host for r in seen] == ["93.184.216.34"]  # one lookup: the one checked
+    assert seen[0].headers["host"] == "hooks.example.com"
+    assert seen[0].extensions["sni_hostname"] == "hooks.example.com"
+    assert store.logged[0]["error"] is None
+    dispatcher._send(delivery)  # the next attempt checks again and refuses the loopback answer
+    assert len(seen) == 1
+    assert "private, loopback" in str(store.logged[1]["error"])
 
 
 def test_signature_is_hmac_sha256_over_timestamp_and_body() -> None:
