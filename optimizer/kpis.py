@@ -347,30 +347,43 @@ def queue_penalty_cents(needs: Sequence[QueueNeed], routed: np.ndarray, penalty_
 def skill_groups_on_floor(
     problem: PlanningProblem, starts: pd.DatetimeIndex, shifts: Iterable[PlannedShift]
 ) -> tuple[list[frozenset[int]], np.ndarray]:
-    """Return each skill set among a plan's people (queue indices) and its people on the floor per interval.
+    """Return each skill group's queues (indices) among a plan's people and its people on the floor per interval.
 
-    FTEs by their worker's (else contract's) skills, gig workers by the pool's, at the fill rate rounded down.
+    FTEs by their worker's (else contract's) skills and primary skills (people with the same skills but other
+    primaries are groups of their own, :func:`skill_groups_with_priority`), gig workers by the pool's, at the
+    fill rate rounded down.
     """
+    skills, _, floors = skill_groups_with_priority(problem, starts, shifts)
+    return skills, floors
+
+
+def skill_groups_with_priority(
+    problem: PlanningProblem, starts: pd.DatetimeIndex, shifts: Iterable[PlannedShift]
+) -> tuple[list[frozenset[int]], list[frozenset[int]], np.ndarray]:
+    """Return each skill group's queues, the queues it serves first (empty: none) and its floor per interval."""
     names = problem.queue_names
     index = {name: q for q, name in enumerate(names)}
     every = frozenset(range(len(names)))
     workers = {w.worker_id: w for w in problem.workforce.workers}
-    groups: dict[frozenset[int], list[PlannedShift]] = {}
+    groups: dict[tuple[frozenset[int], frozenset[int]], list[PlannedShift]] = {}
     gigs: list[PlannedShift] = []
     for s in shifts:
         if s.kind == "gig":
             gigs.append(s)
             continue
-        skills = problem.workforce.skills_of(workers[s.worker_id])
-        key = every if skills is None else frozenset(index[k] for k in skills)
+        worker = workers[s.worker_id]
+        skills = problem.workforce.skills_of(worker)
+        primary = problem.workforce.primary_of(worker) or ()
+        key = (every if skills is None else frozenset(index[k] for k in skills), frozenset(index[k] for k in primary))
         groups.setdefault(key, []).append(s)
     keys = list(groups)
     floors = [on_floor(starts, problem.interval_min, groups[k], "fte") for k in keys]
     pool = problem.workforce.gig_pool
     if pool is not None and gigs:
-        keys.append(every if pool.skills is None else frozenset(index[k] for k in pool.skills))
+        keys.append((every if pool.skills is None else frozenset(index[k] for k in pool.skills), frozenset()))
         floors.append(on_floor(starts, problem.interval_min, gigs, "gig") * round(pool.fill_rate * 1000) // 1000)
-    return keys, np.array(floors, dtype=np.int64).reshape(len(keys), len(starts))
+    floor = np.array(floors, dtype=np.int64).reshape(len(keys), len(starts))
+    return [k[0] for k in keys], [k[1] for k in keys], floor
 
 
 def route_shifts(

@@ -55,6 +55,9 @@ class StaffGroup(DomainType):
     skills: tuple[str, ...] | None = Field(
         None, description="Queues (names in `queues`) the group may work; null: the contract's skills."
     )
+    primary_skills: tuple[str, ...] | None = Field(
+        None, description="Queues among the group's skills it serves first; null: the contract's primary skills."
+    )
 
     @model_validator(mode="after")
     def _availability_disjoint(self) -> Self:
@@ -187,7 +190,13 @@ class PlanConfig(DomainType):
         workers = list(self.workers)
         for g in self.staff:
             workers.extend(
-                Worker(worker_id=wid, contract=g.contract, availability=g.availability, skills=g.skills)
+                Worker(
+                    worker_id=wid,
+                    contract=g.contract,
+                    availability=g.availability,
+                    skills=g.skills,
+                    primary_skills=g.primary_skills,
+                )
                 for wid in group_worker_ids(g.id_prefix, g.count)
             )
         return Workforce(

@@ -135,6 +135,13 @@ class PlanningProblem(_Domain):
         pool = self.workforce.gig_pool
         where = [(f"workforce.contracts[{i}].skills", c.skills) for i, c in enumerate(self.workforce.contracts)]
         where += [(f"workforce.workers[{i}].skills", w.skills) for i, w in enumerate(self.workforce.workers)]
+        where += [
+            (f"workforce.contracts[{i}].primary_skills", c.primary_skills)
+            for i, c in enumerate(self.workforce.contracts)
+        ]
+        where += [
+            (f"workforce.workers[{i}].primary_skills", w.primary_skills) for i, w in enumerate(self.workforce.workers)
+        ]
         if pool is not None:
             where.append(("workforce.gig_pool.skills", pool.skills))
             where.append(("workforce.gig_pool.max_per_queue", tuple(pool.max_per_queue)))
@@ -146,6 +153,15 @@ class PlanningProblem(_Domain):
             unknown = [s for s in skills if s not in known]
             if unknown:
                 raise ValueError(f"{field}: {unknown} not among the queues ({listed})")
+        for i, w in enumerate(self.workforce.workers):
+            primary, skills = self.workforce.primary_of(w), self.workforce.skills_of(w)
+            if primary is None or skills is None:
+                continue
+            outside = [q for q in primary if q not in skills]
+            if outside:
+                raise ValueError(
+                    f"workforce.workers[{i}].primary_skills: {outside} not among the worker's skills ({list(skills)})"
+                )
         for i, q in enumerate(self.queues):
             if q.window_h is not None and q.window_h * 60 < self.interval_min:
                 raise ValueError(

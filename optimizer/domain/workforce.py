@@ -104,6 +104,13 @@ class Contract(_Domain):
     skills: tuple[str, ...] | None = Field(
         None, description="Queues (names in `queues`) this contract's workers may work; null: every queue."
     )
+    primary_skills: tuple[str, ...] | None = Field(
+        None,
+        description=(
+            "Queues among `skills` this contract's workers serve first (skill priority in routing: their waiting "
+            "contacts before the other skills', and their arrivals to these people first); null: no priority."
+        ),
+    )
     preference_per_hour_cents: int | None = Field(
         None, ge=0, description="Price of one unmet preference-hour at weight 1 [cents/h]; null: the workforce's."
     )
@@ -274,6 +281,9 @@ class Worker(_Domain):
     skills: tuple[str, ...] | None = Field(
         None, description="Queues (names in `queues`) this worker may work; null: the contract's skills."
     )
+    primary_skills: tuple[str, ...] | None = Field(
+        None, description="Queues among the worker's skills they serve first; null: the contract's primary skills."
+    )
 
     @field_validator("worker_id")
     @classmethod
@@ -417,3 +427,7 @@ class Workforce(_Domain):
     def skills_of(self, worker: Worker) -> tuple[str, ...] | None:
         """Return the queues a worker may work: their own skills, else their contract's; None for every queue."""
         return worker.skills if worker.skills is not None else self.contract_of(worker).skills
+
+    def primary_of(self, worker: Worker) -> tuple[str, ...] | None:
+        """Return the queues a worker serves first: their own primary skills, else their contract's; None: none."""
+        return worker.primary_skills if worker.primary_skills is not None else self.contract_of(worker).primary_skills

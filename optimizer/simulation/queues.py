@@ -6,7 +6,8 @@ queue is played through one floor of skilled agents (:mod:`optimizer.simulation.
 states the routing rule), so the pooling of skills, a call waiting behind an e-mail, and chats holding a
 blended agent all show.
 
-* **Agents**: the plan's people on the floor per skill set (:func:`optimizer.kpis.skill_groups_on_floor`:
+* **Agents**: the plan's people on the floor per skill set and primary skills
+  (:func:`optimizer.kpis.skill_groups_with_priority`:
   FTEs by their worker's or contract's skills, gig workers by the pool's at the fill rate), less
   shrinkage as the plan applies it: each queue's shrinkage on the people the plan routes to it. The plan
   reports people per queue, not per skill set, so the split per skill set is
@@ -35,7 +36,7 @@ from optimizer._erlang import virtual_servers
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Plan, PlanningProblem, Queue, ServiceTarget
 from optimizer.errors import InputError
-from optimizer.kpis import skill_groups_on_floor
+from optimizer.kpis import skill_groups_with_priority
 from optimizer.requirement import floor_target, queue_needs
 from optimizer.risk import risk_threshold
 from optimizer.simulation.arrivals import draw_contacts
@@ -94,6 +95,7 @@ def simulate_queue_floor(
     target: ServiceTarget,
     interval_min: int,
     scheduled: np.ndarray | None = None,
+    primary: Sequence[Sequence[str]] | None = None,
 ) -> QueueSimulationResult:
     """Simulate several queues served by skill groups of agents, replication by replication.
 
@@ -117,6 +119,8 @@ def simulate_queue_floor(
     scheduled : ndarray of int, shape (Q, T), optional
         People the plan routes to each queue, reported per queue with the agents its shrinkage leaves;
         by default every agent skilled for the queue.
+    primary : sequence of sequence of str, optional
+        Queue names each skill group serves first (skill priority, ``routing`` module rule); None: none.
 
     Returns
     -------
@@ -136,6 +140,9 @@ def simulate_queue_floor(
         problem = f"needs one frame per queue ({len(queues)}) of equal length, got lengths {lengths}"
         raise InputError.single("demand", problem)
     groups = _groups(queues, skills)
+    firsts = _groups(queues, primary) if primary is not None else [[] for _ in groups]
+    if len(firsts) != len(groups):
+        raise InputError.single("primary", f"has {len(firsts)} groups, skills {len(groups)}")
     floor = np.asarray(agents, dtype=np.int64)
     if floor.shape != (len(groups), size):
         raise InputError.single("agents", f"has shape {floor.shape}, expected ({len(groups)}, {size})")
@@ -166,7 +173,7 @@ def simulate_queue_floor(
     if scheduled is None and opts.email == "as_planned":
         raise InputError.single("options.email", "'as_planned' needs the plan's people per queue (`scheduled`)")
     limit = scheduled if opts.email == "as_planned" else None
-    routed = run_queues(contacts, codes, caps, groups, floor, interval_s, limit)
+    routed = run_queues(contacts, codes, caps, groups, floor, interval_s, limit, firsts)
     start = np.empty_like(routed.start_s)
     handler = np.empty_like(routed.group)
     np.put_along_axis(start, order, routed.start_s, axis=1)
@@ -175,7 +182,10 @@ def simulate_queue_floor(
     if scheduled is None:
         able = [[g for g, s in enumerate(groups) if q in s] for q in range(len(queues))]
         scheduled = np.array([floor[rows].sum(axis=0) for rows in able]).reshape(len(queues), size)
-    labels = ["+".join(queues[q].name for q in s) for s in groups]
+    labels = [
+        "+".join(queues[q].name for q in s) + (f" ({'+'.join(queues[q].name for q in p)} first)" if p else "")
+        for s, p in zip(groups, firsts, strict=True)
+    ]
     handled: dict[str, dict[str, float]] = {}
     per_queue, met_live, arrived_live = [], np.zeros(opts.reps), np.zeros(opts.reps)
     for q, (queue, frame, tgt) in enumerate(zip(queues, frames, targets, strict=True)):
@@ -247,7 +257,7 @@ def simulate_queue_plan(
     modelled = np.array(
         [[np.nan if (s := rows[n.name, ts].service_level) is None else s for ts in starts] for n in needs]
     )
-    skills, floor = skill_groups_on_floor(problem, starts, plan.shifts)
+    skills, primary, floor = skill_groups_with_priority(problem, starts, plan.shifts)
     split = route(floor, skills, people, [not n.live for n in needs])
     kept = 1.0 - np.array([n.target.shrinkage for n in needs])
     agents = np.floor((split * kept[None, :, None]).sum(axis=1) + ROUNDING_TOL).astype(np.int64)
@@ -261,6 +271,7 @@ def simulate_queue_plan(
         target=problem.service_target,
         interval_min=problem.interval_min,
         scheduled=people,
+        primary=[[names[q] for q in sorted(p)] for p in primary],
     )
     claimed = {k.queue: k.service_level for k in plan.kpis.queues}
     for q, sim in enumerate(result.queues):

@@ -22,6 +22,10 @@ chatting agent takes only more chats; a call or an e-mail needs an idle agent.
   takes the *oldest* waiting live contact (voice, chat) among all the queues it is skilled for, voice
   before chat on equal arrival times (then fills its other chat slots likewise); only when no live contact
   of its skills waits does it take the oldest e-mail of its skills; else it becomes idle.
+* **Skill priority** (optional, ``primary``): a group's primary queues come first. An idle agent takes the
+  oldest waiting contact of its primary queues (live, then e-mail) and looks at its other queues only when
+  none waits; an arriving contact goes to the longest-idle agent among those with its queue as primary, and
+  to the others only when none of them is idle. Without primaries the rule above is unchanged.
 * **E-mail limit** (optional, ``email_limit``): an e-mail is started only while fewer agents than the
   interval's limit work its queue; idle agents take waiting e-mail when the limit rises or frees up.
 
@@ -116,6 +120,7 @@ def run_queues(
     agents: np.ndarray,
     interval_s: float,
     email_limit: np.ndarray | None = None,
+    primary: Sequence[Sequence[int]] | None = None,
 ) -> Routed:
     """Play every replication's contacts through the skill groups' floor by the module's routing rule.
 
@@ -136,6 +141,8 @@ def run_queues(
     email_limit : ndarray of int, shape (Q, T), optional
         Most agents working each e-mail queue at once per interval (the plan's e-mail people); an agent then
         takes an e-mail only below that number (entries of other queues are ignored). None: no limit.
+    primary : sequence of sequence of int, length G, optional
+        Queue indices each skill group serves first (module rule, skill priority); None or empty: none.
 
     Returns
     -------
@@ -151,6 +158,7 @@ def run_queues(
         limit = [[unlimited] * floor.shape[1] for _ in channel]
     else:
         limit = np.asarray(email_limit, dtype=np.int64).reshape(len(channel), floor.shape[1]).tolist()
+    firsts = [list(p) for p in primary] if primary is not None else [[] for _ in skills]
     for r in range(reps):
         size = int(np.isfinite(contacts.arrival_s[r]).sum())
         s, g = _replicate(
@@ -164,6 +172,7 @@ def run_queues(
             floor,
             interval_s,
             limit,
+            firsts,
         )
         start[r, :size] = s
         group[r, :size] = g
@@ -181,6 +190,7 @@ def _replicate(
     floor: np.ndarray,
     interval_s: float,
     limit: list[list[int]],
+    primary: list[list[int]],
 ) -> tuple[list[float], list[int]]:
     """Run one replication (module rule); return each contact's start time and handling group."""
     inf = float("inf")
@@ -198,9 +208,16 @@ def _replicate(
     on = [False] * n_agents
     since = [0.0] * n_agents
     n_queues = len(channel)
-    groups_of = [[g for g in range(n_groups) if q in skills[g]] for q in range(n_queues)]
+    first_for = [[g for g in range(n_groups) if q in skills[g] and q in primary[g]] for q in range(n_queues)]
+    then_for = [[g for g in range(n_groups) if q in skills[g] and q not in primary[g]] for q in range(n_queues)]
+    groups_of = [first_for[q] + then_for[q] for q in range(n_queues)]
     by_priority = sorted(range(n_queues), key=lambda q: channel[q])
     live_of = [[q for q in by_priority if q in skills[g] and channel[q] != EMAIL] for g in range(n_groups)]
+    # an idle agent looks at its primary queues first, then the rest; each tier live before e-mail
+    tiers = [
+        [set(primary[g]), set(skills[g]) - set(primary[g])] if primary[g] else [set(skills[g])]
+        for g in range(n_groups)
+    ]
     chats_of = [[q for q in live_of[g] if channel[q] == CHAT] for g in range(n_groups)]
     calls_of = [[q for q in live_of[g] if channel[q] == VOICE] for g in range(n_groups)]
     mail_of = [[q for q in range(n_queues) if q in skills[g] and channel[q] == EMAIL] for g in range(n_groups)]
@@ -265,15 +282,18 @@ def _replicate(
             fill_chats(agent, now)
             return
         best, best_q = -1, -1
-        for q in live_of[g]:
-            c = head(q, now)
-            if c >= 0 and (best < 0 or arr[c] < arr[best]):
-                best, best_q = c, q
-        if best < 0:
-            for q in mail_of[g]:
-                line = waiting[q]
-                if line and mailing[q] < limit[q][now_t] and (best < 0 or arr[line[0]] < arr[best]):
-                    best, best_q = line[0], q
+        for tier in tiers[g]:
+            for q in live_of[g]:
+                c = head(q, now) if q in tier else -1
+                if c >= 0 and (best < 0 or arr[c] < arr[best]):
+                    best, best_q = c, q
+            if best < 0:
+                for q in mail_of[g]:
+                    line = waiting[q]
+                    if q in tier and line and mailing[q] < limit[q][now_t] and (best < 0 or arr[line[0]] < arr[best]):
+                        best, best_q = line[0], q
+            if best >= 0:
+                break
         if best < 0:
             since[agent] = now
             idle[g].append(agent)
@@ -293,10 +313,13 @@ def _replicate(
 
     def longest_idle(q: int) -> int:
         chosen, best_since = -1, inf
-        for g in groups_of[q]:
-            line = idle[g]
-            if line and since[line[0]] < best_since:
-                chosen, best_since = line[0], since[line[0]]
+        for tier in (first_for[q], then_for[q]):  # people serving q first, then the rest
+            for g in tier:
+                line = idle[g]
+                if line and since[line[0]] < best_since:
+                    chosen, best_since = line[0], since[line[0]]
+            if chosen >= 0:
+                break
         if chosen >= 0:
             idle[group_of[chosen]].popleft()
         return chosen

@@ -103,3 +103,42 @@ def test_a_one_queue_plan_or_a_plan_of_another_problem_is_refused(day):
     other = three_queue_problem(days=2)
     with pytest.raises(InputError, match="plan.queue_coverage"):
         simulate_queue_plan(other, result)
+
+
+def _with_primary(problem: PlanningProblem, contract: str, primary: tuple[str, ...]) -> PlanningProblem:
+    workforce = problem.workforce
+    contracts = tuple(
+        c.model_copy(update={"primary_skills": primary}) if c.name == contract else c for c in workforce.contracts
+    )
+    return problem.model_copy(update={"workforce": workforce.model_copy(update={"contracts": contracts})})
+
+
+def test_primary_skills_put_a_groups_own_queue_first(day):
+    problem, result = day
+    first = _with_primary(problem, "all", ("phone",))
+    plain = simulate_queue_plan(problem, result, POISSON)
+    phone_first = simulate_queue_plan(first, result, POISSON)
+    # the same arrivals (same seed); all-round people now answer waiting calls before chats and e-mail
+    label = "phone+chat+email (phone first)"
+    assert label in phone_first.handled_by.columns
+    assert "phone+chat+email" not in phone_first.handled_by.columns
+    assert phone_first.handled_by.loc["phone", label] > plain.handled_by.loc["phone", "phone+chat+email"]
+    assert phone_first.handled_by.loc["email", label] < plain.handled_by.loc["email", "phone+chat+email"]
+    assert phone_first.queue("phone").result.service_level >= plain.queue("phone").result.service_level
+    # e-mail first for the chat+e-mail people: they take the backlog before chats
+    mail_first = simulate_queue_plan(_with_primary(problem, "digital", ("email",)), result, POISSON)
+    assert mail_first.queue("email").result.service_level >= plain.queue("email").result.service_level
+    assert mail_first.queue("chat").result.service_level <= plain.queue("chat").result.service_level
+
+
+@pytest.mark.parametrize(
+    ("primary", "message"),
+    [(("phone",), "not among the worker's skills"), (("fax",), "not among the queues")],
+)
+def test_primary_skills_outside_the_skills_or_the_queues_name_the_field(day, primary, message):
+    problem, _ = day
+    data = problem.model_dump()
+    data["workforce"]["contracts"][1]["primary_skills"] = list(primary)  # the chat+e-mail contract
+    with pytest.raises(ValueError, match=r"primary_skills") as caught:
+        PlanningProblem.model_validate(data)
+    assert message in str(caught.value)
