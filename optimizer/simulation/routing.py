@@ -213,14 +213,14 @@ def _replicate(
     groups_of = [first_for[q] + then_for[q] for q in range(n_queues)]
     by_priority = sorted(range(n_queues), key=lambda q: channel[q])
     live_of = [[q for q in by_priority if q in skills[g] and channel[q] != EMAIL] for g in range(n_groups)]
-    # an idle agent looks at its primary queues first, then the rest; each tier live before e-mail
-    tiers = [
-        [set(primary[g]), set(skills[g]) - set(primary[g])] if primary[g] else [set(skills[g])]
-        for g in range(n_groups)
-    ]
     chats_of = [[q for q in live_of[g] if channel[q] == CHAT] for g in range(n_groups)]
     calls_of = [[q for q in live_of[g] if channel[q] == VOICE] for g in range(n_groups)]
     mail_of = [[q for q in range(n_queues) if q in skills[g] and channel[q] == EMAIL] for g in range(n_groups)]
+    # an idle agent looks at its primary queues first, then the rest; each tier live before e-mail
+    tiers: list[list[tuple[list[int], list[int]]]] = []
+    for g in range(n_groups):
+        parts = [set(primary[g]), set(skills[g]) - set(primary[g])] if primary[g] else [set(skills[g])]
+        tiers.append([([q for q in live_of[g] if q in part], [q for q in mail_of[g] if q in part]) for part in parts])
     most_chats = [max((cap[q] for q in chats_of[g]), default=0) for g in range(n_groups)]
     idle: list[deque[int]] = [deque() for _ in range(n_groups)]
     chatting: list[dict[int, None]] = [{} for _ in range(n_groups)]
@@ -282,15 +282,15 @@ def _replicate(
             fill_chats(agent, now)
             return
         best, best_q = -1, -1
-        for tier in tiers[g]:
-            for q in live_of[g]:
-                c = head(q, now) if q in tier else -1
+        for tier_live, tier_mail in tiers[g]:
+            for q in tier_live:
+                c = head(q, now)
                 if c >= 0 and (best < 0 or arr[c] < arr[best]):
                     best, best_q = c, q
             if best < 0:
-                for q in mail_of[g]:
+                for q in tier_mail:
                     line = waiting[q]
-                    if q in tier and line and mailing[q] < limit[q][now_t] and (best < 0 or arr[line[0]] < arr[best]):
+                    if line and mailing[q] < limit[q][now_t] and (best < 0 or arr[line[0]] < arr[best]):
                         best, best_q = line[0], q
             if best >= 0:
                 break
