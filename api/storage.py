@@ -83,6 +83,8 @@ class Storage:
         self.plan_versions = PlanVersions(self._engine, define_plan_versions(self._metadata, self._jobs))
         large = ("request_json", "result_json", "check_json", "checkpoint_json")
         self._summary = [c for c in self._jobs.c if c.name not in large]
+        self._claims: dict[str, int] = {}
+        """Jobs this store's process claimed, and the ``worker_pid`` it claimed them with (:meth:`claim`)."""
 
     # ---- lifecycle -----------------------------------------------------------------------------------------
 
@@ -356,17 +358,34 @@ class Storage:
 
     # ---- jobs: state changes -------------------------------------------------------------------------------
 
-    def _update(self, job_id: str, statuses: Iterable[JobStatus], **values: Any) -> bool:
+    def _update(self, job_id: str, statuses: Iterable[JobStatus], *, fenced: bool = False, **values: Any) -> bool:
         j = self._jobs.c
+        where = [j.id == job_id, j.status.in_(tuple(statuses))]
+        if fenced and job_id in self._claims:  # a worker's write: only while the job is still its claim
+            where.append(j.worker_pid == self._claims[job_id])
         with self._engine.begin() as conn:
-            result = conn.execute(
-                self._jobs.update().where(j.id == job_id, j.status.in_(tuple(statuses))).values(**values)
-            )
+            result = conn.execute(self._jobs.update().where(*where).values(**values))
         return result.rowcount == 1
 
     def claim(self, job_id: str, worker_pid: int) -> bool:
-        """Move a queued job to running for the given worker process; ``False`` if it is no longer queued."""
-        return self._update(job_id, ("queued",), status="running", started_at=_now(), worker_pid=worker_pid)
+        """Move a queued job to running for the given worker process; ``False`` if it is no longer queued.
+
+        From then on this store's writes of the job's run (progress, checkpoint, resume, result) hold only while
+        the job is still claimed by ``worker_pid``: a worker whose job was queued again and claimed elsewhere (its host
+        stopped answering, then came back) can no longer overwrite the new run, and is told to stop
+        (:meth:`stop_requested`).
+        """
+        j = self._jobs.c
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                self._jobs.update()
+                .where(j.id == job_id, j.status == "queued")
+                .values(status="running", started_at=_now(), worker_pid=worker_pid)
+            )
+        if result.rowcount != 1:
+            return False
+        self._claims[job_id] = worker_pid
+        return True
 
     def record_progress(
         self,
@@ -381,6 +400,7 @@ class Storage:
         self._update(
             job_id,
             ("running",),
+            fenced=True,
             best_objective_cents=objective_cents,
             best_bound_cents=bound_cents,
             progress_wall_time_s=wall_time_s,
@@ -389,14 +409,15 @@ class Storage:
 
     def record_resume(self, job_id: str, objective_cents: int) -> bool:
         """Record that a running job resumed from a checkpoint of this objective [cents]."""
-        return self._update(job_id, ("running",), resumed_from_cents=objective_cents)
+        return self._update(job_id, ("running",), fenced=True, resumed_from_cents=objective_cents)
 
     def stop_requested(self, job_id: str) -> bool:
-        """Whether a running job should stop: cancel requested, deleted, or no longer running."""
+        """Whether a running job should stop: cancel requested, deleted, no longer running, or claimed elsewhere."""
         j = self._jobs.c
         with self._engine.connect() as conn:
-            row = conn.execute(sa.select(j.status, j.cancel_requested_at).where(j.id == job_id)).first()
-        return row is None or row.status != "running" or row.cancel_requested_at is not None
+            row = conn.execute(sa.select(j.status, j.cancel_requested_at, j.worker_pid).where(j.id == job_id)).first()
+        lost = job_id in self._claims and row is not None and row.worker_pid != self._claims[job_id]
+        return row is None or row.status != "running" or row.cancel_requested_at is not None or lost
 
     def finish(
         self,
@@ -407,10 +428,14 @@ class Storage:
         error: str | None = None,
         check_json: str | None = None,
     ) -> bool:
-        """Store a running job's final state, plan and the plan's check; ``False`` if it was no longer running."""
+        """Store a running job's final state, plan and the plan's check; ``False`` if it was no longer running.
+
+        From the process that claimed the job, ``False`` also when the job has since been claimed by another.
+        """
         return self._update(
             job_id,
             ("running",),
+            fenced=True,
             status=status,
             result_json=result_json,
             error=error,

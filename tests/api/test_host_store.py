@@ -118,3 +118,26 @@ def test_settings_read_the_engine_and_webhook_variables() -> None:
     assert Settings.from_env({}).job_engine == "local"
     with pytest.raises(ValueError, match="SHIFTMIX_JOB_ENGINE must be one of local, procrastinate"):
         Settings.from_env({"SHIFTMIX_JOB_ENGINE": "celery"})
+
+
+def test_a_worker_whose_job_was_claimed_elsewhere_can_no_longer_write_it(stores: tuple[Storage, HostStore]) -> None:
+    storage, hosts = stores
+    job_id = _job(storage, _org(storage, "acme"))
+    cut_off = Storage(storage.database_url)  # the first worker's own store, as run_job opens it
+    assert cut_off.claim(job_id, worker_pid=111)
+    assert hosts.recover(job_id) == "queued"  # its host went silent: the others queue the job again
+    again = Storage(storage.database_url)
+    assert again.claim(job_id, worker_pid=222)
+    # the first worker comes back: its progress and result no longer land, and it is told to stop
+    cut_off.record_progress(job_id, 1, 1, 0.1)
+    assert not cut_off.finish(job_id, "succeeded", result_json='{"plan": "stale"}')
+    assert not cut_off.record_resume(job_id, 1)
+    assert cut_off.stop_requested(job_id)
+    assert not again.stop_requested(job_id)
+    assert again.finish(job_id, "succeeded", result_json='{"plan": "fresh"}')
+    record = storage.get_job(job_id)
+    assert record is not None
+    assert (record.status, record.best_objective_cents) == ("succeeded", None)
+    assert storage.result_json(job_id) == '{"plan": "fresh"}'
+    cut_off.close()
+    again.close()
