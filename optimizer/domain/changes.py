@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from optimizer.domain._base import _Domain
+from optimizer.domain.workforce import TimeOff
 
 
 class ShiftRef(_Domain):
@@ -32,20 +33,11 @@ class SwapRequest(_Domain):
         return self
 
 
-class TimeOffRequest(_Domain):
-    """A person asks for time off ``[start, end)``; their shifts that overlap it are dropped."""
+class TimeOffRequest(TimeOff):
+    """A person asks for time off ``[start, end)`` (a :class:`TimeOff`); their shifts that overlap it are dropped."""
 
     kind: Literal["time_off"] = "time_off"
     worker_id: str
-    start: AwareDatetime = Field(description="Start of the absence (timezone-aware).")
-    end: AwareDatetime = Field(description="End of the absence, exclusive (timezone-aware).")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end <= self.start:
-            msg = "end must be after start"
-            raise ValueError(msg)
-        return self
 
 
 ChangeRequest = Annotated[SwapRequest | TimeOffRequest, Field(discriminator="kind")]

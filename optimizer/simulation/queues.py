@@ -49,13 +49,13 @@ from optimizer.skills import route
 from optimizer.staffing import ROUNDING_TOL, effective_agents
 
 
-def _groups(queues: Sequence[Queue], skills: Sequence[Sequence[str]]) -> list[list[int]]:
+def _groups(queues: Sequence[Queue], skills: Sequence[Sequence[str]], field: str = "skills") -> list[list[int]]:
     index = {q.name: i for i, q in enumerate(queues)}
     out = []
     for g, names in enumerate(skills):
         unknown = [n for n in names if n not in index]
         if unknown:
-            raise InputError.single(f"skills[{g}]", f"{unknown} not among the queues ({', '.join(index)})")
+            raise InputError.single(f"{field}[{g}]", f"{unknown} not among the queues ({', '.join(index)})")
         out.append(sorted(index[n] for n in names))
     return out
 
@@ -140,7 +140,7 @@ def simulate_queue_floor(
         problem = f"needs one frame per queue ({len(queues)}) of equal length, got lengths {lengths}"
         raise InputError.single("demand", problem)
     groups = _groups(queues, skills)
-    firsts = _groups(queues, primary) if primary is not None else [[] for _ in groups]
+    firsts = _groups(queues, primary, "primary") if primary is not None else [[] for _ in groups]
     if len(firsts) != len(groups):
         raise InputError.single("primary", f"has {len(firsts)} groups, skills {len(groups)}")
     floor = np.asarray(agents, dtype=np.int64)
