@@ -430,7 +430,7 @@ def _check_queues(
         if need.live:
             short += int(np.maximum(need.required - routed[q], 0).sum())
         else:
-            late += email_missed(email_units(need.work, need.window, need.share_within), routed[q])
+            late += email_missed(email_units(need.work, need.window, need.share_within, need.order), routed[q])
     penalty = shortfall_penalty_cents(problem, params)
     queue_cents = penalty * short + email_missed_penalty_cents(penalty) * late
     out.extend(_check_objective(problem, plan, np.zeros(1), np.zeros(1), params, queue_cents))

@@ -228,7 +228,7 @@ def queue_coverage_rows(
                 }
             )
         else:
-            backlog = email_backlog(need.work, scheduled, need.window)
+            backlog = email_backlog(need.work, scheduled, need.window, need.order)
             columns.append({"backlog": backlog.backlog, "late": backlog.late})
     rows = []
     for t, ts in enumerate(needs[0].people.index if needs else ()):
@@ -318,7 +318,7 @@ def queue_kpis(
             )
             continue
         people = np.array([r.scheduled for r in mine])
-        backlog = email_backlog(need.work, people, need.window)
+        backlog = email_backlog(need.work, people, need.window, need.order)
         out.append(
             QueueKpis(
                 queue=need.name,
@@ -340,7 +340,7 @@ def queue_penalty_cents(needs: Sequence[QueueNeed], routed: np.ndarray, penalty_
         if need.live:
             short += int(np.maximum(need.required - routed[q], 0).sum())
         else:
-            late += email_missed(email_units(need.work, need.window, need.share_within), routed[q])
+            late += email_missed(email_units(need.work, need.window, need.share_within, need.order), routed[q])
     return penalty_cents * short, email_missed_penalty_cents(penalty_cents) * late
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from optimizer.demand import demand_frame
 from optimizer.domain import Automation, PlanningProblem, ServiceTarget
 from optimizer.risk import share_requirement
-from optimizer.skills import email_work
+from optimizer.skills import EmailOrder, email_work
 from optimizer.staffing import effective_agents, human_demand, staffing_requirements
 
 __all__ = [
@@ -123,6 +123,8 @@ class QueueNeed:
         E-mail: intervals within which work is due (``window_h`` on the grid, at least 1); live: 0.
     share_within : float
         E-mail: share of the work due within the window; live: 1.
+    order : str
+        E-mail: the order the work is done in (:data:`optimizer.skills.EmailOrder`).
     """
 
     name: str
@@ -133,6 +135,7 @@ class QueueNeed:
     work: np.ndarray
     window: int
     share_within: float
+    order: EmailOrder = "in_window_first"
 
     @property
     def live(self) -> bool:
@@ -163,5 +166,6 @@ def queue_needs(problem: PlanningProblem) -> tuple[QueueNeed, ...]:
             )
             window = max(1, int((queue.window_h or 0.0) * 60 // problem.interval_min))
             share = queue.share_within
-        out.append(QueueNeed(queue.name, queue.channel, target, people, required, work, window, share))
+        need = QueueNeed(queue.name, queue.channel, target, people, required, work, window, share, queue.email_order)
+        out.append(need)
     return tuple(out)

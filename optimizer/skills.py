@@ -16,8 +16,18 @@ live queues leave.
    floor is left out of the service level.
 
 Steps 1-2 are one linear programme per horizon (integral: it is a network flow), solved by HiGHS.
-:func:`email_backlog` works an e-mail queue's contacts first-come first-served with the capacity routed to
-it and reports the share handled within the window.
+:func:`email_backlog` works an e-mail queue's contacts with the capacity routed to it, in the queue's
+order, and reports the share handled within the window.
+
+E-mail order (``Queue.order``): ``in_window_first`` (the default) works the oldest e-mail still inside its
+window first and e-mail already past it only when none inside waits; ``first_come`` works the oldest first.
+For the same capacity, in-window-first does the most work within the windows that any order can (all
+contacts have the same window, so this is earliest-deadline-first with the hopeless ones last, optimal for
+identical jobs): its share within equals the maximum of a transportation problem (arrival ``a``'s work done
+in intervals ``a .. a + window - 1``, each interval's capacity shared), which is linear, so the plan's model
+states it exactly and its LP bound is tight. First come, first served is what a plain ticket queue does;
+its share is not a concave function of the capacity (a backlog that falls behind makes every later e-mail
+late), so its model needs min/max rows and its LP bound is loose (README, several queues).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import sparse
@@ -33,6 +44,7 @@ from scipy.optimize import linprog
 __all__ = [
     "EMAIL_SCALE",
     "EmailBacklog",
+    "EmailOrder",
     "email_backlog",
     "EmailUnits",
     "email_missed",
@@ -42,6 +54,9 @@ __all__ = [
     "email_work",
     "route",
 ]
+
+EmailOrder = Literal["in_window_first", "first_come"]
+"""The order an e-mail queue is worked in (module notes)."""
 
 EMAIL_SCALE = 100
 """E-mail work is counted in 1/EMAIL_SCALE person-intervals inside the solver and by the check (integers)."""
@@ -160,36 +175,47 @@ class EmailUnits:
 
     ``arrived[t]`` is the work arrived by the end of interval ``t``; work arriving in interval ``a`` is due by
     the end of ``a + window - 1``, so only arrivals up to ``len - window`` are due inside the horizon; ``goal``
-    is ``ceil(share x`` their work ``)``, the units that must be done within their windows.
+    is ``ceil(share x`` their work ``)``, the units that must be done within their windows; ``order`` is the
+    order the queue is worked in (module notes).
     """
 
     arrived: np.ndarray
     window: int
     goal: int
+    order: EmailOrder = "in_window_first"
 
     @property
     def due_arrivals(self) -> int:
         """Number of leading intervals whose arrivals fall due inside the horizon."""
         return max(0, len(self.arrived) - self.window + 1)
 
+    @property
+    def sizes(self) -> np.ndarray:
+        """Units arriving in each interval."""
+        return np.diff(self.arrived, prepend=0)
 
-def email_units(work: np.ndarray, window: int, share: float) -> EmailUnits:
+
+def email_units(work: np.ndarray, window: int, share: float, order: EmailOrder = "in_window_first") -> EmailUnits:
     """Return an e-mail queue's work (person-intervals per interval) in integer units with its goal."""
     if window < 1:
         raise ValueError(f"window must be at least one interval, got {window}")
     arrived = np.rint(np.cumsum(np.asarray(work, dtype=np.float64)) * EMAIL_SCALE).astype(np.int64)
-    units = EmailUnits(arrived=arrived, window=window, goal=0)
+    units = EmailUnits(arrived=arrived, window=window, goal=0, order=order)
     due = int(arrived[units.due_arrivals - 1]) if units.due_arrivals else 0
-    return EmailUnits(arrived=arrived, window=window, goal=math.ceil(share * due - 1e-9))
+    return EmailUnits(arrived=arrived, window=window, goal=math.ceil(share * due - 1e-9), order=order)
 
 
 def email_within(units: EmailUnits, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the units done by each interval's end and each due arrival's units done within its window.
 
     Each person on the queue does ``EMAIL_SCALE`` units per interval as early as the work allows (``done[t] =
-    min(arrived[t], done[t-1] + EMAIL_SCALE x people[t])``); arrival ``a``'s work done within its window is
-    ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``.
+    min(arrived[t], done[t-1] + EMAIL_SCALE x people[t])``, either order). First come, first served, arrival
+    ``a``'s work done within its window is ``clamp(done[a + window - 1] - arrived[a - 1], 0, its work)``;
+    in-window first it is :func:`email_served`'s.
     """
+    if units.order == "in_window_first":
+        done, served = email_served(units, people)
+        return done, served.sum(axis=1)
     arrived = units.arrived
     done = np.zeros(len(arrived), dtype=np.int64)
     total = 0
@@ -202,8 +228,49 @@ def email_within(units: EmailUnits, people: np.ndarray) -> tuple[np.ndarray, np.
     return done, np.clip(by_deadline - before, 0, arrived[:due] - before)
 
 
+def email_served(units: EmailUnits, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Work an e-mail queue in-window first; return units done by each interval's end and the in-window work.
+
+    Returns ``done`` (shape (T,), cumulative, as :func:`email_within`) and ``served`` (shape (due arrivals,
+    window)): ``served[a, k]`` units of arrival ``a``'s work done in interval ``a + k``, inside its window.
+    Each interval's ``EMAIL_SCALE x people[t]`` units go to the arrivals still inside their windows, oldest
+    first, then to the oldest work already past its window.
+    """
+    left = units.sizes.tolist()  # plain ints: this runs for every move the routing rule tries
+    staffed = np.asarray(people, dtype=np.int64).tolist()
+    window, due = units.window, units.due_arrivals
+    done = [0] * len(left)
+    served = np.zeros((due, window), dtype=np.int64)
+    total = 0
+    late = 0  # arrivals before this one have no work left past their windows
+    for t in range(len(left)):
+        capacity = EMAIL_SCALE * staffed[t]
+        opened = max(0, t - window + 1)
+        for a in range(opened, t + 1):
+            if capacity <= 0:
+                break
+            take = min(capacity, left[a])
+            if take:
+                left[a] -= take
+                capacity -= take
+                total += take
+                if a < due:
+                    served[a, t - a] = take
+        for a in range(late, opened):
+            if capacity <= 0:
+                break
+            take = min(capacity, left[a])
+            left[a] -= take
+            capacity -= take
+            total += take
+        while late < opened and not left[late]:
+            late += 1
+        done[t] = total
+    return np.array(done, dtype=np.int64), served
+
+
 def email_missed(units: EmailUnits, people: np.ndarray) -> int:
-    """Return the units short of the goal when ``people`` work the backlog first come, first served.
+    """Return the units short of the goal when ``people`` work the backlog in the queue's order.
 
     The work done within each arrival's window is :func:`email_within`'s.
     """
@@ -230,34 +297,44 @@ class EmailBacklog:
     backlog: np.ndarray
 
 
-def email_backlog(work: np.ndarray, capacity: np.ndarray, window: int) -> EmailBacklog:
-    """Work an e-mail queue first-come first-served and measure how much was done within ``window`` intervals.
+def email_backlog(
+    work: np.ndarray, capacity: np.ndarray, window: int, order: EmailOrder = "in_window_first"
+) -> EmailBacklog:
+    """Work an e-mail queue in ``order`` and measure how much was done within ``window`` intervals.
 
-    Work arriving in interval ``t`` is due by the end of interval ``t + window - 1``; capacity of an interval
-    works the oldest open work first, never work that has not arrived yet.
+    Work arriving in interval ``t`` is due by the end of interval ``t + window - 1``; an interval's capacity
+    works open work in the queue's order (module notes), never work that has not arrived yet.
     """
     work = np.asarray(work, dtype=np.float64)
     capacity = np.asarray(capacity, dtype=np.float64)
     size = len(work)
-    open_work: list[list[float]] = []  # [arrival interval, amount left]
+    left = work.copy()
     done_in_time = 0.0
     late = np.zeros(size)
     backlog = np.zeros(size)
+    first = 0  # arrivals before it are done
     for t in range(size):
-        if work[t] > 0:
-            open_work.append([t, work[t]])
-        left = capacity[t]
-        while left > 1e-12 and open_work:
-            arrival, amount = open_work[0]
-            take = min(left, amount)
+        opened = max(0, t - window + 1)
+        if order == "in_window_first":
+            turn = [*range(max(first, opened), t + 1), *range(first, opened)]
+        else:
+            turn = list(range(first, t + 1))
+        free = capacity[t]
+        for arrival in turn:
+            if free <= 1e-12:
+                break
+            take = min(free, left[arrival])
+            if take <= 0:
+                continue
             if t < arrival + window <= size:  # done within the window, of work due inside the horizon
                 done_in_time += take
-            left -= take
-            if take >= amount - 1e-12:
-                open_work.pop(0)
-            else:
-                open_work[0][1] = amount - take
-        backlog[t] = sum(a for _, a in open_work)
-        late[t] = sum(a for arrival, a in open_work if t >= arrival + window - 1)
+            free -= take
+            left[arrival] -= take
+            if left[arrival] <= 1e-12:
+                left[arrival] = 0.0
+        while first <= t and left[first] <= 0:
+            first += 1
+        backlog[t] = left[first : t + 1].sum()
+        late[t] = left[first : max(first, t - window + 2)].sum()
     due = work[: max(0, size - window + 1)].sum()
     return EmailBacklog(share_within=float(done_in_time / due) if due > 0 else 1.0, late=late, backlog=backlog)

@@ -47,6 +47,14 @@ class Queue(_Domain):
     share_within: float = Field(
         1.0, gt=0.0, le=1.0, description="E-mail: share of the work that must be done within `window_h`."
     )
+    order: Literal["in_window_first", "first_come"] | None = Field(
+        None,
+        description=(
+            "E-mail: the order contacts are worked in. 'in_window_first' (null means this): the oldest e-mail "
+            "still inside its window first, those past it when none inside waits (the most done in time); "
+            "'first_come': the oldest first."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -59,7 +67,14 @@ class Queue(_Domain):
             raise ValueError("window_h is required for an email queue (hours within which contacts are handled)")
         if self.channel != "email" and self.window_h is not None:
             raise ValueError(f"window_h applies to email queues only, this one is {self.channel}")
+        if self.channel != "email" and self.order is not None:
+            raise ValueError(f"order applies to email queues only, this one is {self.channel}")
         return self
+
+    @property
+    def email_order(self) -> Literal["in_window_first", "first_come"]:
+        """The order an e-mail queue is worked in (:mod:`optimizer.skills`)."""
+        return self.order or "in_window_first"
 
     @property
     def live(self) -> bool:

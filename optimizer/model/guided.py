@@ -31,7 +31,7 @@ import numpy as np
 from optimizer.domain import SolveParams, SolveStatus
 from optimizer.model.build import BuiltModel, build_model
 from optimizer.model.relaxation import Relaxation, solve_relaxation
-from optimizer.model.routing import evaluate, hint_routing, rerouted
+from optimizer.model.routing import email_exact, evaluate, hint_routing, rerouted
 from optimizer.model.solve import Progress, SolveOutcome, solution_decisions, solve
 
 LP_SHARE = 0.5
@@ -156,8 +156,10 @@ def _hinted_values(built: BuiltModel) -> np.ndarray:
 
 
 def _has_email(built: BuiltModel) -> bool:
-    """Whether the model is an exact several-queue model with an e-mail queue."""
-    return not built.inp.email_keep_up and any(q.work is not None for q in built.inp.queues)
+    """Whether the model is an exact several-queue model with an e-mail queue worked first come, first served."""
+    return not built.inp.email_keep_up and any(
+        q.work is not None and q.work.order == "first_come" for q in built.inp.queues
+    )
 
 
 def _keep_up_start(
@@ -239,6 +241,24 @@ def _finish_keep_up(
     if first is not None:
         _hint_all(built, first)
     return first, first_at
+
+
+def _email_credited(built: BuiltModel, found: SolveOutcome, params: SolveParams) -> SolveOutcome:
+    """Return the outcome with its in-window-first e-mail credited in full (``routing.email_exact``).
+
+    The search may stop at a solution whose e-mail rows credit less than its routing works in time (the rows
+    are a transportation problem the objective maximises); the exact credit is set and the model solved with
+    every variable fixed at it, so objective and values stay the solver's own. Other outcomes as they are.
+    """
+    if not found.has_solution:
+        return found
+    values = np.asarray(found.solver.response_proto.solution, dtype=np.int64)
+    exact = email_exact(built, values)
+    if exact is None or evaluate(built.objective.total(), exact) >= found.objective_cents:  # type: ignore[operator]
+        return found
+    fixed = _confined(built, {i: (int(x), int(x)) for i, x in enumerate(exact.tolist())})
+    outcome = solve(fixed, params.model_copy(update={"time_limit_s": MIN_FINISH_S * 4}))
+    return outcome if outcome.has_solution else found
 
 
 def _better(a: SolveOutcome | None, b: SolveOutcome | None) -> SolveOutcome | None:
@@ -342,6 +362,7 @@ def solve_guided(
         best = dataclasses.replace(dive, status=SolveStatus.UNKNOWN)
     if best is None:  # no time was left for any CP-SAT search
         best = solve(built, params.model_copy(update={"time_limit_s": 0.01}), stop_event=stop_event)
+    best = _email_credited(built, best, params)
     # A dive's own bound holds only for its neighbourhood: the phase's bound is the LP's or the full search's.
     bounds = [b for b in (bound, search.best_bound_cents if search else None) if b is not None]
     best_bound = max(bounds) if bounds else None

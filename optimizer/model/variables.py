@@ -45,11 +45,13 @@ class QueueVars:
     ``ahead[{q},{a}]``       int, work done by the end of a's window beyond what arrived before a [same units].
     ``within[{q},{a}]``      int, work arriving in interval a done within its window [same units].
     ``within_by[{q},{a}]``   int, work arriving up to interval a done within its window [same units].
+    ``serve[{q},{a},{t}]``   int, work arriving in interval a done in interval t of its window [same units].
     ``missed[{q}]``          int, units of the e-mail goal not done within their windows (keep-up copy: not
                              credited, at most the goal plus every arrival's earlier work).
 
     Arrivals ``a`` are those due inside the horizon with work to do; ``within_by`` sums ``within`` over
-    them in order.
+    them in order. A queue worked first come, first served has ``done``, ``reach``, ``ahead`` and
+    ``within_by``; one worked in-window first (``optimizer.skills``) has ``serve`` instead.
     """
 
     routed: dict[tuple[int, int, int], cp_model.LinearExprT]
@@ -60,6 +62,7 @@ class QueueVars:
     ahead: dict[tuple[int, int], cp_model.IntVar]
     within: dict[tuple[int, int], cp_model.IntVar]
     within_by: dict[tuple[int, int], cp_model.IntVar]
+    serve: dict[tuple[int, int, int], cp_model.IntVar]
     missed: dict[int, cp_model.IntVar]
 
 
@@ -239,6 +242,7 @@ class ShiftVars:
         ahead: dict[tuple[int, int], cp_model.IntVar] = {}
         within: dict[tuple[int, int], cp_model.IntVar] = {}
         within_by: dict[tuple[int, int], cp_model.IntVar] = {}
+        serve: dict[tuple[int, int, int], cp_model.IntVar] = {}
         missed: dict[int, cp_model.IntVar] = {}
         gig_group = len(inp.skill_groups)
         gig_skills = inp.gig.skills if inp.gig is not None else frozenset()
@@ -267,6 +271,8 @@ class ShiftVars:
                     parts.append(x)
                 m.add(cp_model.LinearExpr.sum(parts) == floor).with_name(f"route_all[{g},{t}]")
             for q, queue in enumerate(inp.queues):
+                if queue.work is not None and queue.work.order == "in_window_first":
+                    continue
                 if queue.work is not None:
                     done[q, t] = m.new_int_var(0, int(queue.work.arrived[t]), f"done[{q},{t}]")
                     before = int(queue.work.arrived[t - 1]) if t > 0 else 0
@@ -284,7 +290,11 @@ class ShiftVars:
             for a in range(work.due_arrivals):
                 earlier = int(work.arrived[a - 1]) if a > 0 else 0
                 size = int(work.arrived[a]) - earlier
-                if size > 0:
+                if size > 0 and work.order == "in_window_first":
+                    within[q, a] = m.new_int_var(0, size, f"within[{q},{a}]")
+                    for t in range(a, a + work.window):
+                        serve[q, a, t] = m.new_int_var(0, size, f"serve[{q},{a},{t}]")
+                elif size > 0:
                     most = int(work.arrived[a + work.window - 1]) - earlier
                     ahead[q, a] = m.new_int_var(0, most, f"ahead[{q},{a}]")
                     within[q, a] = m.new_int_var(0, size, f"within[{q},{a}]")
@@ -297,6 +307,7 @@ class ShiftVars:
             ahead=ahead,
             within=within,
             within_by=within_by,
+            serve=serve,
             missed=missed,
         )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize import linprog
 
 from optimizer import check_plan, plan
 from optimizer.domain import GigPool, PlanningProblem, Queue, ServiceTarget, Worker, Workforce
 from optimizer.requirement import queue_needs
-from optimizer.skills import email_backlog, email_missed, email_units, route
+from optimizer.skills import EMAIL_SCALE, email_backlog, email_missed, email_served, email_units, route
 from tests.conftest import DETERMINISTIC, MONDAY, TZ, demand_rows, make_contract, make_problem
 
 TARGET = ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0, max_occupancy=1.0)
@@ -19,9 +20,16 @@ def queued(rows, name):
 
 
 def three_queue_problem(
-    *, days: int = 1, voice: float = 20.0, chat: float = 12.0, email: float = 10.0, gig: GigPool | None = None
+    *,
+    days: int = 1,
+    voice: float = 20.0,
+    chat: float = 12.0,
+    email: float = 10.0,
+    gig: GigPool | None = None,
+    order: str | None = None,
 ) -> PlanningProblem:
-    """Phone, chat (concurrency 2) and e-mail (4 h window); phone-only, chat+e-mail and all-round people."""
+    """Phone, chat (concurrency 2) and e-mail (4 h window, worked in ``order``); phone-only, chat+e-mail and
+    all-round people."""
     hours = lambda peak: lambda ts: peak if 9 <= ts.hour < 17 else 0.0  # noqa: E731
     rows = (
         queued(demand_rows(MONDAY, days, 60, hours(voice)), "phone")
@@ -45,7 +53,7 @@ def three_queue_problem(
         queues=(
             Queue(name="phone", channel="voice"),
             Queue(name="chat", channel="chat", service_target=TARGET.model_copy(update={"concurrency": 2})),
-            Queue(name="email", channel="email", window_h=4),
+            Queue(name="email", channel="email", window_h=4, order=order),
         ),
         service_target=TARGET,
         workforce=Workforce(contracts=contracts, workers=tuple(workers), gig_pool=gig),
@@ -66,17 +74,79 @@ def test_route_covers_live_queues_first_and_keeps_email_skills_for_email():
 
 
 def test_email_backlog_is_worked_first_come_first_served_within_its_window():
-    done = email_backlog(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), np.array([0, 1, 1, 1, 1]), window=2)
+    done = email_backlog(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), np.array([0, 1, 1, 1, 1]), window=2, order="first_come")
     # interval 0's work: 1 done in interval 1 (in time), 1 in interval 2 (late); interval 1's work late too
     assert done.share_within == pytest.approx(0.25)
     assert done.backlog.tolist() == [2.0, 3.0, 2.0, 1.0, 0.0]
-    units = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=1.0)
+    units = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=1.0, order="first_come")
     assert units.arrived.tolist() == [200, 400, 400, 400, 400]
     assert units.goal == 400  # arrivals of intervals 0-3 fall due inside the horizon
     assert email_missed(units, np.array([0, 1, 1, 1, 1])) == 300  # as the first-come-first-served replay
     assert email_missed(units, np.array([0, 2, 2, 0, 0])) == 0
-    half = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=0.5)
+    half = email_units(np.array([2.0, 2.0, 0.0, 0.0, 0.0]), window=2, share=0.5, order="first_come")
     assert email_missed(half, np.array([0, 1, 1, 1, 1])) == 100
+
+
+def test_email_worked_in_window_first_leaves_work_past_its_window_for_later():
+    work, capacity = np.array([2.0, 2.0, 0.0, 0.0, 0.0]), np.array([0, 1, 1, 1, 1])
+    done = email_backlog(work, capacity, window=2, order="in_window_first")
+    # interval 1: one of interval 0's (in time); interval 2: interval 0's are late, interval 1's in time
+    assert done.share_within == pytest.approx(0.5)
+    assert done.backlog.tolist() == [2.0, 3.0, 2.0, 1.0, 0.0]  # the same work done, in another order
+    assert done.late.tolist() == [0.0, 1.0, 2.0, 1.0, 0.0]
+    units = email_units(work, window=2, share=1.0)
+    assert units.order == "in_window_first"
+    assert email_missed(units, capacity) == 200
+    _, served = email_served(units, capacity)
+    assert served.tolist() == [[0, 100], [0, 100], [0, 0], [0, 0]]  # [arrival, interval of its window]
+
+
+def _most_in_time(units, people) -> float:
+    """Most work any order does within the windows: arrival a's work in intervals a..a+w-1 (an LP)."""
+    sizes, w, due = units.sizes, units.window, units.due_arrivals
+    cells = [(a, t) for a in range(due) for t in range(a, a + w)]
+    rows = [[1.0 if a == b else 0.0 for b, _ in cells] for a in range(due)]
+    rows += [[1.0 if t == u else 0.0 for _, u in cells] for t in range(len(sizes))]
+    caps = [*sizes[:due], *(EMAIL_SCALE * np.asarray(people))]
+    result = linprog(-np.ones(len(cells)), A_ub=rows, b_ub=caps, bounds=(0, None), method="highs")
+    return -result.fun
+
+
+def test_in_window_first_does_the_most_work_in_time_that_any_order_can():
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        size = int(rng.integers(3, 12))
+        work = rng.integers(0, 4, size) * rng.random(size)
+        people = rng.integers(0, 3, size)
+        window = int(rng.integers(1, 5))
+        best = email_units(work, window, 0.9)
+        if not best.due_arrivals:
+            continue
+        in_time = email_served(best, people)[1].sum()
+        assert in_time == pytest.approx(_most_in_time(best, people))
+        fcfs = email_units(work, window, 0.9, order="first_come")
+        assert email_missed(best, people) <= email_missed(fcfs, people)
+        shares = [email_backlog(work, people, window, o).share_within for o in ("in_window_first", "first_come")]
+        assert shares[0] >= shares[1] - 1e-9
+
+
+def test_email_worked_in_window_first_plans_no_dearer_than_first_come_and_both_pass_the_check():
+    results = {}
+    for order in ("first_come", "in_window_first"):
+        problem = three_queue_problem(voice=8.0, chat=4.0, email=14.0, order=order)
+        results[order] = plan(problem, DETERMINISTIC)
+        assert check_plan(problem, results[order]) == []
+    fcfs, best = results["first_come"], results["in_window_first"]
+    assert best.solver.status == "OPTIMAL"  # its e-mail rows are linear and exact: the LP bound is tight
+    assert best.solver.objective_cents <= fcfs.solver.objective_cents
+    assert best.solver.lp_bound_cents is not None
+    email = next(k for k in best.kpis.queues if k.queue == "email")
+    assert email.service_level >= 1.0 - 1e-9 or best.cost_terms_cents["email_missed_penalty"] > 0
+
+
+def test_an_order_on_a_live_queue_is_refused_naming_it():
+    with pytest.raises(ValueError, match="order applies to email queues only"):
+        Queue(name="phone", channel="voice", order="first_come")
 
 
 def test_a_three_queue_day_is_planned_per_queue_and_passes_the_independent_check():

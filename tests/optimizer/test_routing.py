@@ -8,7 +8,7 @@ from ortools.sat.python import cp_model
 from optimizer.domain import SolveParams
 from optimizer.model.build import build_model
 from optimizer.model.inputs import prepare
-from optimizer.model.routing import queue_values, rerouted
+from optimizer.model.routing import evaluate, queue_values, rerouted
 from optimizer.skills import email_missed, email_missed_penalty_cents, route
 from tests.optimizer.cpsat_asserts import assert_feasible
 from tests.optimizer.test_queues import three_queue_problem
@@ -31,7 +31,7 @@ def test_a_rerouted_solution_satisfies_the_model():
 
 
 def test_rerouting_puts_people_on_email_that_falls_behind_when_that_saves_more_than_it_costs():
-    base = three_queue_problem(voice=8.0, chat=0.0, email=12.0)
+    base = three_queue_problem(voice=8.0, chat=0.0, email=12.0, order="first_come")  # falling behind: FCFS
     workers = tuple(w for w in base.workforce.workers if w.worker_id.startswith("a"))
     problem = base.model_copy(update={"workforce": base.workforce.model_copy(update={"workers": workers})})
     built = build_model(prepare(problem, SolveParams()))
@@ -52,3 +52,22 @@ def test_rerouting_puts_people_on_email_that_falls_behind_when_that_saves_more_t
     assert moved > 0
     unit, penalty = email_missed_penalty_cents(inp.shortfall_penalty_cents), inp.shortfall_penalty_cents
     assert unit * (live_missed - missed) > penalty * moved  # each move saved more than its live shortfall
+
+
+def test_in_window_first_routing_is_the_least_cost_routing_of_the_shifts():
+    # e-mail heavy enough that the live-first rule would leave it short: the LP must trade the two
+    built, values = _solved(three_queue_problem(voice=8.0, chat=6.0, email=16.0))
+    assert all(q.work is None or q.work.order == "in_window_first" for q in built.inp.queues)
+    routed = rerouted(built, values)
+    assert routed is not None
+    objective = built.objective.total()
+    m = built.cp_model.clone()
+    shifts = {*(x.index for x in built.vars.decisions().values())}
+    shifts |= {v.index for v in m.proto.variables and [] or []}
+    for i, var in enumerate(m.proto.variables):
+        if i in shifts or var.name.startswith("brk["):
+            m.add(m.get_int_var_from_proto_index(i) == int(values[i]))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m) == cp_model.OPTIMAL
+    assert evaluate(objective, routed) == round(solver.objective_value)  # the same shifts, routed at least cost

@@ -24,20 +24,26 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         sum_q route[g,q,t] = on_floor(g, t)                      (everyone on the floor works a skilled queue)
         route[gig,q,t] <= gig cap of q                           (when the pool caps that queue)
         live q:   sum_g route[g,q,t] + short_q[q,t] >= required[q,t],   short_q = max(0, required - routed)
-        e-mail q: reach[q,t] = done[q,t-1] + EMAIL_SCALE x sum_g route[g,q,t],
+        e-mail q worked in-window first (the default; ``_add_in_window_first``):
+                  sum_a serve[q,a,t] <= EMAIL_SCALE x sum_g route[g,q,t]   (a's window holds t)
+                  within[q,a] = sum_t serve[q,a,t],  sum_a within[q,a] + missed[q] >= goal[q]
+        e-mail q worked first come, first served:
+                  reach[q,t] = done[q,t-1] + EMAIL_SCALE x sum_g route[g,q,t],
                   done[q,t] <= reach[q,t],   done[q,t] = min(arrived[q,t], reach[q,t])
                   ahead[q,a] = max(0, done[q,a+window-1] - arrived[q,a-1]),  within[q,a] = min(work[q,a], ahead)
                   within_by[q,a] = within_by[q,a-1] + within[q,a] <= done[q,a+window-1]
                   within_by[q,last] + missed[q] >= goal[q],          missed = max(0, goal - within_by[q,last])
 
-    E-mail work is in 1/EMAIL_SCALE person-intervals: ``done`` is what first-come-first-served routed people
+    E-mail work is in 1/EMAIL_SCALE person-intervals. In-window first, the rows are a transportation problem
+    whose maximum is that order's in-window work (``optimizer.skills``): linear and exact. First come, first
+    served: ``done`` is what first-come-first-served routed people
     finish by each interval's end (exactly, so no solution can under-report it), ``within`` the part of an
     arrival finished inside its window. The equalities are kept exact with CP-SAT's min/max constraints, so
     the objective equals what ``check_plan`` recomputes from the plan's routing. ``within_by <= done`` is
     implied by them (work done within the windows of arrivals up to a was done by a's window's end); it is
     there for the LP relaxation, which drops min/max and would otherwise count any e-mail as done in time.
-    Names: ``route_all[g,t]``, ``gig_queue_cap[q,t]``, ``queue_coverage[q,t]``, ``email_done[q,t]``,
-    ``email_within[q,a]``, ``email_goal[q]``.
+    Names: ``route_all[g,t]``, ``gig_queue_cap[q,t]``, ``queue_coverage[q,t]``, ``email_capacity[q,t]``,
+    ``email_done[q,t]``, ``email_within[q,a]``, ``email_goal[q]``.
     Objective: ``shortfall_penalty`` = shortfall_penalty_cents x sum short_q, and ``email_missed_penalty`` =
     :func:`optimizer.skills.email_missed_penalty_cents` x sum missed   [cents].
     """
@@ -58,6 +64,11 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
                     if not inp.email_keep_up:
                         m.add_max_equality(qv.short[q, t], [0, need - people])
                 continue
+            if queue.work.order == "in_window_first":
+                due = [qv.serve[q, a, t] for a in range(t - queue.work.window + 1, t + 1) if (q, a, t) in qv.serve]
+                if due:
+                    m.add(cp_model.LinearExpr.sum(due) <= EMAIL_SCALE * people).with_name(f"email_capacity[{q},{t}]")
+                continue
             # ``reach`` as a variable, not an expression inside min(): presolve then keeps its domain an
             # interval (measured: with the expression, presolve of the bundled week took over 5 s).
             reach = qv.reach[q, t]
@@ -67,6 +78,9 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
                 m.add_min_equality(qv.done[q, t], [int(queue.work.arrived[t]), reach])
         work = queue.work
         if work is None:
+            continue
+        if work.order == "in_window_first":
+            _add_in_window_first(m, qv, q, work)
             continue
         if inp.email_keep_up:
             _add_keep_up(m, qv, q, work)
@@ -93,6 +107,33 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         penalty = email_missed_penalty_cents(inp.shortfall_penalty_cents)
         terms = terms.merged(ObjectiveTerms.of("email_missed_penalty", penalty * missed))
     return terms
+
+
+def _add_in_window_first(m: cp_model.CpModel, qv: QueueVars, q: int, work: EmailUnits) -> None:
+    """Credit e-mail queue q's work done within its windows when it is worked in-window first.
+
+    For each due arrival a with work and interval t of its window (the capacity rows, per interval, are
+    ``email_capacity[q,t]``: ``sum_a serve[q,a,t] <= EMAIL_SCALE x people on q at t``)::
+
+        within[q,a] = sum_t serve[q,a,t] <= work[q,a]
+        sum_a within[q,a] + missed[q] >= goal[q],   missed = max(0, goal - sum_a within)
+
+    This is a transportation problem whose maximum is the in-window work of the in-window-first order
+    (``optimizer.skills``), so the rows are exact and linear and the LP relaxation loses nothing to e-mail.
+    The objective pushes ``within`` up to that maximum; a solution that leaves it lower is costed higher, and
+    the solve's last step (``guided.py``) sets it from the order itself. Names: ``email_capacity[q,t]``,
+    ``email_goal[q]``.
+    """
+    credited = []
+    for a in range(work.due_arrivals):
+        if (q, a) not in qv.within:
+            continue
+        parts = [qv.serve[q, a, t] for t in range(a, a + work.window)]
+        m.add(qv.within[q, a] == cp_model.LinearExpr.sum(parts))
+        credited.append(qv.within[q, a])
+    so_far = cp_model.LinearExpr.sum(credited)
+    m.add(so_far + qv.missed[q] >= work.goal).with_name(f"email_goal[{q}]")
+    m.add_max_equality(qv.missed[q], [0, work.goal - so_far])
 
 
 def _add_keep_up(m: cp_model.CpModel, qv: QueueVars, q: int, work: EmailUnits) -> None:

@@ -191,5 +191,5 @@ def _queue_input(need: QueueNeed, pool: GigPool | None) -> QueueInput:
     cap = pool.max_per_queue.get(need.name) if pool is not None else None
     if need.live:
         return QueueInput(need.name, False, need.required, None, cap)
-    work = email_units(need.work, need.window, need.share_within)
+    work = email_units(need.work, need.window, need.share_within, need.order)
     return QueueInput(need.name, True, np.zeros_like(need.required), work, cap)
