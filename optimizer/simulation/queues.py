@@ -17,7 +17,8 @@ blended agent all show.
   times with the queue target's ``handle_cv``); chats take ``aht_s * f(concurrency)`` as in the plan's model;
   live contacts abandon after an exponential patience when the queue's target has ``patience_s``.
 * **E-mail**: ``options.email == "when_idle"`` (default) lets any idle skilled agent take e-mail when no
-  live contact of theirs waits; ``"as_planned"`` also caps the agents on an e-mail queue at the people the
+  live contact of theirs waits, in the queue's order (``Queue.order``: in-window first by default);
+  ``"as_planned"`` also caps the agents on an e-mail queue at the people the
   plan routes to it in the interval, the plan's own model of e-mail.
 * **Measures**: live queues as the one-queue simulator (:func:`optimizer.simulation.result.summarise`); an
   e-mail counts as met when it is *handled* (finished) within ``window_h`` of its arrival, over the e-mails
@@ -173,7 +174,10 @@ def simulate_queue_floor(
     if scheduled is None and opts.email == "as_planned":
         raise InputError.single("options.email", "'as_planned' needs the plan's people per queue (`scheduled`)")
     limit = scheduled if opts.email == "as_planned" else None
-    routed = run_queues(contacts, codes, caps, groups, floor, interval_s, limit, firsts)
+    windows = [
+        (q.window_h or 0.0) * 3600.0 if not q.live and q.email_order == "in_window_first" else None for q in queues
+    ]
+    routed = run_queues(contacts, codes, caps, groups, floor, interval_s, limit, firsts, windows)
     start = np.empty_like(routed.start_s)
     handler = np.empty_like(routed.group)
     np.put_along_axis(start, order, routed.start_s, axis=1)

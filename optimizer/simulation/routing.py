@@ -26,6 +26,9 @@ chatting agent takes only more chats; a call or an e-mail needs an idle agent.
   oldest waiting contact of its primary queues (live, then e-mail) and looks at its other queues only when
   none waits; an arriving contact goes to the longest-idle agent among those with its queue as primary, and
   to the others only when none of them is idle. Without primaries the rule above is unchanged.
+* **E-mail order** (``mail_window_s``): an e-mail queue with a window is worked in-window first: the oldest
+  e-mail still inside its window, and e-mail already past it only when none inside waits; a queue without
+  one (``None``) oldest first (:mod:`optimizer.skills`, ``Queue.order``).
 * **E-mail limit** (optional, ``email_limit``): an e-mail is started only while fewer agents than the
   interval's limit work its queue; idle agents take waiting e-mail when the limit rises or frees up.
 
@@ -121,6 +124,7 @@ def run_queues(
     interval_s: float,
     email_limit: np.ndarray | None = None,
     primary: Sequence[Sequence[int]] | None = None,
+    mail_window_s: Sequence[float | None] | None = None,
 ) -> Routed:
     """Play every replication's contacts through the skill groups' floor by the module's routing rule.
 
@@ -143,6 +147,9 @@ def run_queues(
         takes an e-mail only below that number (entries of other queues are ignored). None: no limit.
     primary : sequence of sequence of int, length G, optional
         Queue indices each skill group serves first (module rule, skill priority); None or empty: none.
+    mail_window_s : sequence of float or None, length Q, optional
+        Each e-mail queue's window [s] when it is worked in-window first (module rule, e-mail order); None
+        (or no sequence): oldest first.
 
     Returns
     -------
@@ -159,6 +166,8 @@ def run_queues(
     else:
         limit = np.asarray(email_limit, dtype=np.int64).reshape(len(channel), floor.shape[1]).tolist()
     firsts = [list(p) for p in primary] if primary is not None else [[] for _ in skills]
+    never = float("inf")
+    windows = [never if w is None else w for w in (mail_window_s or [None] * len(channel))]
     for r in range(reps):
         size = int(np.isfinite(contacts.arrival_s[r]).sum())
         s, g = _replicate(
@@ -173,6 +182,7 @@ def run_queues(
             interval_s,
             limit,
             firsts,
+            windows,
         )
         start[r, :size] = s
         group[r, :size] = g
@@ -191,6 +201,7 @@ def _replicate(
     interval_s: float,
     limit: list[list[int]],
     primary: list[list[int]],
+    mail_window: list[float],
 ) -> tuple[list[float], list[int]]:
     """Run one replication (module rule); return each contact's start time and handling group."""
     inf = float("inf")
@@ -225,6 +236,7 @@ def _replicate(
     idle: list[deque[int]] = [deque() for _ in range(n_groups)]
     chatting: list[dict[int, None]] = [{} for _ in range(n_groups)]
     waiting: list[deque[int]] = [deque() for _ in range(n_queues)]
+    overdue: list[deque[int]] = [deque() for _ in range(n_queues)]  # e-mail past its window, in-window-first queues
     events: list[tuple[float, int, int, int]] = []
     seq = 0
     mailing = [0] * n_queues  # agents on each e-mail queue now
@@ -247,6 +259,13 @@ def _replicate(
                 chatting[g].pop(agent, None)
         heappush(events, (now + hold[c], seq, agent, c))
         seq += 1
+
+    def mail_line(q: int, now: float) -> deque[int]:
+        # the line an e-mail queue's next contact comes from: in its window first, then past it
+        line = waiting[q]
+        while line and arr[line[0]] + mail_window[q] <= now:
+            overdue[q].append(line.popleft())
+        return line if line else overdue[q]
 
     def head(q: int, now: float) -> int:
         line = waiting[q]
@@ -287,18 +306,19 @@ def _replicate(
                 c = head(q, now)
                 if c >= 0 and (best < 0 or arr[c] < arr[best]):
                     best, best_q = c, q
+            best_line = None
             if best < 0:
                 for q in tier_mail:
-                    line = waiting[q]
+                    line = mail_line(q, now)
                     if line and mailing[q] < limit[q][now_t] and (best < 0 or arr[line[0]] < arr[best]):
-                        best, best_q = line[0], q
+                        best, best_q, best_line = line[0], q, line
             if best >= 0:
                 break
         if best < 0:
             since[agent] = now
             idle[g].append(agent)
             return
-        waiting[best_q].popleft()
+        (best_line if best_line is not None else waiting[best_q]).popleft()
         take(agent, best, now)
         if channel[best_q] == CHAT:
             fill_chats(agent, now)
@@ -327,8 +347,10 @@ def _replicate(
     def dispatch_mail(now: float) -> None:
         # idle agents may wait below an e-mail limit that has just risen or freed up
         for q in mail_queues:
-            line = waiting[q]
-            while line and mailing[q] < limit[q][now_t]:
+            while mailing[q] < limit[q][now_t]:
+                line = mail_line(q, now)
+                if not line:
+                    break
                 agent = longest_idle(q)
                 if agent < 0:
                     break

@@ -9,12 +9,12 @@ from optimizer.simulation.routing import CHAT, EMAIL, VOICE, Contacts, run_queue
 INF = np.inf
 
 
-def play(contacts, channel, skills, agents, *, concurrency=None, email_limit=None, interval_s=3600.0):
+def play(contacts, channel, skills, agents, *, concurrency=None, email_limit=None, interval_s=3600.0, windows=None):
     """Run one replication of hand-made contacts ``(queue, arrival_s, handle_s)``; return starts and groups."""
     queue, arrival, handle = (np.array([[c[i] for c in contacts]], dtype=float) for i in range(3))
     merged = Contacts(queue.astype(np.int64), arrival, handle, np.full(arrival.shape, INF))
     cap = concurrency or [1] * len(channel)
-    out = run_queues(merged, channel, cap, skills, np.array(agents), interval_s, email_limit)
+    out = run_queues(merged, channel, cap, skills, np.array(agents), interval_s, email_limit, None, windows)
     return out.start_s[0].tolist(), out.group[0].tolist()
 
 
@@ -42,6 +42,15 @@ def test_voice_goes_before_chat_on_equal_waits_and_the_longest_idle_agent_answer
     contacts = [(0, 0.0, 5.0), (0, 5.5, 10.0), (0, 6.0, 10.0)]
     _, groups = play(contacts, [VOICE], [[0], [0]], [[0, 1], [1, 1]], interval_s=5.0)
     assert groups == [1, 0, 1]
+
+
+def test_e_mail_in_window_first_takes_the_oldest_still_in_its_window_and_late_ones_after():
+    # one agent busy on an e-mail until 100; e-mails at 1 and 50 wait; window 60 s
+    contacts = [(0, 0.0, 100.0), (0, 1.0, 10.0), (0, 50.0, 10.0)]
+    in_window, _ = play(contacts, [EMAIL], [[0]], [[1]], windows=[60.0])
+    assert in_window == [0.0, 110.0, 100.0]  # at 100 the e-mail of 1 is past its window, that of 50 is not
+    oldest, _ = play(contacts, [EMAIL], [[0]], [[1]])
+    assert oldest == [0.0, 100.0, 110.0]
 
 
 def test_the_planned_e_mail_limit_keeps_e_mail_waiting_until_its_interval():
