@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 CREW_SHARE = 0.6
 """Share of the time limit the crew model may use; assignment and completion get the rest."""
 
+CREW_PHASE_GAP = 0.0005
+"""The crew model stops at this relative gap (or the user's, if larger) and leaves its time to the rest."""
+
 HORIZON_START_SHARE = 0.6
 
 PER_INTERVAL_START_SHARE = 0.4
@@ -295,9 +298,13 @@ def _solve_model(
             aggregate=True,
         )
     )
+    # The crew plan is a start: time it spends closing its last hundredths of a percent is taken from the
+    # completion, which must place every shift (measured: 500 people on 3 queues, the crew search ran 32 s
+    # from 0.009% to 0.003% while the completion, left 14 s, re-planned 58 unplaced shifts to a 1.8% gap).
+    crew_params = params.model_copy(update={"relative_gap": max(params.relative_gap, CREW_PHASE_GAP)})
     guided = solve_guided(
         crew_built,
-        params,
+        crew_params,
         deadline=crew_deadline,
         hinted=resumed or goal_start is not None,
         known_bound_cents=goal_start.bound_cents if goal_start is not None else None,
