@@ -11,6 +11,7 @@ from scipy.stats import norm
 from optimizer import GigPool, check_plan, plan
 from optimizer.arrival_law import draw_rates, horizon_factor, horizon_sigma, volume_sigma
 from optimizer.domain import ServiceTarget
+from optimizer.errors import InputError
 from optimizer.horizon_goal import ANSWERED_SCALE, cheapest_staffing, goal_factor, goal_level, service_goal
 from optimizer.horizon_law import level_law
 from optimizer.requirement import people_demand
@@ -102,7 +103,7 @@ def test_p_meet_horizon_tracks_the_simulated_share_of_days_that_meet_the_level(v
     p = horizon_meet_probability(day, staff, target, interval_min=30)
     simulated = simulate_floor(day, staff, target, SimulationOptions(reps=400, seed=2), interval_min=30)
     assert simulated.horizon_met_share is not None
-    # measured: |modelled - simulated| <= 0.026 on these days with 1000 replications (README)
+    # measured: |modelled - simulated| <= 0.026 on such days with 1000 replications
     assert p == pytest.approx(simulated.horizon_met_share, abs=0.05)
 
 
@@ -141,6 +142,12 @@ def test_without_confidence_the_goal_is_the_forecasts_and_with_it_the_shared_qua
     factor = goal_factor(day, _target(confidence=0.9))
     assert factor == pytest.approx(horizon_factor(horizon_sigma(np.array([0.1196]), 0.06), 0.9), rel=1e-3)
     assert factor > 1.05
+
+
+def test_the_law_names_a_staffing_of_the_wrong_length():
+    day, _ = _peaked_day(20.0)
+    with pytest.raises(InputError, match="scheduled"):
+        level_law(day, np.ones(3, dtype=np.int64), _target(), interval_min=30)
 
 
 def test_without_confidence_the_goal_asks_the_target_at_the_forecast():
