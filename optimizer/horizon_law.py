@@ -37,6 +37,13 @@ modelled probability within about 2 points of the simulated share of weeks on th
 (pooled over 60 minutes: 12 and 4 points under) and within 3 on peaked test days. Tiny horizons (a few
 dozen contacts on one or two agents) are outside that accuracy: there the simulator answers more than
 Erlang C at the forecast, and the law claims less (0.56 for 0.69 simulated on one such day).
+
+References
+----------
+.. [1] W. G. Cochran, "Sampling Techniques", 3rd ed., Wiley, 1977, section 6.3 (variance of a ratio of sums
+   by the delta method).
+.. [2] J. Jongbloed, G. Koole, "Managing uncertainty in call centres using Poisson mixtures",
+   Applied Stochastic Models in Business and Industry 17(4), 2001, 307-318 (the rate law of each interval).
 """
 
 from __future__ import annotations
