@@ -12,26 +12,25 @@ carried over from the previous one, which the simulator (:mod:`optimizer.simulat
 confidence ``c`` (:func:`optimizer.staffing.staffing_requirements`) is its inverse: the fewest agents with
 ``p_meet >= c``, i.e. the agents that meet the target at the ``c``-quantile of ``N``.
 
-The horizon's level (the volume-weighted service level over all intervals) averages much of the intervals'
-own randomness away; what moves it most is the forecast error the intervals share, the common factor ``F`` of
-:mod:`optimizer.arrival_law`. The level at volumes ``F x forecast`` falls as ``F`` grows, so the model takes
-``P(level >= target) = P(F <= F*)`` with ``F*`` the factor at which the plan's level is exactly the target
-(:func:`horizon_meet_probability`). What it leaves out (the rest of each interval's error, Poisson arrivals)
-makes it claim more than the simulator finds: about 9-10 points at 0.6-0.9 on the bundled week (README).
+The horizon's level (the volume-weighted service level over all intervals, ``scope: horizon``) has its own
+law in :mod:`optimizer.horizon_law`: the forecast error the intervals share (the common factor ``F`` of
+:mod:`optimizer.arrival_law`) moves it most, and the randomness inside the horizon (each interval's own
+error, Poisson arrivals, the queue) spreads it around its mean given ``F``. Its probability of meeting the
+target, :func:`horizon_meet_probability`, is re-exported here beside the interval's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from optimizer._erlang import smallest_meeting
-from optimizer.arrival_law import count_cdf, horizon_sigma, volume_sigma
+from optimizer.arrival_law import count_cdf, volume_sigma
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Plan, ServiceTarget
+from optimizer.horizon_law import horizon_level, horizon_meet_probability
 from optimizer.queueing import queue_measures
-from optimizer.staffing import effective_agents, service_at, wait_within_s
+from optimizer.staffing import effective_agents, wait_within_s
 
 DEFAULT_RISK_CONFIDENCE = 0.7
 """Without ``service_target.confidence`` an interval is at risk when its chance of missing exceeds 30 %.
@@ -108,59 +107,6 @@ def meet_probability(
     sigma = volume_sigma(frame, target.volume_cv)
     out[busy] = count_cdf(most, volume[busy], sigma[busy])
     return out
-
-
-HORIZON_FACTOR_STEPS = 24
-"""Bisection steps on ``ln F`` for the factor at which a plan's horizon level equals the target."""
-
-
-def horizon_level(
-    demand: pd.DataFrame, scheduled: np.ndarray, target: ServiceTarget, *, interval_min: int, factor: float = 1.0
-) -> float:
-    """Return the volume-weighted Erlang service level over the horizon at ``factor`` times every volume."""
-    volume = demand["volume"].to_numpy(dtype=np.float64) * factor
-    total = float(volume.sum())
-    if total <= 0:
-        return 1.0
-    scaled = demand[["volume", "aht_s"]].assign(volume=volume)
-    sl = service_at(scaled, scheduled, target, interval_min=interval_min)["service_level"].to_numpy()
-    return float((volume * sl).sum() / total)
-
-
-def horizon_meet_probability(
-    demand: pd.DataFrame, scheduled: np.ndarray, target: ServiceTarget, *, interval_min: int
-) -> float:
-    """Return the modelled probability that the horizon's service level reaches ``target.service_level``.
-
-    The volumes are the forecast times the horizon's common factor ``F`` (module notes; its spread ``sigma_h``
-    from ``target.horizon_volume_cv`` and the intervals' own, :func:`optimizer.arrival_law.horizon_sigma`),
-    and the level at each ``F`` is :func:`horizon_level`, the level a plan reports, at those volumes. It falls
-    as ``F`` grows, so the probability is ``P(F <= F*)`` at the ``F*`` (bisection on ``ln F``) where the level
-    is the target. The randomness inside the horizon is left out: it widens the level's spread, so the
-    simulated share of horizons that meet the level (``horizon_met_share``) is lower (README, risk view).
-    """
-    frame = validate_demand_frame(demand, interval_min=interval_min)
-    volume = frame["volume"].to_numpy(dtype=np.float64)
-    level = target.service_level
-    if volume.sum() <= 0:
-        return 1.0
-    sigma_h = horizon_sigma(volume_sigma(frame[["volume"]], target.volume_cv)[volume > 0], target.horizon_volume_cv)
-
-    def meets(log_factor: float) -> bool:
-        factor = float(np.exp(log_factor))
-        return horizon_level(frame, scheduled, target, interval_min=interval_min, factor=factor) >= level
-
-    if sigma_h <= 0:
-        return 1.0 if meets(0.0) else 0.0
-    lo, hi = -6.0 * sigma_h, 6.0 * sigma_h
-    if meets(hi):
-        return 1.0
-    if not meets(lo):
-        return 0.0
-    for _ in range(HORIZON_FACTOR_STEPS):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if meets(mid) else (lo, mid)
-    return float(norm.cdf((lo + 0.5 * sigma_h * sigma_h) / sigma_h))
 
 
 AT_RISK_COLUMNS = ("interval_start", "volume", "scheduled", "required", "service_level", "p_meet")
