@@ -30,7 +30,7 @@ from optimizer.domain import (
 from optimizer.horizon_goal import service_goal
 from optimizer.model.inputs import shortfall_penalty_cents
 from optimizer.requirement import problem_staff_needed, queue_needs
-from optimizer.skills import email_missed, email_missed_penalty_cents, email_units
+from optimizer.skills import email_missed_penalty_cents, email_penalty_units
 from optimizer.wishes import preference_penalty_cents
 
 
@@ -430,7 +430,7 @@ def _check_queues(
         if need.live:
             short += int(np.maximum(need.required - routed[q], 0).sum())
         else:
-            late += email_missed(email_units(need.work, need.window, need.share_within, need.order), routed[q])
+            late += email_penalty_units(need.units(), routed[q])
     penalty = shortfall_penalty_cents(problem, params)
     queue_cents = penalty * short + email_missed_penalty_cents(penalty) * late
     out.extend(_check_objective(problem, plan, np.zeros(1), np.zeros(1), params, queue_cents))

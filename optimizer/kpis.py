@@ -23,7 +23,7 @@ from optimizer.domain import (
 from optimizer.horizon_goal import ServiceGoal
 from optimizer.requirement import QueueNeed, floor_target
 from optimizer.risk import meet_probability
-from optimizer.skills import email_backlog, email_missed, email_missed_penalty_cents, email_units, route
+from optimizer.skills import email_backlog, email_missed_penalty_cents, email_penalty_units, route
 from optimizer.staffing import service_at
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -228,7 +228,7 @@ def queue_coverage_rows(
                 }
             )
         else:
-            backlog = email_backlog(need.work, scheduled, need.window, need.order)
+            backlog = email_backlog(need.work, scheduled, need.window, need.order, need.max_age)
             columns.append({"backlog": backlog.backlog, "late": backlog.late})
     rows = []
     for t, ts in enumerate(needs[0].people.index if needs else ()):
@@ -318,7 +318,7 @@ def queue_kpis(
             )
             continue
         people = np.array([r.scheduled for r in mine])
-        backlog = email_backlog(need.work, people, need.window, need.order)
+        backlog = email_backlog(need.work, people, need.window, need.order, need.max_age)
         out.append(
             QueueKpis(
                 queue=need.name,
@@ -327,6 +327,8 @@ def queue_kpis(
                 service_level=backlog.share_within,
                 shortfall_agent_hours=float(backlog.late.sum()) * hours,
                 understaffed_intervals=int((backlog.late > 1e-9).sum()),
+                overdue_intervals=int((backlog.overdue > 1e-9).sum()) if need.max_age is not None else None,
+                open_at_end_agent_hours=float(backlog.backlog[-1]) * hours if len(backlog.backlog) else 0.0,
             )
         )
     return tuple(out)
@@ -340,7 +342,7 @@ def queue_penalty_cents(needs: Sequence[QueueNeed], routed: np.ndarray, penalty_
         if need.live:
             short += int(np.maximum(need.required - routed[q], 0).sum())
         else:
-            late += email_missed(email_units(need.work, need.window, need.share_within, need.order), routed[q])
+            late += email_penalty_units(need.units(), routed[q])
     return penalty_cents * short, email_missed_penalty_cents(penalty_cents) * late
 
 

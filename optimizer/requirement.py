@@ -16,7 +16,7 @@ import pandas as pd
 from optimizer.demand import demand_frame
 from optimizer.domain import Automation, PlanningProblem, ServiceTarget
 from optimizer.risk import share_requirement
-from optimizer.skills import EmailOrder, email_work
+from optimizer.skills import EmailOrder, EmailUnits, email_units, email_work
 from optimizer.staffing import effective_agents, human_demand, staffing_requirements
 
 __all__ = [
@@ -125,6 +125,9 @@ class QueueNeed:
         E-mail: share of the work due within the window; live: 1.
     order : str
         E-mail: the order the work is done in (:data:`optimizer.skills.EmailOrder`).
+    max_age : int or None
+        E-mail: intervals within which all work is due (``max_age_h`` on the grid, at least ``window``); None:
+        no limit.
     """
 
     name: str
@@ -135,7 +138,12 @@ class QueueNeed:
     work: np.ndarray
     window: int
     share_within: float
-    order: EmailOrder = "in_window_first"
+    order: EmailOrder = "first_come"
+    max_age: int | None = None
+
+    def units(self) -> EmailUnits:
+        """Return an e-mail queue's work in the model's integers (:func:`optimizer.skills.email_units`)."""
+        return email_units(self.work, self.window, self.share_within, self.order, self.max_age)
 
     @property
     def live(self) -> bool:
@@ -166,6 +174,11 @@ def queue_needs(problem: PlanningProblem) -> tuple[QueueNeed, ...]:
             )
             window = max(1, int((queue.window_h or 0.0) * 60 // problem.interval_min))
             share = queue.share_within
-        need = QueueNeed(queue.name, queue.channel, target, people, required, work, window, share, queue.email_order)
+        max_age = None
+        if not queue.live and queue.max_age_h is not None:
+            max_age = max(window, int(queue.max_age_h * 60 // problem.interval_min))
+        need = QueueNeed(
+            queue.name, queue.channel, target, people, required, work, window, share, queue.email_order, max_age
+        )
         out.append(need)
     return tuple(out)

@@ -19,15 +19,18 @@ Steps 1-2 are one linear programme per horizon (integral: it is a network flow),
 :func:`email_backlog` works an e-mail queue's contacts with the capacity routed to it, in the queue's
 order, and reports the share handled within the window.
 
-E-mail order (``Queue.order``): ``in_window_first`` (the default) works the oldest e-mail still inside its
-window first and e-mail already past it only when none inside waits; ``first_come`` works the oldest first.
+E-mail order (``Queue.order``): ``first_come`` (the default) works the oldest first; ``in_window_first``
+works the oldest e-mail still inside its window first and e-mail already past it only when none inside waits.
 For the same capacity, in-window-first does the most work within the windows that any order can (all
 contacts have the same window, so this is earliest-deadline-first with the hopeless ones last, optimal for
 identical jobs): its share within equals the maximum of a transportation problem (arrival ``a``'s work done
 in intervals ``a .. a + window - 1``, each interval's capacity shared), which is linear, so the plan's model
 states it exactly and its LP bound is tight. First come, first served is what a plain ticket queue does;
 its share is not a concave function of the capacity (a backlog that falls behind makes every later e-mail
-late), so its model needs min/max rows and its LP bound is loose (README, several queues).
+late), so its model needs min/max rows and its LP bound is loose (README, several queues). In-window first
+answers newer e-mail before older e-mail past its window, which may then wait long: ``max_age`` bounds the
+backlog (by each interval's end the work that arrived ``max_age`` intervals before is done, in amount), which
+first come, first served turns into every e-mail's age and in-window first does not.
 """
 
 from __future__ import annotations
@@ -47,8 +50,12 @@ __all__ = [
     "EmailOrder",
     "email_backlog",
     "EmailUnits",
+    "email_done",
     "email_missed",
     "email_missed_penalty_cents",
+    "email_overdue",
+    "email_penalty_units",
+    "email_served",
     "email_units",
     "email_within",
     "email_work",
@@ -176,13 +183,15 @@ class EmailUnits:
     ``arrived[t]`` is the work arrived by the end of interval ``t``; work arriving in interval ``a`` is due by
     the end of ``a + window - 1``, so only arrivals up to ``len - window`` are due inside the horizon; ``goal``
     is ``ceil(share x`` their work ``)``, the units that must be done within their windows; ``order`` is the
-    order the queue is worked in (module notes).
+    order the queue is worked in (module notes); ``max_age`` the backlog bound in intervals (module notes,
+    :func:`email_overdue`; None: none).
     """
 
     arrived: np.ndarray
     window: int
     goal: int
-    order: EmailOrder = "in_window_first"
+    order: EmailOrder = "first_come"
+    max_age: int | None = None
 
     @property
     def due_arrivals(self) -> int:
@@ -195,14 +204,54 @@ class EmailUnits:
         return np.diff(self.arrived, prepend=0)
 
 
-def email_units(work: np.ndarray, window: int, share: float, order: EmailOrder = "in_window_first") -> EmailUnits:
+def email_units(
+    work: np.ndarray, window: int, share: float, order: EmailOrder = "first_come", max_age: int | None = None
+) -> EmailUnits:
     """Return an e-mail queue's work (person-intervals per interval) in integer units with its goal."""
     if window < 1:
         raise ValueError(f"window must be at least one interval, got {window}")
+    if max_age is not None and max_age < window:
+        raise ValueError(f"max_age must be at least the window ({window} intervals), got {max_age}")
     arrived = np.rint(np.cumsum(np.asarray(work, dtype=np.float64)) * EMAIL_SCALE).astype(np.int64)
-    units = EmailUnits(arrived=arrived, window=window, goal=0, order=order)
+    units = EmailUnits(arrived=arrived, window=window, goal=0, order=order, max_age=max_age)
     due = int(arrived[units.due_arrivals - 1]) if units.due_arrivals else 0
-    return EmailUnits(arrived=arrived, window=window, goal=math.ceil(share * due - 1e-9), order=order)
+    goal = math.ceil(share * due - 1e-9)
+    return EmailUnits(arrived=arrived, window=window, goal=goal, order=order, max_age=max_age)
+
+
+def email_done(units: EmailUnits, people: np.ndarray) -> np.ndarray:
+    """Return the units done by each interval's end: ``min(arrived[t], done[t-1] + EMAIL_SCALE x people[t])``.
+
+    Either order does the same amount of work; only which e-mail it is differs.
+    """
+    arrived = units.arrived.tolist()
+    staffed = np.asarray(people, dtype=np.int64).tolist()
+    done = [0] * len(arrived)
+    total = 0
+    for t in range(len(arrived)):
+        total = min(arrived[t], total + EMAIL_SCALE * staffed[t])
+        done[t] = total
+    return np.array(done, dtype=np.int64)
+
+
+def email_overdue(units: EmailUnits, people: np.ndarray) -> np.ndarray:
+    """Return the units short of the ``max_age`` backlog bound at each interval's end (zeros without one).
+
+    At the end of ``t`` the work of every arrival up to ``t - max_age + 1`` is due in amount: ``overdue[t] =
+    max(0, arrived[t - max_age + 1] - done[t])``, the same in either order (the amount done is).
+    """
+    overdue = np.zeros(len(units.arrived), dtype=np.int64)
+    if units.max_age is None or len(units.arrived) < units.max_age:
+        return overdue
+    done = email_done(units, people)
+    due = units.arrived[: len(units.arrived) - units.max_age + 1]
+    overdue[units.max_age - 1 :] = np.maximum(0, due - done[units.max_age - 1 :])
+    return overdue
+
+
+def email_penalty_units(units: EmailUnits, people: np.ndarray) -> int:
+    """Return the units the model prices: short of the goal (:func:`email_missed`) plus overdue per interval."""
+    return email_missed(units, people) + int(email_overdue(units, people).sum())
 
 
 def email_within(units: EmailUnits, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,11 +266,7 @@ def email_within(units: EmailUnits, people: np.ndarray) -> tuple[np.ndarray, np.
         done, served = email_served(units, people)
         return done, served.sum(axis=1)
     arrived = units.arrived
-    done = np.zeros(len(arrived), dtype=np.int64)
-    total = 0
-    for t in range(len(arrived)):
-        total = min(int(arrived[t]), total + EMAIL_SCALE * int(people[t]))
-        done[t] = total
+    done = email_done(units, people)
     due = units.due_arrivals
     before = np.concatenate([[0], arrived[: max(0, due - 1)]]).astype(np.int64)[:due]
     by_deadline = done[units.window - 1 : units.window - 1 + due]
@@ -290,15 +335,23 @@ class EmailBacklog:
         Work past its window still open at the end of each interval [person-intervals].
     backlog : numpy.ndarray, shape (T,)
         Open work at the end of each interval [person-intervals].
+    overdue : numpy.ndarray, shape (T,)
+        Work short of the ``max_age`` backlog bound at the end of each interval (zeros without one): the work
+        that arrived up to ``t - max_age + 1`` less all work done by ``t``, at least 0.
     """
 
     share_within: float
     late: np.ndarray
     backlog: np.ndarray
+    overdue: np.ndarray
 
 
 def email_backlog(
-    work: np.ndarray, capacity: np.ndarray, window: int, order: EmailOrder = "in_window_first"
+    work: np.ndarray,
+    capacity: np.ndarray,
+    window: int,
+    order: EmailOrder = "first_come",
+    max_age: int | None = None,
 ) -> EmailBacklog:
     """Work an e-mail queue in ``order`` and measure how much was done within ``window`` intervals.
 
@@ -312,6 +365,7 @@ def email_backlog(
     done_in_time = 0.0
     late = np.zeros(size)
     backlog = np.zeros(size)
+    overdue = np.zeros(size)
     first = 0  # arrivals before it are done
     for t in range(size):
         opened = max(0, t - window + 1)
@@ -336,5 +390,8 @@ def email_backlog(
             first += 1
         backlog[t] = left[first : t + 1].sum()
         late[t] = left[first : max(first, t - window + 2)].sum()
+        if max_age is not None and t >= max_age - 1:  # the backlog bound, in amount (module notes)
+            overdue[t] = max(0.0, work[: t - max_age + 2].sum() - (work[: t + 1].sum() - backlog[t]))
     due = work[: max(0, size - window + 1)].sum()
-    return EmailBacklog(share_within=float(done_in_time / due) if due > 0 else 1.0, late=late, backlog=backlog)
+    share = float(done_in_time / due) if due > 0 else 1.0
+    return EmailBacklog(share_within=share, late=late, backlog=backlog, overdue=overdue)

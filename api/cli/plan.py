@@ -167,6 +167,9 @@ def _queue_lines(run: PlanRun) -> list[str]:
         else:
             level = f"{k.service_level:.1%} handled within {queue.window_h:g} h (target {queue.share_within:.0%})"
             short = f"{k.understaffed_intervals} intervals with late work"
+            if k.overdue_intervals is not None:
+                short += f", {k.overdue_intervals} with work older than {queue.max_age_h:g} h"
+            short += f"; {k.open_at_end_agent_hours or 0.0:,.1f} person-hours open at the end"
         out.append(f"queue        {k.queue} ({k.channel}): {k.volume:,.0f} contacts, {level}; {short}")
     return out
 

@@ -151,13 +151,19 @@ class QueueKpis(_Domain):
     service_level: float = Field(
         description=(
             "Live: volume-weighted forecast service level; e-mail: share of the work due in the horizon that "
-            "is done within its window (first come, first served)."
+            "is done within its window (in the queue's order)."
         )
     )
     shortfall_agent_hours: float = Field(
         description="Live: person-hours below the requirement; e-mail: person-hours of work late, summed per interval."
     )
     understaffed_intervals: int = Field(description="Live: intervals below the requirement; e-mail: with late work.")
+    overdue_intervals: int | None = Field(
+        None, description="E-mail with `max_age_h`: intervals ending with work older than it still open; else null."
+    )
+    open_at_end_agent_hours: float | None = Field(
+        None, description="E-mail: person-hours of work still open when the horizon ends; live: null."
+    )
 
 
 class PlanKpis(_Domain):

@@ -47,12 +47,24 @@ class Queue(_Domain):
     share_within: float = Field(
         1.0, gt=0.0, le=1.0, description="E-mail: share of the work that must be done within `window_h`."
     )
+    max_age_h: float | None = Field(
+        None,
+        gt=0.0,
+        le=336.0,
+        description=(
+            "E-mail: a backlog bound (at least `window_h`): by each interval's end, as much work is done as "
+            "arrived up to this many hours before; work short of it is priced like e-mail missed from the "
+            "share, for every interval it stays short. First come, first served that is every contact handled "
+            "within it; in-window first, a contact past its window may wait longer while newer ones are "
+            "answered. Null: no bound (work past its window may wait until the horizon's end)."
+        ),
+    )
     order: Literal["in_window_first", "first_come"] | None = Field(
         None,
         description=(
-            "E-mail: the order contacts are worked in. 'in_window_first' (null means this): the oldest e-mail "
-            "still inside its window first, those past it when none inside waits (the most done in time); "
-            "'first_come': the oldest first."
+            "E-mail: the order contacts are worked in. 'first_come' (null means this): the oldest first; "
+            "'in_window_first': the oldest e-mail still inside its window first, those past it when none inside "
+            "waits (the most done in time for the same people; pair it with `max_age_h`)."
         ),
     )
 
@@ -67,6 +79,10 @@ class Queue(_Domain):
             raise ValueError("window_h is required for an email queue (hours within which contacts are handled)")
         if self.channel != "email" and self.window_h is not None:
             raise ValueError(f"window_h applies to email queues only, this one is {self.channel}")
+        if self.channel != "email" and self.max_age_h is not None:
+            raise ValueError(f"max_age_h applies to email queues only, this one is {self.channel}")
+        if self.max_age_h is not None and self.window_h is not None and self.max_age_h < self.window_h:
+            raise ValueError(f"max_age_h {self.max_age_h:g} h is shorter than window_h {self.window_h:g} h")
         if self.channel != "email" and self.order is not None:
             raise ValueError(f"order applies to email queues only, this one is {self.channel}")
         return self
@@ -74,7 +90,7 @@ class Queue(_Domain):
     @property
     def email_order(self) -> Literal["in_window_first", "first_come"]:
         """The order an e-mail queue is worked in (:mod:`optimizer.skills`)."""
-        return self.order or "in_window_first"
+        return self.order or "first_come"
 
     @property
     def live(self) -> bool:

@@ -338,7 +338,14 @@ def _solve_model(
         stop_event=stop_event,
     ).outcome
     if outcome.has_solution:
-        return Solved(inp, built, outcome, crew_bound, guided)
+        unplaced = assignment.unmatched_shifts
+        message = (
+            f"{unplaced} shifts of the crew plan could not be handed to people under their own rules; the "
+            f"completion re-planned those people in its {rest:.1f} s (a longer time limit gives it more)"
+            if unplaced
+            else None
+        )
+        return Solved(inp, built, outcome, crew_bound, guided, message=message)
     # The completion found nothing in its time: the crew plan as handed to people is still a plan.
     shifts = assigned_fte_shifts(crews, crew_built, crew_outcome, assignment.picks) + gig_shifts(
         crews, crew_built, crew_outcome

@@ -30,7 +30,15 @@ from scipy.optimize import linprog
 from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import FILL_RATE_SCALE, QueueInput
 from optimizer.model.variables import QueueVars
-from optimizer.skills import EMAIL_SCALE, EmailUnits, email_missed_penalty_cents, email_served, email_within, route
+from optimizer.skills import (
+    EMAIL_SCALE,
+    EmailUnits,
+    email_missed_penalty_cents,
+    email_overdue,
+    email_served,
+    email_within,
+    route,
+)
 
 __all__ = ["email_exact", "evaluate", "floor_values", "hint_routing", "queue_values", "rerouted"]
 
@@ -150,8 +158,9 @@ def _routed_in_window_first(
     With the floor fixed, the queues family is one linear programme: everyone on the floor on a skilled
     queue (``sum_q x[g,q,t] = floor[g,t]``, gig workers within their per-queue caps), live shortfall
     ``short >= required - sum_g x``, e-mail ``serve`` as in ``constraints/queues.py`` (a transportation
-    problem, capacity ``EMAIL_SCALE x sum_g x``), ``missed >= goal - sum serve``; minimise the model's
-    penalties (less a token for spare people on e-mail). Solved by HiGHS and rounded by
+    problem, capacity ``EMAIL_SCALE x sum_g x``), ``missed >= goal - sum serve``, with a ``max_age`` also
+    ``done`` and ``overdue`` as there; minimise the model's penalties (less a token for spare people on
+    e-mail). Solved by HiGHS and rounded by
     :func:`_rounded_routing`; the e-mail credit is then the order's own (``_served_values``). None when the
     LP fails.
     """
@@ -194,6 +203,15 @@ def _routed_in_window_first(
         col("missed", (q,))
         upper.append(float(work.goal))
         cost.append(float(unit))
+        if work.max_age is not None:
+            for t in range(intervals):
+                col("done", (q, t))
+                upper.append(float(work.arrived[t]))
+                cost.append(0.0)
+                if t >= work.max_age - 1:
+                    col("overdue", (q, t))
+                    upper.append(float(work.arrived[t - work.max_age + 1]))
+                    cost.append(float(unit))
     eq_rows: list[int] = []
     eq_cols: list[int] = []
     eq_vals: list[float] = []
@@ -226,6 +244,12 @@ def _routed_in_window_first(
                 served = [(index[k], 1.0) for a in window if (k := ("serve", (q, a, t))) in index]
                 if served:
                     ub(served + [(c, -float(EMAIL_SCALE)) for c, _ in people], 0.0)
+                if ("done", (q, t)) in index:  # done[t] <= done[t-1] + EMAIL_SCALE x people
+                    before = [(index["done", (q, t - 1)], -1.0)] if t > 0 else []
+                    ub([(index["done", (q, t)], 1.0), *before, *((c, -float(EMAIL_SCALE)) for c, _ in people)], 0.0)
+                if ("overdue", (q, t)) in index:  # overdue[t] >= arrived[t - max_age + 1] - done[t]
+                    due = float(queue.work.arrived[t - queue.work.max_age + 1])  # type: ignore[operator]
+                    ub([(index["overdue", (q, t)], -1.0), (index["done", (q, t)], -1.0)], -due)
             elif ("short", (q, t)) in index:
                 ub(people + [(index["short", (q, t)], -1.0)], -float(queue.required[t]))
     for q, queue in enumerate(queues):
@@ -350,13 +374,17 @@ def queue_values(built: BuiltModel, floor: np.ndarray) -> dict[int, int]:
             out[qv.within[q, a].index] = int(within[a])
             out[qv.within_by[q, a].index] = within_by
         out[qv.missed[q].index] = max(0, work.goal - within_by)
+        out.update(_overdue_values(qv, q, work, people[q]))
     return out
 
 
 def _served_values(qv: QueueVars, q: int, work: EmailUnits, people: np.ndarray) -> dict[int, int]:
-    """Return the in-window-first e-mail variables of queue q (serve, within, missed) for its people."""
-    _, served = email_served(work, people)
-    out: dict[int, int] = {}
+    """Return the in-window-first e-mail variables of queue q (serve, within, missed, done, overdue)."""
+    done, served = email_served(work, people)
+    out = _overdue_values(qv, q, work, people)
+    for t in range(len(done)):
+        if (q, t) in qv.done:
+            out[qv.done[q, t].index] = int(done[t])
     credited = 0
     for a in range(work.due_arrivals):
         if (q, a) not in qv.within:
@@ -369,12 +397,21 @@ def _served_values(qv: QueueVars, q: int, work: EmailUnits, people: np.ndarray) 
     return out
 
 
+def _overdue_values(qv: QueueVars, q: int, work: EmailUnits, people: np.ndarray) -> dict[int, int]:
+    """Return queue q's ``overdue`` variables for its people (none without a ``max_age``)."""
+    if work.max_age is None:
+        return {}
+    overdue = email_overdue(work, people)
+    return {var.index: int(overdue[t]) for (queue, t), var in qv.overdue.items() if queue == q}
+
+
 def email_exact(built: BuiltModel, values: np.ndarray) -> np.ndarray | None:
     """Return a solution's values with its in-window-first e-mail credited as that order works it.
 
-    The routing (people on each queue) is the solution's own; only ``serve``, ``within`` and ``missed`` are
-    set. The model's rows let a solution credit less than the order does (``constraints/queues.py``), never
-    more, so the result satisfies the model and costs no more. None when no queue is worked in-window first.
+    The routing (people on each queue) is the solution's own; only ``serve``, ``within``, ``missed``, ``done``
+    and ``overdue`` are set. The model's rows let a solution credit less than the order does and count more
+    overdue (``constraints/queues.py``), never the reverse, so the result satisfies the model and costs no more.
+    None when no queue is worked in-window first.
     """
     qv = built.vars.queues()
     inp = built.inp

@@ -46,12 +46,14 @@ class QueueVars:
     ``within[{q},{a}]``      int, work arriving in interval a done within its window [same units].
     ``within_by[{q},{a}]``   int, work arriving up to interval a done within its window [same units].
     ``serve[{q},{a},{t}]``   int, work arriving in interval a done in interval t of its window [same units].
+    ``overdue[{q},{t}]``     int, work past the queue's ``max_age`` still open at the end of t [same units].
     ``missed[{q}]``          int, units of the e-mail goal not done within their windows (keep-up copy: not
                              credited, at most the goal plus every arrival's earlier work).
 
     Arrivals ``a`` are those due inside the horizon with work to do; ``within_by`` sums ``within`` over
     them in order. A queue worked first come, first served has ``done``, ``reach``, ``ahead`` and
-    ``within_by``; one worked in-window first (``optimizer.skills``) has ``serve`` instead.
+    ``within_by``; one worked in-window first (``optimizer.skills``) has ``serve`` instead, and ``done`` only
+    with a ``max_age``, which adds ``overdue`` for the intervals from ``max_age - 1`` on.
     """
 
     routed: dict[tuple[int, int, int], cp_model.LinearExprT]
@@ -63,6 +65,7 @@ class QueueVars:
     within: dict[tuple[int, int], cp_model.IntVar]
     within_by: dict[tuple[int, int], cp_model.IntVar]
     serve: dict[tuple[int, int, int], cp_model.IntVar]
+    overdue: dict[tuple[int, int], cp_model.IntVar]
     missed: dict[int, cp_model.IntVar]
 
 
@@ -243,6 +246,7 @@ class ShiftVars:
         within: dict[tuple[int, int], cp_model.IntVar] = {}
         within_by: dict[tuple[int, int], cp_model.IntVar] = {}
         serve: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        overdue: dict[tuple[int, int], cp_model.IntVar] = {}
         missed: dict[int, cp_model.IntVar] = {}
         gig_group = len(inp.skill_groups)
         gig_skills = inp.gig.skills if inp.gig is not None else frozenset()
@@ -271,7 +275,13 @@ class ShiftVars:
                     parts.append(x)
                 m.add(cp_model.LinearExpr.sum(parts) == floor).with_name(f"route_all[{g},{t}]")
             for q, queue in enumerate(inp.queues):
-                if queue.work is not None and queue.work.order == "in_window_first":
+                work = queue.work
+                if work is not None and work.max_age is not None and t >= work.max_age - 1:
+                    most = int(work.arrived[t - work.max_age + 1])
+                    overdue[q, t] = m.new_int_var(0, most, f"overdue[{q},{t}]")
+                if work is not None and work.order == "in_window_first":
+                    if work.max_age is not None:
+                        done[q, t] = m.new_int_var(0, int(work.arrived[t]), f"done[{q},{t}]")
                     continue
                 if queue.work is not None:
                     done[q, t] = m.new_int_var(0, int(queue.work.arrived[t]), f"done[{q},{t}]")
@@ -308,6 +318,7 @@ class ShiftVars:
             within=within,
             within_by=within_by,
             serve=serve,
+            overdue=overdue,
             missed=missed,
         )
 

@@ -14,11 +14,11 @@ from tests.optimizer.cpsat_asserts import assert_feasible
 from tests.optimizer.test_queues import three_queue_problem
 
 
-def _solved(problem):
+def _solved(problem, limit_s: float = 10.0):
     built = build_model(prepare(problem, SolveParams()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 10
+    solver.parameters.max_time_in_seconds = limit_s
     assert solver.solve(built.cp_model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return built, np.asarray(solver.response_proto.solution, dtype=np.int64)
 
@@ -56,7 +56,7 @@ def test_rerouting_puts_people_on_email_that_falls_behind_when_that_saves_more_t
 
 def test_in_window_first_routing_is_the_least_cost_routing_of_the_shifts():
     # e-mail heavy enough that the live-first rule would leave it short: the LP must trade the two
-    built, values = _solved(three_queue_problem(voice=8.0, chat=6.0, email=16.0))
+    built, values = _solved(three_queue_problem(voice=8.0, chat=6.0, email=16.0, order="in_window_first"), 1.0)
     assert all(q.work is None or q.work.order == "in_window_first" for q in built.inp.queues)
     routed = rerouted(built, values)
     assert routed is not None

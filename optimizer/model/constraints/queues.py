@@ -44,8 +44,10 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
     there for the LP relaxation, which drops min/max and would otherwise count any e-mail as done in time.
     Names: ``route_all[g,t]``, ``gig_queue_cap[q,t]``, ``queue_coverage[q,t]``, ``email_capacity[q,t]``,
     ``email_done[q,t]``, ``email_within[q,a]``, ``email_goal[q]``.
+    With a ``max_age``, ``overdue[q,t]`` counts the work past it still open at the end of t (``_add_overdue``;
+    in-window first, ``done[q,t] <= done[q,t-1] + EMAIL_SCALE x people``, the most the people can have done).
     Objective: ``shortfall_penalty`` = shortfall_penalty_cents x sum short_q, and ``email_missed_penalty`` =
-    :func:`optimizer.skills.email_missed_penalty_cents` x sum missed   [cents].
+    :func:`optimizer.skills.email_missed_penalty_cents` x (sum missed + sum overdue)   [cents].
     """
     qv = v.queues()
     if qv is None:
@@ -68,6 +70,10 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
                 due = [qv.serve[q, a, t] for a in range(t - queue.work.window + 1, t + 1) if (q, a, t) in qv.serve]
                 if due:
                     m.add(cp_model.LinearExpr.sum(due) <= EMAIL_SCALE * people).with_name(f"email_capacity[{q},{t}]")
+                if (q, t) in qv.done:  # work done so far, for the age limit; at most what people can do
+                    before = qv.done[q, t - 1] if t > 0 else 0
+                    m.add(qv.done[q, t] <= before + EMAIL_SCALE * people).with_name(f"email_done[{q},{t}]")
+                _add_overdue(m, qv, q, t, queue.work)
                 continue
             # ``reach`` as a variable, not an expression inside min(): presolve then keeps its domain an
             # interval (measured: with the expression, presolve of the bundled week took over 5 s).
@@ -76,6 +82,7 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
             m.add(qv.done[q, t] <= reach).with_name(f"email_done[{q},{t}]")
             if not inp.email_keep_up:
                 m.add_min_equality(qv.done[q, t], [int(queue.work.arrived[t]), reach])
+            _add_overdue(m, qv, q, t, queue.work)
         work = queue.work
         if work is None:
             continue
@@ -103,10 +110,24 @@ def add_queues(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> ObjectiveT
         short_sum = cp_model.LinearExpr.sum(list(qv.short.values()))
         terms = terms.merged(ObjectiveTerms.of("shortfall_penalty", inp.shortfall_penalty_cents * short_sum))
     if qv.missed:
-        missed = cp_model.LinearExpr.sum(list(qv.missed.values()))
+        missed = cp_model.LinearExpr.sum([*qv.missed.values(), *qv.overdue.values()])
         penalty = email_missed_penalty_cents(inp.shortfall_penalty_cents)
         terms = terms.merged(ObjectiveTerms.of("email_missed_penalty", penalty * missed))
     return terms
+
+
+def _add_overdue(m: cp_model.CpModel, qv: QueueVars, q: int, t: int, work: EmailUnits) -> None:
+    """Count e-mail queue q's work past its ``max_age`` still open at the end of t (when it has a limit).
+
+    ``overdue[q,t] = max(0, arrived[q, t - max_age + 1] - done[q,t])``: every arrival up to
+    ``t - max_age + 1`` is due by then, in either order (both do the same amount of work). Name:
+    ``email_overdue[q,t]``.
+    """
+    if (q, t) not in qv.overdue:
+        return
+    due = int(work.arrived[t - work.max_age + 1])  # type: ignore[operator]
+    m.add(qv.overdue[q, t] >= due - qv.done[q, t]).with_name(f"email_overdue[{q},{t}]")
+    m.add_max_equality(qv.overdue[q, t], [0, due - qv.done[q, t]])
 
 
 def _add_in_window_first(m: cp_model.CpModel, qv: QueueVars, q: int, work: EmailUnits) -> None:

@@ -40,7 +40,6 @@ from optimizer.model.inputs.model_input import (
 )
 from optimizer.model.inputs.shifts import availability_counts, gig_input, within_availability, worker_options
 from optimizer.requirement import QueueNeed, queue_needs, staff_needed
-from optimizer.skills import email_units
 from optimizer.wishes import preference_cents
 
 __all__ = [
@@ -191,5 +190,5 @@ def _queue_input(need: QueueNeed, pool: GigPool | None) -> QueueInput:
     cap = pool.max_per_queue.get(need.name) if pool is not None else None
     if need.live:
         return QueueInput(need.name, False, need.required, None, cap)
-    work = email_units(need.work, need.window, need.share_within, need.order)
+    work = need.units()
     return QueueInput(need.name, True, np.zeros_like(need.required), work, cap)

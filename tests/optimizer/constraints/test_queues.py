@@ -12,7 +12,7 @@ from optimizer.domain import SolveParams
 from optimizer.model.constraints.queues import add_queues
 from optimizer.model.inputs import prepare
 from optimizer.model.routing import email_exact, evaluate
-from optimizer.skills import email_missed
+from optimizer.skills import email_missed, email_overdue, email_penalty_units
 from tests.optimizer.constraints._instances import built, option
 from tests.optimizer.cpsat_asserts import assert_feasible, assert_infeasible
 from tests.optimizer.test_queues import three_queue_problem
@@ -82,3 +82,21 @@ def test_in_window_first_credit_is_set_in_full_from_a_solution_that_credits_less
     assert exact[qv.missed[q].index] == email_missed(inp.queues[q].work, people) < values[qv.missed[q].index]
     assert evaluate(b.objective.total(), exact) < evaluate(b.objective.total(), values)
     assert_feasible(b, {b.cp_model.get_int_var_from_proto_index(i): int(v) for i, v in enumerate(exact)})
+
+
+@pytest.mark.parametrize("order", ["first_come", "in_window_first"])
+def test_work_past_the_backlog_bound_is_counted_per_interval_as_the_check_counts_it(order):
+    inp = prepare(three_queue_problem(voice=0.0, chat=0.0, order=order, max_age_h=6), SolveParams())
+    b = built(inp, add_queues)
+    late = option(inp, LATE_STARTER, 0, 12)
+    fixed = {x: 0 for i in range(len(inp.crews)) for x in b.vars.fte(i)} | {b.vars.fte(LATE_STARTER)[late]: 1}
+    q = next(i for i, queue in enumerate(inp.queues) if queue.email)
+    work = inp.queues[q].work
+    assert work.max_age == 6
+    solver = assert_feasible(b, fixed)
+    people = _people(inp, solver, b, q)
+    overdue = email_overdue(work, people)
+    assert overdue.sum() > 0  # one person from 12:00 cannot keep up with e-mail from 09:00
+    qv = b.vars.queues()
+    assert [solver.value(qv.overdue[q, t]) for t in range(5, inp.intervals)] == overdue[5:].tolist()
+    assert email_penalty_units(work, people) == solver.value(qv.missed[q]) + int(overdue.sum())
