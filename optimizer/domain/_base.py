@@ -30,6 +30,24 @@ MINUTES_PER_WEEK = 7 * 24 * 60
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+def minute_of_day(t: dt.time) -> int:
+    """Return the wall-clock minutes of ``t`` after midnight."""
+    return t.hour * 60 + t.minute
+
+
+def window_length_min(start: dt.time, end: dt.time) -> int:
+    """Return the length of a daily window [min]: at or before ``start``, ``end`` is the next day (24 h if equal)."""
+    return (minute_of_day(end) - minute_of_day(start)) % (24 * 60) or 24 * 60
+
+
+def check_local_times(model: BaseModel, *names: str) -> None:
+    """Raise ValueError naming the first of the fields ``names`` that carries a UTC offset (times are local)."""
+    for name in names:
+        if getattr(model, name).tzinfo is not None:
+            msg = f"{name} must be a local time of day without a UTC offset, e.g. 08:00"
+            raise ValueError(msg)
+
+
 def minute_of_week(ts: dt.datetime) -> int:
     """Return the wall-clock minutes of ``ts`` after Monday 00:00 of its week (in its own time zone)."""
     return ts.weekday() * 24 * 60 + ts.hour * 60 + ts.minute

@@ -17,7 +17,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from optimizer.domain._base import WEEKDAYS, Weekday, _Domain
+from optimizer.domain._base import WEEKDAYS, Weekday, _Domain, check_local_times, minute_of_day, window_length_min
 
 PREFERENCE_PER_HOUR_CENTS = 1000
 """Default price of one unmet preference-hour at weight 1 [cents/h]."""
@@ -29,10 +29,6 @@ NIGHT_END = dt.time(7, 0)
 """Default end of the evening/night window (local; before the start: the next morning)."""
 
 PreferenceKind = Literal["desired", "undesired"]
-
-
-def _minutes(t: dt.time) -> int:
-    return t.hour * 60 + t.minute
 
 
 class Preference(_Domain):
@@ -62,16 +58,13 @@ class Preference(_Domain):
 
     @model_validator(mode="after")
     def _local_times(self) -> Self:
-        for name in ("start_time", "end_time"):
-            if getattr(self, name).tzinfo is not None:
-                msg = f"{name} must be a local time of day without a UTC offset, e.g. 08:00"
-                raise ValueError(msg)
+        check_local_times(self, "start_time", "end_time")
         return self
 
     @property
     def length_min(self) -> int:
         """Length of the window [min] (24 h when it opens and closes at the same time)."""
-        return (_minutes(self.end_time) - _minutes(self.start_time)) % (24 * 60) or 24 * 60
+        return window_length_min(self.start_time, self.end_time)
 
     def covers(self, local: dt.datetime) -> bool:
         """Return whether a local wall-clock time lies in the window ``[open, open + length)``."""
@@ -82,7 +75,7 @@ class Preference(_Domain):
                 continue
             if self.day is not None and WEEKDAYS[day.weekday()] != self.day:
                 continue
-            offset = back * 24 * 60 + local.hour * 60 + local.minute - _minutes(self.start_time)
+            offset = back * 24 * 60 + local.hour * 60 + local.minute - minute_of_day(self.start_time)
             if 0 <= offset < length:
                 return True
         return False
@@ -119,7 +112,7 @@ class Fairness(_Domain):
 def in_window(local: dt.datetime, start: dt.time, end: dt.time) -> bool:
     """Return whether a local wall-clock time lies in the daily window ``[start, end)`` (wrapping midnight)."""
     minute = local.hour * 60 + local.minute
-    lo, hi = _minutes(start), _minutes(end)
+    lo, hi = minute_of_day(start), minute_of_day(end)
     return lo <= minute < hi if lo < hi else minute >= lo or minute < hi
 
 

@@ -8,7 +8,15 @@ from typing import Self
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from optimizer.domain._base import MINUTES_PER_WEEK, WEEKDAYS, Weekday, _Domain
+from optimizer.domain._base import (
+    MINUTES_PER_WEEK,
+    WEEKDAYS,
+    Weekday,
+    _Domain,
+    check_local_times,
+    minute_of_day,
+    window_length_min,
+)
 from optimizer.domain.wishes import PREFERENCE_PER_HOUR_CENTS, Fairness, Preference
 
 GIG_SHIFT_MINUTES = 240
@@ -21,10 +29,6 @@ MAX_CONSECUTIVE_DAYS = 6
 """Default maximum consecutive working days for an FTE."""
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-
-
-def _minutes_of(t: dt.time) -> int:
-    return t.hour * 60 + t.minute
 
 
 class BreakRule(_Domain):
@@ -204,12 +208,12 @@ class Contract(_Domain):
     @property
     def earliest_start_min(self) -> int:
         """Earliest start as minutes after local midnight [min]."""
-        return _minutes_of(self.earliest_start)
+        return minute_of_day(self.earliest_start)
 
     @property
     def latest_start_min(self) -> int:
         """Latest start as minutes after local midnight [min]."""
-        return _minutes_of(self.latest_start)
+        return minute_of_day(self.latest_start)
 
 
 class TimeOff(_Domain):
@@ -237,16 +241,13 @@ class Availability(_Domain):
 
     @model_validator(mode="after")
     def _local_times(self) -> Self:
-        for name in ("start_time", "end_time"):
-            if getattr(self, name).tzinfo is not None:
-                msg = f"{name} must be a local time of day without a UTC offset, e.g. 08:00"
-                raise ValueError(msg)
+        check_local_times(self, "start_time", "end_time")
         return self
 
     def minutes_of_week(self) -> tuple[int, int]:
         """Return the window as ``[open, close)`` minutes after Monday 00:00; close may pass the week's end."""
-        opens = WEEKDAYS.index(self.day) * 24 * 60 + _minutes_of(self.start_time)
-        length = (_minutes_of(self.end_time) - _minutes_of(self.start_time)) % (24 * 60) or 24 * 60
+        opens = WEEKDAYS.index(self.day) * 24 * 60 + minute_of_day(self.start_time)
+        length = window_length_min(self.start_time, self.end_time)
         return opens, opens + length
 
     def label(self) -> str:
@@ -354,12 +355,12 @@ class GigPool(_Domain):
     @property
     def earliest_start_min(self) -> int:
         """Earliest start as minutes after local midnight [min]."""
-        return _minutes_of(self.earliest_start)
+        return minute_of_day(self.earliest_start)
 
     @property
     def latest_start_min(self) -> int:
         """Latest start as minutes after local midnight [min]."""
-        return _minutes_of(self.latest_start)
+        return minute_of_day(self.latest_start)
 
 
 class Workforce(_Domain):
