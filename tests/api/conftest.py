@@ -96,3 +96,12 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def auth(client: TestClient) -> dict[str, str]:
     return key_headers(client, "org-a")
+
+
+@pytest.fixture(scope="module")
+def published(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
+    """A succeeded schedule job of ``auth``'s organisation: ``{"job": ..., "plan": ...}``."""
+    job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
+    done = wait_for(client, job_id, auth)
+    assert done["job"]["status"] == "succeeded", done["job"]["error"]
+    return done

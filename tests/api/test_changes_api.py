@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE
 from tests.api.conftest import schedule_body, storage_of, wait_for
@@ -15,13 +14,6 @@ from tests.api.conftest import schedule_body, storage_of, wait_for
 PROBLEM_JSON = "application/problem+json"
 ZONE = ZoneInfo(EXAMPLE_TIMEZONE)
 
-
-@pytest.fixture(scope="module")
-def published(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
-    job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
-    done = wait_for(client, job_id, auth)
-    assert done["job"]["status"] == "succeeded", done["job"]["error"]
-    return done
 
 
 def _working(published: dict[str, Any]) -> list[str]:

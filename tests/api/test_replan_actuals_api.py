@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.examples import EXAMPLE_DATE, EXAMPLE_TIMEZONE, example_demand
 from optimizer.replan.offers import OFFER_COLUMNS
 from scenarios.reforecast import REFORECAST_COLUMNS
-from tests.api.conftest import TINY_PARAMS, schedule_body, wait_for
+from tests.api.conftest import TINY_PARAMS, wait_for
 
 ZONE = ZoneInfo(EXAMPLE_TIMEZONE)
 DAY = EXAMPLE_DATE.isoformat()
@@ -50,13 +50,6 @@ def _rows(client: TestClient, url: str, headers: dict[str, str]) -> list[dict[st
     assert r.headers["content-type"].startswith("text/csv")
     return list(csv.DictReader(io.StringIO(r.text)))
 
-
-@pytest.fixture(scope="module")
-def published(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
-    job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
-    done = wait_for(client, job_id, auth)
-    assert done["job"]["status"] == "succeeded", done["job"]["error"]
-    return done
 
 
 def test_replan_from_actuals_reforecasts_and_lists_the_offers(

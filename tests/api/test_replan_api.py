@@ -39,14 +39,6 @@ def replan_body(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-@pytest.fixture(scope="module")
-def published(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
-    """A succeeded schedule job of ``auth``'s organisation: ``{"job": ..., "plan": ...}``."""
-    job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
-    done = wait_for(client, job_id, auth)
-    assert done["job"]["status"] == "succeeded", done["job"]["error"]
-    return done
-
 
 def _replan(client: TestClient, job_id: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
     r = client.post(f"/v1/schedules/{job_id}/replan", json=body, headers=headers)

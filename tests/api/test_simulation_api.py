@@ -5,22 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
-
-import pytest
-from fastapi.testclient import TestClient
 
 from optimizer.simulation import QUEUE_SIMULATION_COLUMNS, SIMULATION_COLUMNS
 from tests.api.conftest import key_headers, schedule_body, wait_for
 from tests.optimizer.test_queues import three_queue_problem
-
-
-@pytest.fixture(scope="module")
-def published(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
-    job_id = client.post("/v1/schedules", json=schedule_body(), headers=auth).json()["job_id"]
-    done = wait_for(client, job_id, auth)
-    assert done["job"]["status"] == "succeeded", done["job"]["error"]
-    return done
 
 
 def test_simulate_a_plan_as_a_job_and_fetch_its_summary_and_csv(client, auth, published):
