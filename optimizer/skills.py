@@ -366,6 +366,7 @@ def email_backlog(
     late = np.zeros(size)
     backlog = np.zeros(size)
     overdue = np.zeros(size)
+    arrived = np.cumsum(work)
     first = 0  # arrivals before it are done
     for t in range(size):
         opened = max(0, t - window + 1)
@@ -391,7 +392,7 @@ def email_backlog(
         backlog[t] = left[first : t + 1].sum()
         late[t] = left[first : max(first, t - window + 2)].sum()
         if max_age is not None and t >= max_age - 1:  # the backlog bound, in amount (module notes)
-            overdue[t] = max(0.0, work[: t - max_age + 2].sum() - (work[: t + 1].sum() - backlog[t]))
+            overdue[t] = max(0.0, arrived[t - max_age + 1] - (arrived[t] - backlog[t]))
     due = work[: max(0, size - window + 1)].sum()
     share = float(done_in_time / due) if due > 0 else 1.0
     return EmailBacklog(share_within=share, late=late, backlog=backlog, overdue=overdue)

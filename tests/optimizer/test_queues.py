@@ -9,7 +9,15 @@ from scipy.optimize import linprog
 from optimizer import check_plan, plan
 from optimizer.domain import GigPool, PlanningProblem, Queue, ServiceTarget, Worker, Workforce
 from optimizer.requirement import queue_needs
-from optimizer.skills import EMAIL_SCALE, email_backlog, email_missed, email_served, email_units, route
+from optimizer.skills import (
+    EMAIL_SCALE,
+    email_backlog,
+    email_missed,
+    email_overdue,
+    email_served,
+    email_units,
+    route,
+)
 from tests.conftest import DETERMINISTIC, MONDAY, TZ, demand_rows, make_contract, make_problem
 
 TARGET = ServiceTarget(service_level=0.8, answer_within_s=20, shrinkage=0.0, max_occupancy=1.0)
@@ -128,6 +136,9 @@ def test_in_window_first_does_the_most_work_in_time_that_any_order_can():
         assert email_missed(best, people) <= email_missed(fcfs, people)
         shares = [email_backlog(work, people, window, o).share_within for o in ("in_window_first", "first_come")]
         assert shares[0] >= shares[1] - 1e-9
+        aged = email_units(work, window, 0.9, max_age=window + 1)
+        late = email_backlog(work, people, window, "in_window_first", window + 1).overdue
+        assert late * EMAIL_SCALE == pytest.approx(email_overdue(aged, people), abs=1.0)  # KPI and model agree
 
 
 def test_email_worked_in_window_first_plans_no_dearer_than_first_come_and_both_pass_the_check():
