@@ -41,3 +41,21 @@ def test_a_skill_for_an_unknown_queue_is_a_422_naming_the_field(client: TestClie
     assert r.headers["content-type"] == PROBLEM_JSON
     assert "telex" in r.text
     assert "workforce.workers[0].skills" in r.text
+
+
+def test_an_e_mail_order_or_age_that_does_not_fit_its_queue_is_a_422_naming_the_field(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    for index, extra, said in (
+        (2, {"max_age_h": 2}, "max_age_h 2 h is shorter than window_h 4 h"),
+        (2, {"order": "newest_first"}, "order"),
+        (0, {"max_age_h": 24}, "max_age_h applies to email queues only"),
+        (0, {"order": "first_come"}, "order applies to email queues only"),
+    ):
+        body = schedule_body(three_queue_problem(), PARAMS)
+        body["problem"]["queues"][index].update(extra)
+        r = client.post("/v1/schedules", json=body, headers=auth)
+        assert r.status_code == 422, extra
+        assert r.headers["content-type"] == PROBLEM_JSON
+        assert f"queues[{index}]" in r.text, r.text
+        assert said in r.text, r.text
