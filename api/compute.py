@@ -34,7 +34,7 @@ from api.schemas import ForecastRequest, ForecastResponse, StaffingRequest, Staf
 from api.settings import Settings
 from api.storage import Principal
 from forecasting import ForecastInputError, HistoryError, forecast, load_history
-from optimizer import staff_needed
+from optimizer import interval_staffing
 from optimizer.errors import InputError, Issue
 
 COMPUTE_QUEUE_FACTOR = 4
@@ -83,11 +83,14 @@ def forecast_response(body: ForecastRequest) -> ForecastResponse:
 def staffing_response(body: StaffingRequest) -> StaffingResponse:
     """Staff a request's demand (the work of ``POST /v1/staffing``, run in a pool process).
 
-    The numbers are the planner's requirement (``optimizer.staff_needed``): with ``scope: horizon`` they meet
-    the target's ``interval_floor`` in each interval, as a plan must.
+    The numbers are the planner's requirement per interval (``optimizer.interval_staffing``): with ``scope:
+    horizon`` they meet the target's ``interval_floor`` in each interval, as a plan must; with a ``share``
+    confidence they are the cheapest per-interval staffing that reaches it.
     """
     with prefixed_errors("demand"):
-        frame = staff_needed(body.demand_frame(), body.service_target, body.automation, interval_min=body.interval_min)
+        frame = interval_staffing(
+            body.demand_frame(), body.service_target, body.automation, interval_min=body.interval_min
+        )
     return StaffingResponse.from_frame(frame)
 
 

@@ -27,7 +27,7 @@ from optimizer.export import coverage_frame, schedule_frame, unmet_frame
 from optimizer.model import plan
 from optimizer.replan import replan
 from optimizer.replan.domain import ReplanOptions, ReplanResult
-from optimizer.requirement import staff_needed
+from optimizer.requirement import interval_staffing, staff_needed
 
 __all__ = [
     "Automation",
@@ -59,6 +59,7 @@ __all__ = [
     "plan",
     "replan",
     "schedule_frame",
+    "interval_staffing",
     "staff_needed",
     "unmet_frame",
 ]

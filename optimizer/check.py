@@ -27,7 +27,7 @@ from optimizer.domain import (
     minute_of_week,
     weekend_saturdays,
 )
-from optimizer.horizon_goal import service_goal
+from optimizer.horizon_goal import most_on_floor, plan_goal
 from optimizer.model.inputs import shortfall_penalty_cents
 from optimizer.requirement import problem_staff_needed, queue_needs
 from optimizer.skills import email_missed_penalty_cents, email_penalty_units
@@ -304,11 +304,12 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
                     )
                 )
     params = params or plan.solver.params
-    goal = service_goal(
+    goal = plan_goal(
         people,
         problem.service_target,
+        required,
         interval_min=problem.interval_min,
-        max_scheduled=int(scheduled.max(initial=0)),
+        max_scheduled=most_on_floor(problem),
         shortfall_penalty_cents=shortfall_penalty_cents(problem, params),
     )
     missed = goal.missed_cents(scheduled) if goal is not None else 0

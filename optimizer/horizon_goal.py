@@ -1,11 +1,17 @@
-"""The horizon-wide service goal: answered-within-target curves in integer units, the goal, and its penalty.
+"""Goals over the whole horizon: concave curves per interval in integer units, the goal, and its penalty.
 
-With ``ServiceTarget.scope == "horizon"`` a plan must answer ``service_level`` of all contacts of the horizon
-within ``answer_within_s`` (not every interval separately), and every interval must still reach
-``interval_floor`` (that floor is the staff needed per interval, ``optimizer.requirement``). Spending staff
-where it buys the most service is cheaper at the same weekly service
-level than meeting the level in every interval. The model, the KPIs and the independent check all count
-answered contacts through this module, in the same integer units.
+Two targets are goals over the horizon rather than a requirement in every interval, and the model, the
+KPIs and the independent check all count them through this module, in the same integer units:
+
+- ``ServiceTarget.scope == "horizon"``: a plan must answer ``service_level`` of all contacts of the horizon
+  within ``answer_within_s`` (not every interval separately), and every interval must still reach
+  ``interval_floor`` (that floor is the staff needed per interval, ``optimizer.requirement``). Spending staff
+  where it buys the most service is cheaper at the same weekly service level than meeting the level in every
+  interval. The curve counts contacts answered within target (1/``ANSWERED_SCALE``).
+- ``confidence`` with ``confidence_scope == "share"`` (per-interval scope): the intervals with contacts must
+  meet their level with probability ``confidence`` on average, every interval at least at the forecast-mean
+  requirement. The curve is each interval's ``p_meet`` (:func:`optimizer.risk.meet_curve`, in
+  1/``SHARE_SCALE``), so people a shift puts on the floor anyway count towards the share.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from optimizer.arrival_law import horizon_factor, horizon_sigma, volume_sigma
-from optimizer.domain import ServiceTarget
+from optimizer.domain import PlanningProblem, ServiceTarget
 from optimizer.horizon_law import level_law
 from optimizer.queueing import offered_load
+from optimizer.risk import meet_curve
 from optimizer.staffing import effective_agents, staffing_curves
 
 ANSWERED_SCALE = 100
@@ -28,6 +35,13 @@ ANSWERED_SCALE = 100
 
 MISSED_CONTACT_FACTOR = 10
 """A contact missing from the goal costs this many agent-intervals of shortfall penalty."""
+
+SHARE_SCALE = 10_000
+"""The share goal counts each interval's probability of meeting in 1/SHARE_SCALE (integers in the solver)."""
+
+MISSED_INTERVAL_FACTOR = 10
+"""An interval's whole chance of meeting missing from the share goal costs this many agent-intervals of
+shortfall penalty (0.01 of chance costs a tenth of one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +51,12 @@ class ServiceGoal:
     Attributes
     ----------
     curve : numpy.ndarray, shape (T, S + 1)
-        Contacts answered within target in interval t with s people scheduled, in 1/ANSWERED_SCALE units,
-        floored; non-decreasing in s.
+        The goal's units in interval t with s people scheduled, floored; non-decreasing in s. Horizon scope:
+        contacts answered within target in 1/ANSWERED_SCALE; share: ``p_meet`` in 1/SHARE_SCALE (0 in
+        intervals without contacts).
     goal : int
-        Units to answer over the horizon: ceil(service_level x total volume x ANSWERED_SCALE).
+        Units to reach over the horizon: ceil(service_level x total volume x ANSWERED_SCALE), or
+        ceil(confidence x intervals with contacts x SHARE_SCALE).
     penalty_per_unit_cents : int
         Penalty per unit below the goal [cents].
     shrinkage : float
@@ -80,10 +96,11 @@ def goal_factor(demand: pd.DataFrame, target: ServiceTarget) -> float:
 def service_goal(
     demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int, max_scheduled: int, shortfall_penalty_cents: int
 ) -> ServiceGoal | None:
-    """Return the horizon goal's integer data, or None when the target is per interval.
+    """Return the horizon goal's integer data, the share goal's, or None when the target is per interval.
 
-    With ``target.confidence`` the curves and the goal are those of the volumes times :func:`goal_factor`,
-    and the goal's level is :func:`goal_level` (the target without it).
+    Horizon scope: with ``target.confidence`` the curves and the goal are those of the volumes times
+    :func:`goal_factor`, and the goal's level is :func:`goal_level` (the target without it). Per-interval
+    scope with a ``share`` confidence: :func:`share_goal`.
 
     Parameters
     ----------
@@ -99,13 +116,45 @@ def service_goal(
         Penalty per agent-interval of shortfall [cents]; a missed contact costs ``MISSED_CONTACT_FACTOR`` of them.
     """
     if target.scope == "interval":
-        return None
+        if target.confidence is None or target.confidence_scope != "share":
+            return None
+        return share_goal(
+            demand,
+            target,
+            interval_min=interval_min,
+            max_scheduled=max_scheduled,
+            shortfall_penalty_cents=shortfall_penalty_cents,
+        )
     level = goal_level(demand, target, interval_min=interval_min)
     demand = demand.assign(volume=demand["volume"] * goal_factor(demand, target))
     curve = staffing_curves(demand, target, interval_min=interval_min, max_scheduled=max_scheduled)
     units = np.floor(curve * ANSWERED_SCALE + 1e-9).astype(np.int64)
     goal = math.ceil(level * float(demand["volume"].sum()) * ANSWERED_SCALE - 1e-9)
     penalty = max(1, round(MISSED_CONTACT_FACTOR * shortfall_penalty_cents / ANSWERED_SCALE))
+    return ServiceGoal(curve=units, goal=goal, penalty_per_unit_cents=penalty, shrinkage=target.shrinkage)
+
+
+def share_goal(
+    demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int, max_scheduled: int, shortfall_penalty_cents: int
+) -> ServiceGoal:
+    """Return the share goal: the chances of meeting summed over intervals with contacts reach ``confidence`` of them.
+
+    The expected share of intervals with contacts that meet ``service_level`` is the mean of their
+    ``p_meet``; in the model it is a sum of concave pieces like the horizon's answered contacts, so a
+    shift's people count wherever they stand, and the cheapest plan adds people where a shift buys the most
+    chance. Without shifts the same goal is met by :func:`optimizer.risk.share_requirement`.
+
+    Parameters are those of :func:`service_goal`; ``target.confidence`` must be set.
+    """
+    assert target.confidence is not None
+    volume = demand["volume"].to_numpy(dtype=np.float64)
+    curve = meet_curve(
+        demand, target, interval_min=interval_min, level=target.service_level, max_scheduled=max_scheduled
+    )
+    curve[volume <= 0] = 0.0
+    units = np.floor(curve * SHARE_SCALE + 1e-9).astype(np.int64)
+    goal = math.ceil(target.confidence * int((volume > 0).sum()) * SHARE_SCALE - 1e-9)
+    penalty = max(1, round(MISSED_INTERVAL_FACTOR * shortfall_penalty_cents / SHARE_SCALE))
     return ServiceGoal(curve=units, goal=goal, penalty_per_unit_cents=penalty, shrinkage=target.shrinkage)
 
 
@@ -316,6 +365,45 @@ class PreparedGoal(ServiceGoal):
 
     agent_ratio: tuple[int, int]
     pieces: tuple[GoalPiece, ...]
+
+    def answered(self, scheduled: np.ndarray) -> int:
+        """Return the units the pieces count at the given head counts per interval (what the model counts).
+
+        Nothing below an interval's floor, the concave piece above it: never more than the curve, so the
+        goal a plan is priced on is the one its solver proved, and ``check_plan`` recounts the same.
+        """
+        s = np.asarray(scheduled, dtype=np.int64)
+        return sum(p.answered(int(s[p.interval]), self.agent_ratio) for p in self.pieces)
+
+
+def most_on_floor(problem: PlanningProblem) -> int:
+    """Return the most people a problem's workforce can put on the floor at once: workers plus the gig cap."""
+    pool = problem.workforce.gig_pool
+    return len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0)
+
+
+def plan_goal(
+    demand: pd.DataFrame,
+    target: ServiceTarget,
+    required: np.ndarray,
+    *,
+    interval_min: int,
+    max_scheduled: int,
+    shortfall_penalty_cents: int,
+) -> PreparedGoal | None:
+    """Return the goal a plan is priced on (:func:`service_goal` with its pieces), or None without a goal.
+
+    ``required`` is the floor requirement per interval and ``max_scheduled`` the most people the workforce
+    can put on the floor at once (workers plus the gig cap): the model and ``check_plan`` pass the same.
+    """
+    goal = service_goal(
+        demand,
+        target,
+        interval_min=interval_min,
+        max_scheduled=max_scheduled,
+        shortfall_penalty_cents=shortfall_penalty_cents,
+    )
+    return prepare_goal(goal, required) if goal is not None else None
 
 
 def prepare_goal(goal: ServiceGoal, required: np.ndarray) -> PreparedGoal:

@@ -117,6 +117,10 @@ class LevelLaw:
     mean: np.ndarray
     sd: np.ndarray
 
+    def expected_level(self) -> float:
+        """Return the modelled mean of the horizon's level, over the common factor's nodes."""
+        return float(np.clip((self.weight * self.mean).sum(), 0.0, 1.0))
+
     def meet_probability(self, level: float) -> float:
         """Return ``P(level of the horizon >= level)``, the normal given ``F`` mixed over ``F``."""
         spread = np.maximum(self.sd, 1e-12)

@@ -2,8 +2,10 @@
 
 The requirement is the per-interval part of the service target: the target itself when its scope is the
 interval, its ``interval_floor`` when the scope is the horizon (the horizon goal, ``optimizer.horizon_goal``,
-then asks for more where it is cheapest). ``prepare``, the plan's coverage rows, ``check_plan`` and
-``POST /v1/staffing`` all read it from here, so they cannot disagree.
+then asks for more where it is cheapest), the forecast-mean requirement under a ``share`` confidence (the
+share goal, also in ``optimizer.horizon_goal``, then asks for more where a shift's people buy the most
+chance). ``prepare``, the plan's coverage rows and ``check_plan`` read it from here, so they cannot
+disagree; ``POST /v1/staffing``, which has no shifts, answers :func:`interval_staffing`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from optimizer.staffing import effective_agents, human_demand, staffing_requirem
 __all__ = [
     "QueueNeed",
     "floor_target",
+    "interval_staffing",
     "people_demand",
     "problem_staff_needed",
     "queue_needs",
@@ -44,7 +47,10 @@ def floor_target(target: ServiceTarget) -> ServiceTarget:
 def staff_needed(
     demand: pd.DataFrame, target: ServiceTarget, automation: Automation, *, interval_min: int
 ) -> pd.DataFrame:
-    """Return the agents and people to schedule per interval that a plan must meet.
+    """Return the agents and people to schedule per interval that a plan must meet in every interval.
+
+    Under a ``share`` confidence that is the forecast-mean requirement: the share itself is a goal over the
+    horizon (:func:`optimizer.horizon_goal.share_goal`), which the plan's shifts meet.
 
     Parameters
     ----------
@@ -67,6 +73,21 @@ def staff_needed(
     ------
     DataError
         When ``demand`` breaks the demand-frame contract.
+    """
+    floor = floor_target(target)
+    if floor.confidence is not None and floor.confidence_scope == "share":
+        floor = floor.model_copy(update={"confidence": None})
+    return staff_for_target(human_demand(demand, automation), floor, interval_min=interval_min)
+
+
+def interval_staffing(
+    demand: pd.DataFrame, target: ServiceTarget, automation: Automation, *, interval_min: int
+) -> pd.DataFrame:
+    """Return the people each interval needs on its own, with no shifts to place them (``POST /v1/staffing``).
+
+    :func:`staff_needed`, except under a ``share`` confidence, where it is the cheapest people per
+    interval whose mean ``p_meet`` reaches the confidence (:func:`optimizer.risk.share_requirement`); a
+    plan meets the same share over its shifts, which put people on the floor where the curve alone would not.
     """
     return staff_for_target(human_demand(demand, automation), floor_target(target), interval_min=interval_min)
 

@@ -45,6 +45,7 @@ __all__ = [
     "expected_share_below",
     "horizon_level",
     "horizon_meet_probability",
+    "meet_curve",
     "meet_probability",
     "risk_threshold",
     "share_requirement",
@@ -106,6 +107,34 @@ def meet_probability(
     most = smallest_meeting(fails, np.zeros(busy.size), step) - 1
     sigma = volume_sigma(frame, target.volume_cv)
     out[busy] = count_cdf(most, volume[busy], sigma[busy])
+    return out
+
+
+MEET_SATURATED = 1.0 - 1e-9
+"""Head counts past the one at which every interval's ``p_meet`` reaches this repeat its column."""
+
+
+def meet_curve(
+    demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int, level: float, max_scheduled: int
+) -> np.ndarray:
+    """Return ``p_meet`` of every interval with 0..``max_scheduled`` people scheduled.
+
+    Column ``s`` is :func:`meet_probability` at ``s`` people in every interval; columns past the head count
+    at which every interval meets with probability ``MEET_SATURATED`` repeat that column.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, max_scheduled + 1)
+        Non-decreasing along each row; 1.0 in the rows of intervals without contacts.
+    """
+    frame = validate_demand_frame(demand, interval_min=interval_min)
+    out = np.ones((len(frame), max(0, max_scheduled) + 1))
+    for s in range(out.shape[1]):
+        column = meet_probability(frame, np.full(len(frame), s), target, interval_min=interval_min, level=level)
+        out[:, s] = column
+        if column.min(initial=1.0) >= MEET_SATURATED:
+            out[:, s:] = column[:, None]
+            break
     return out
 
 

@@ -16,8 +16,9 @@ router = APIRouter(prefix="/v1/staffing", tags=["staffing"])
 async def compute_staffing(body: StaffingRequest, services: ServicesDep, _slot: ComputeSlotDep) -> StaffingResponse:
     """Return the agents (Erlang C, or Erlang A with patience) and people to schedule in every interval.
 
-    The numbers are the planner's requirement (``optimizer.staff_needed``): with ``scope: horizon`` they meet
-    the target's ``interval_floor`` in each interval, as a plan must. Computed in the server's process pool,
+    The numbers are the planner's requirement per interval (``optimizer.interval_staffing``): with ``scope:
+    horizon`` they meet the target's ``interval_floor`` in each interval, as a plan must; with a ``share``
+    confidence, the cheapest per-interval staffing that reaches it. Computed in the server's process pool,
     under the same per-organisation quota as forecasts.
     """
     ensure_at_most(len(body.demand), services.settings.max_demand_rows, "demand")

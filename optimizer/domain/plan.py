@@ -190,6 +190,15 @@ class PlanKpis(_Domain):
     overloaded_volume: float = Field(0.0, description="Forecast contacts in the overloaded intervals [contacts].")
     shortfall_agent_hours: float = Field(description="Agent-hours below the requirement [h].")
     understaffed_intervals: int = Field(description="Intervals with scheduled < required.")
+    expected_service_level: float | None = Field(
+        None,
+        description=(
+            "Modelled mean of the horizon's volume-weighted service level when contacts arrive at random around "
+            "an uncertain forecast (`volume_cv`, `horizon_volume_cv`): what a replay of the plan is expected to "
+            "find; `service_level` is the level at exactly the forecast volumes, which forecast error lowers. "
+            "Only for one-queue plans."
+        ),
+    )
     p_meet_horizon: float | None = Field(
         None,
         description=(

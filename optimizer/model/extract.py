@@ -20,6 +20,7 @@ from optimizer.domain import (
     SolveStatus,
 )
 from optimizer.errors import ModelError
+from optimizer.horizon_law import level_law
 from optimizer.kpis import (
     cost_terms,
     coverage_rows,
@@ -36,7 +37,6 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
-from optimizer.risk import horizon_meet_probability
 from optimizer.wishes import people_summary, preference_penalty_cents
 
 
@@ -146,10 +146,6 @@ def routed_people(inp: ModelInput, built: BuiltModel, outcome: SolveOutcome) -> 
     return out
 
 
-def _money_text(cents: int) -> str:
-    return f"{cents / 100:,.2f}"
-
-
 def assemble_plan(
     problem: PlanningProblem,
     params: SolveParams,
@@ -199,27 +195,19 @@ def assemble_plan(
             else {}
         )
         kpis = plan_kpis(shifts, coverage, problem.interval_min, staff)
-        if coverage and problem.service_target.scope == "horizon":
+        if coverage:
             scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
-            p_meet = horizon_meet_probability(
-                people_demand(problem), scheduled, problem.service_target, interval_min=problem.interval_min
-            )
-            kpis = kpis.model_copy(update={"p_meet_horizon": round(p_meet, 4)})
+            target = problem.service_target
+            law = level_law(people_demand(problem), scheduled, target, interval_min=problem.interval_min)
+            update = {"expected_service_level": round(law.expected_level(), 4)}
+            if target.scope == "horizon":
+                update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+            kpis = kpis.model_copy(update=update)
     if problem.workforce.preferences and outcome.has_solution:
         terms["preference_penalty"] = preference_penalty_cents(problem, shifts, inp.grid)
     objective = outcome.objective_cents if outcome.has_solution else None
     if recomputed_objective and terms:
         objective = sum(terms.values())
-    elif objective is not None and inp.service is not None and not problem.queues and sum(terms.values()) < objective:
-        # The model's goal pieces count up to a unit per interval below the answered curve
-        # (``constraints/service_goal.py``), so a plan at the goal can carry a penalty the curve does not:
-        # the plan's objective is its cost on the curve, as check_plan recounts it.
-        recounted = sum(terms.values())
-        message = (message + "; " if message else "") + (
-            f"objective recounted on the service curve: the model priced "
-            f"{_money_text(objective - recounted)} of missed service the curve does not miss"
-        )
-        objective = recounted
     status = outcome.status
     if objective is not None:
         status = SolveStatus.OPTIMAL if bound is not None and objective <= bound else SolveStatus.FEASIBLE

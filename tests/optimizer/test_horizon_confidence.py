@@ -239,29 +239,21 @@ def test_the_simulator_counts_horizons_meeting_the_level_and_the_shared_error_wi
     assert width > alone.service_level_high - alone.service_level_low
 
 
-def test_a_penalty_the_answered_curve_does_not_miss_is_recounted_and_said():
+def test_a_plan_is_priced_on_the_goal_its_solver_counted_and_the_check_recounts_the_same():
+    from optimizer.horizon_goal import ServiceGoal
     from optimizer.model import prepare
-    from optimizer.model.extract import assemble_plan
-    from optimizer.model.solve import SolveOutcome, SolveStatus
 
     problem = _problem(_target(confidence=0.9))
     solved = plan(problem, PER_PERSON)
     inp = prepare(problem, PER_PERSON)
-    cost = solved.solver.objective_cents
-    # the solver's objective as the goal pieces count it: a few units short of the goal, priced
-    priced = cost + 3 * inp.service.penalty_per_unit_cents
-    outcome = SolveOutcome(SolveStatus.FEASIBLE, priced, cost - 100, 1.0, None)  # type: ignore[arg-type]
-    again = assemble_plan(
-        problem,
-        PER_PERSON,
-        inp,
-        solved.shifts,
-        outcome,
-        bound=cost - 100,
-        digest="x",
-        software_version="t",
-        wall_time_s=1.0,
-    )
-    assert again.solver.objective_cents == sum(again.cost_terms_cents.values()) == cost
-    assert "recounted on the service curve" in again.solver.message
-    assert check_plan(problem, again) == []
+    goal = inp.service
+    scheduled = np.array([r.scheduled for r in solved.coverage])
+    # the pieces never count more than the curve, and the plan's penalty is the pieces' count
+    curve_only = ServiceGoal(goal.curve, goal.goal, goal.penalty_per_unit_cents, goal.shrinkage)
+    rng = np.random.default_rng(3)
+    for counts in [scheduled, *rng.integers(0, goal.curve.shape[1], size=(20, len(scheduled)))]:
+        assert goal.answered(counts) <= curve_only.answered(counts)
+    assert solved.cost_terms_cents["missed_service_penalty"] == goal.missed_cents(scheduled)
+    assert solved.solver.objective_cents == sum(solved.cost_terms_cents.values())
+    assert solved.solver.best_bound_cents <= solved.solver.objective_cents
+    assert check_plan(problem, solved) == []

@@ -1,4 +1,5 @@
-"""Service goal over the horizon: answered-within-target contacts summed over all intervals.
+"""Goal over the horizon: a concave count per interval (contacts answered in time, or the chance of
+meeting for a share confidence, ``optimizer.horizon_goal``) summed over all intervals.
 
 The data (agent ratio, each interval's concave piece) is prepared in ``prepare`` (``PreparedGoal``); the
 variables are owned by ``ShiftVars.service_goal()`` (``GoalVars``).

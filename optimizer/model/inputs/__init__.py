@@ -21,7 +21,7 @@ from optimizer.demand import demand_frame
 from optimizer.domain import GigPool, PlanningProblem, SolveParams
 from optimizer.errors import InputError, Issue
 from optimizer.grid import align_demand, build_grid
-from optimizer.horizon_goal import prepare_goal, service_goal
+from optimizer.horizon_goal import most_on_floor, plan_goal
 from optimizer.model.inputs.limits import MAX_WEEKEND_PATTERNS, day_choices, rest_limits, week_limits, weekends
 from optimizer.model.inputs.model_input import (
     FILL_RATE_SCALE,
@@ -155,15 +155,20 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
 
     pool = problem.workforce.gig_pool
     penalty = shortfall_penalty_cents(problem, params)
-    most = len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0)
-    service = service_goal(
-        staffing[["volume", "aht_s"]],
-        problem.service_target,
-        interval_min=problem.interval_min,
-        max_scheduled=most,
-        shortfall_penalty_cents=penalty,
-    )
     required = staffing["required"].to_numpy(dtype=np.int64)
+    # Several queues take a share confidence into each queue's requirement (``queue_needs``), not a goal.
+    service = (
+        None
+        if needs
+        else plan_goal(
+            staffing[["volume", "aht_s"]],
+            problem.service_target,
+            required,
+            interval_min=problem.interval_min,
+            max_scheduled=most_on_floor(problem),
+            shortfall_penalty_cents=penalty,
+        )
+    )
     gig = gig_input(grid, pool) if pool is not None else None
     if needs:
         required = np.zeros(grid.size, dtype=np.int64)  # the queues family covers each queue's need
@@ -178,7 +183,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
         crews=tuple(crews),
         gig=gig,
         shortfall_penalty_cents=penalty,
-        service=prepare_goal(service, required) if service is not None else None,
+        service=service,
         queues=tuple(_queue_input(n, pool) for n in needs),
         skill_groups=tuple(skill_groups),
         wishes=preference_cents(problem, grid),
