@@ -191,7 +191,12 @@ def summary(run: PlanRun) -> str:
         f"hours        FTE {k.fte_hours:,.1f} h by {k.fte_employed} employed; "
         f"gig {k.gig_hours:,.1f} h in {k.gig_shifts} micro-shifts",
         f"service      {k.service_level:.1%} within {run.problem.service_target.answer_within_s:g} s "
-        f"(target {run.problem.service_target.service_level:.0%}); ASA "
+        + (
+            f"at the forecast, {k.expected_service_level:.1%} expected with its error "
+            if k.expected_service_level is not None
+            else ""
+        )
+        + f"(target {run.problem.service_target.service_level:.0%}); ASA "
         + (f"{k.asa_s:.1f} s" if k.asa_s is not None else "none (no contact can be answered)")
         + (
             f"; {k.overloaded_intervals} intervals ({k.overloaded_volume:,.1f} contacts) with too few agents "

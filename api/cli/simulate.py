@@ -117,11 +117,14 @@ def summary(
     *,
     target_level: float | None = None,
     modelled: float | None = None,
+    expected: float | None = None,
 ) -> str:
     """Return the short human summary printed after a simulation.
 
-    With ``target_level`` it also says in how many replications the horizon's level reached it, beside the
-    plan's modelled probability ``modelled`` (``kpis.p_meet_horizon``) when there is one.
+    ``claimed`` is the plan's level at the forecast volumes and ``expected`` (``kpis.expected_service_level``)
+    its modelled mean under forecast error and random arrivals, the number a replay should find. With
+    ``target_level`` it also says in how many replications the horizon's level reached it, beside the plan's
+    modelled probability ``modelled`` (``kpis.p_meet_horizon``) when there is one.
     """
     rows = result.intervals
     loaded = int((rows["volume"] > 0).sum())
@@ -129,7 +132,8 @@ def summary(
     lines = [
         f"simulated    {result.reps} replications, arrivals: {result.mode}",
         f"service      horizon {result.service_level:.1%} (90% interval {result.service_level_low:.1%} .. "
-        f"{result.service_level_high:.1%}); the plan claims {claimed:.1%} within {within_s:g} s",
+        f"{result.service_level_high:.1%}); the plan claims {claimed:.1%} within {within_s:g} s"
+        + (f" at the forecast, {expected:.1%} expected with its error" if expected is not None else ""),
     ]
     if target_level is not None and result.horizon_met_share is not None:
         model = f" (the plan models {modelled:.0%})" if modelled is not None else ""
@@ -211,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             target.answer_within_s,
             target_level=target.service_level,
             modelled=published.kpis.p_meet_horizon,
+            expected=published.kpis.expected_service_level,
         )
     )
     if contacts is not None:
