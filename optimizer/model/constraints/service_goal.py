@@ -1,5 +1,7 @@
-"""Goal over the horizon: a concave count per interval (contacts answered in time, or the chance of
-meeting for a share confidence, ``optimizer.horizon_goal``) summed over all intervals.
+"""Goal over the horizon: a concave count per interval summed over all intervals.
+
+The count is contacts answered in time (``scope: horizon``) or the chance of meeting (a ``share``
+confidence), both from ``optimizer.horizon_goal``.
 
 The data (agent ratio, each interval's concave piece) is prepared in ``prepare`` (``PreparedGoal``); the
 variables are owned by ``ShiftVars.service_goal()`` (``GoalVars``).
