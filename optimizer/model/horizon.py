@@ -237,7 +237,7 @@ def requirement_start(
     (no goal row, which CP-SAT solves as easily as the floor); where that plan still falls short of the goal,
     people are added where a person buys the most units (:func:`top_up`) and it is solved once more. The
     LP's bound bounds the exact model. Measured on the bundled week at ``confidence: 0.9`` (``shiftmix plan
-    --workers 1``, 20 s): LP bound 80,644 SEK, the rounded-up requirement's plan 82,248 SEK meeting the goal
+    --workers 1``, 20 s): LP bound 80,644-80,656 SEK, the rounded-up requirement's plan 82,248-82,278 SEK
     (rounding to the nearest and topping up: 82,462); a priced round of :func:`horizon_start` found no plan
     better than the floor's in 20 s there, and the exact model from the per-interval greedy requirement's
     plan (85,797 SEK) reached 84,449 SEK in 120 s.
