@@ -258,7 +258,8 @@ def requirement_start(
     deadline = time.monotonic() + budget_s
     exact = build_model(inp)
     model = exact.cp_model
-    on_floor = [model.new_int_var(0, 1 << 20, f"lp_staffed[{t}]") for t in range(inp.intervals)]
+    most = sum(c.size for c in inp.crews) + (inp.gig.max_concurrent if inp.gig is not None else 0)
+    on_floor = [model.new_int_var(0, most, f"lp_staffed[{t}]") for t in range(inp.intervals)]
     for t, v in enumerate(on_floor):
         model.add(v == exact.vars.staffed(t))
     relaxed = solve_relaxation(model, time_limit_s=max(0.1, 0.25 * budget_s), engine=params.lp_engine)
@@ -281,6 +282,8 @@ def requirement_start(
         answered = answered_units(inp, counts)
         assert outcome.objective_cents is not None
         rounds.append(PricedRound(0, outcome.status, outcome.objective_cents, answered, relaxed.bound_cents))
+        # At least the exact model's objective of this plan: the round also prices any shortfall against its
+        # raised requirement, which the exact model (floor requirement) does not.
         objective = outcome.objective_cents + goal.penalty_per_unit_cents * max(0, goal.goal - answered)
         if best is None or objective < best[0]:
             best = (objective, built, outcome)
