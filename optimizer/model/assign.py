@@ -18,7 +18,6 @@ from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams
 from optimizer.model.build import BuiltModel, build_model
-from optimizer.model.constraints import add_symmetry
 from optimizer.model.constraints.registry import PERSONAL_FAMILIES
 from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.solve import SolveOutcome, add_hint_from
@@ -34,12 +33,6 @@ LEAF_SIZE = 16
 300-worker crew split directly missed 668 shifts in 15 s; halving first matched every shift). On 4 weeks x
 3,000 FTEs the flex crew's 32-worker leaves missed 53 shifts with 40 here and none with 16 (2.5 s)."""
 
-
-SPLIT_FAMILIES = tuple(f for f in PERSONAL_FAMILIES if f is not add_symmetry)
-"""The rules a split keeps: every personal rule, without symmetry breaking. Ordering identical people by paid
-hours cuts no split a crew's counts admit, but it slowed the search for one: the bundled several-queue
-forecast week's 14 flex workers (70 shifts) split with 6 misses in 1.5 s with it and none in 1.0 s
-without (0.5 s: 10 and 1); the completion then re-planned those people in the 2-3 s left."""
 
 SPREAD_TIME_SHARE = 0.1
 """Share of the time limit the assignment may spend on evening out start times, split among people."""
@@ -143,7 +136,7 @@ def _split_used(
     sub_parts = tuple(dataclasses.replace(sub, crew_id=p.crew_id, worker_ids=p.worker_ids) for p in parts)
     counts = [counts[k] for k in used]
     model_input = dataclasses.replace(inp, crews=sub_parts, required=np.zeros_like(inp.required), gig=None, locked=())
-    built = build_model(model_input, families=SPLIT_FAMILIES)
+    built = build_model(model_input, families=PERSONAL_FAMILIES)
     m = built.cp_model
     misses: list[cp_model.IntVar] = []
     for k, count in enumerate(counts):

@@ -164,11 +164,7 @@ def _rehand(
     if not used or time_limit_s <= 0:
         return None
     sub = restricted(crew, used)
-    # every person their own symmetry class: people with different wishes are no longer interchangeable
-    parts = tuple(
-        dataclasses.replace(sub, crew_id=w, worker_ids=(w,), symmetry_class=-1 - i)
-        for i, w in enumerate(crew.worker_ids)
-    )
+    parts = tuple(dataclasses.replace(sub, crew_id=w, worker_ids=(w,)) for w in crew.worker_ids)
     model_input = dataclasses.replace(inp, crews=parts, required=np.zeros_like(inp.required), gig=None, locked=())
     built = build_model(model_input, families=PERSONAL_FAMILIES)
     m, v = built.cp_model, built.vars
