@@ -17,7 +17,7 @@ from optimizer.check import Violation, check_plan
 from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveStatus, TimeOff
 from optimizer.domain.changes import ChangeCheck, ChangeFinding, ChangeRequest, ShiftRef, SwapRequest
 from optimizer.errors import InputError, Issue
-from optimizer.horizon_goal import most_on_floor, plan_goal
+from optimizer.horizon_goal import plan_goal
 from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
 from optimizer.model.inputs import shortfall_penalty_cents
 from optimizer.requirement import people_demand
@@ -118,14 +118,7 @@ def recount_plan(problem: PlanningProblem, plan: Plan, shifts: Sequence[PlannedS
     coverage = coverage_rows(demand, required, scheduled, problem.service_target, problem.interval_min)
     params = plan.solver.params
     penalty = shortfall_penalty_cents(problem, params)
-    goal = plan_goal(
-        demand[["volume", "aht_s"]],
-        problem.service_target,
-        required,
-        interval_min=problem.interval_min,
-        max_scheduled=most_on_floor(problem),
-        shortfall_penalty_cents=penalty,
-    )
+    goal = plan_goal(problem, demand[["volume", "aht_s"]], required, shortfall_penalty_cents=penalty)
     staff = employment(problem, shifts)
     terms = cost_terms(shifts, coverage, penalty, goal, staff)
     if problem.workforce.preferences:

@@ -27,7 +27,7 @@ from optimizer.domain import (
     minute_of_week,
     weekend_saturdays,
 )
-from optimizer.horizon_goal import most_on_floor, plan_goal
+from optimizer.horizon_goal import plan_goal
 from optimizer.model.inputs import shortfall_penalty_cents
 from optimizer.requirement import problem_staff_needed, queue_needs
 from optimizer.skills import email_missed_penalty_cents, email_penalty_units
@@ -304,14 +304,7 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
                     )
                 )
     params = params or plan.solver.params
-    goal = plan_goal(
-        people,
-        problem.service_target,
-        required,
-        interval_min=problem.interval_min,
-        max_scheduled=most_on_floor(problem),
-        shortfall_penalty_cents=shortfall_penalty_cents(problem, params),
-    )
+    goal = plan_goal(problem, people, required, shortfall_penalty_cents=shortfall_penalty_cents(problem, params))
     missed = goal.missed_cents(scheduled) if goal is not None else 0
     out.extend(_check_objective(problem, plan, required, scheduled, params, missed))
     return out

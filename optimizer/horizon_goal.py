@@ -376,31 +376,21 @@ class PreparedGoal(ServiceGoal):
         return sum(p.answered(int(s[p.interval]), self.agent_ratio) for p in self.pieces)
 
 
-def most_on_floor(problem: PlanningProblem) -> int:
-    """Return the most people a problem's workforce can put on the floor at once: workers plus the gig cap."""
-    pool = problem.workforce.gig_pool
-    return len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0)
-
-
 def plan_goal(
-    demand: pd.DataFrame,
-    target: ServiceTarget,
-    required: np.ndarray,
-    *,
-    interval_min: int,
-    max_scheduled: int,
-    shortfall_penalty_cents: int,
+    problem: PlanningProblem, demand: pd.DataFrame, required: np.ndarray, *, shortfall_penalty_cents: int
 ) -> PreparedGoal | None:
-    """Return the goal a plan is priced on (:func:`service_goal` with its pieces), or None without a goal.
+    """Return the goal a plan of ``problem`` is priced on (:func:`service_goal` with its pieces), or None.
 
-    ``required`` is the floor requirement per interval and ``max_scheduled`` the most people the workforce
-    can put on the floor at once (workers plus the gig cap): the model and ``check_plan`` pass the same.
+    ``demand`` is the demand frame of the contacts reaching people and ``required`` the floor requirement per
+    interval. The curves run up to the most people the workforce can put on the floor at once (workers plus
+    the gig cap), so the model, ``check_plan`` and a recount all price a plan on the same pieces.
     """
+    pool = problem.workforce.gig_pool
     goal = service_goal(
         demand,
-        target,
-        interval_min=interval_min,
-        max_scheduled=max_scheduled,
+        problem.service_target,
+        interval_min=problem.interval_min,
+        max_scheduled=len(problem.workforce.workers) + (pool.max_concurrent if pool is not None else 0),
         shortfall_penalty_cents=shortfall_penalty_cents,
     )
     return prepare_goal(goal, required) if goal is not None else None

@@ -21,7 +21,7 @@ from optimizer.demand import demand_frame
 from optimizer.domain import GigPool, PlanningProblem, SolveParams
 from optimizer.errors import InputError, Issue
 from optimizer.grid import align_demand, build_grid
-from optimizer.horizon_goal import most_on_floor, plan_goal
+from optimizer.horizon_goal import plan_goal
 from optimizer.model.inputs.limits import MAX_WEEKEND_PATTERNS, day_choices, rest_limits, week_limits, weekends
 from optimizer.model.inputs.model_input import (
     FILL_RATE_SCALE,
@@ -158,16 +158,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     required = staffing["required"].to_numpy(dtype=np.int64)
     # Several queues take a share confidence into each queue's requirement (``queue_needs``), not a goal.
     service = (
-        None
-        if needs
-        else plan_goal(
-            staffing[["volume", "aht_s"]],
-            problem.service_target,
-            required,
-            interval_min=problem.interval_min,
-            max_scheduled=most_on_floor(problem),
-            shortfall_penalty_cents=penalty,
-        )
+        None if needs else plan_goal(problem, staffing[["volume", "aht_s"]], required, shortfall_penalty_cents=penalty)
     )
     gig = gig_input(grid, pool) if pool is not None else None
     if needs:
