@@ -26,7 +26,8 @@ lint: $(BIN)/shiftmix
 	$(BIN)/mypy
 
 bench: $(BIN)/shiftmix
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	failed=; for f in benchmarks/bench_*.py; do $(BIN)/python $$f || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "missed a target or failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache .hypothesis
