@@ -62,7 +62,7 @@ def three_queues() -> Callable[[], object]:
     open_now = (base["volume"] > 0).to_numpy()
     agents = np.array([calls, chats + mail, np.where(open_now, 2, 0)])
     skills = [["phone"], ["chat", "email"], ["phone", "chat", "email"]]
-    opts = SimulationOptions(reps=100, seed=1, volumes="forecast")
+    opts = SimulationOptions(reps=100, seed=1, volumes="forecast", email="when_idle")  # a floor, no plan
     return lambda: simulate_queue_floor(
         queues, [phone, chat, email], skills, agents, opts, target=target, interval_min=30
     )

@@ -82,8 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--email",
         choices=("when_idle", "as_planned"),
-        help="several queues: 'when_idle': idle skilled agents take e-mail when no live contact waits "
-        "(default); 'as_planned': no more agents on e-mail at once than the plan routes to it",
+        help="several queues: 'as_planned' (default): idle skilled agents take e-mail when no live contact "
+        "waits, no more of them at once than the plan routes to it (what the plan's levels assume); "
+        "'when_idle': without that limit",
     )
     p.set_defaults(handler=run)
 

@@ -53,11 +53,13 @@ class SimulationOptions(BaseModel):
         ),
     )
     email: Literal["when_idle", "as_planned"] = Field(
-        "when_idle",
+        "as_planned",
         description=(
-            "Several queues: 'when_idle': an agent with no live contact of their skills waiting takes the oldest "
-            "e-mail of their skills; 'as_planned': likewise, but no more agents work an e-mail queue at once "
-            "than the plan routes to it in the interval (the plan's model of e-mail)."
+            "Several queues: 'as_planned' (default): an agent with no live contact of their skills waiting "
+            "takes the oldest e-mail of their skills, while fewer agents work that e-mail queue than the plan "
+            "routes to it in the interval (the plan's model of e-mail, which its levels assume); 'when_idle': "
+            "no such limit (a floor where every idle blended agent starts an e-mail, so the live queues lose "
+            "the agents an e-mail ties up)."
         ),
     )
     risk_below: float | None = Field(

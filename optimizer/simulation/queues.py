@@ -16,10 +16,10 @@ blended agent all show.
   (:func:`optimizer.simulation.arrivals.draw_contacts`: Poisson, forecast uncertainty, lognormal handle
   times with the queue target's ``handle_cv``); chats take ``aht_s * f(concurrency)`` as in the plan's model;
   live contacts abandon after an exponential patience when the queue's target has ``patience_s``.
-* **E-mail**: ``options.email == "when_idle"`` (default) lets any idle skilled agent take e-mail when no
-  live contact of theirs waits, in the queue's order (``Queue.order``: in-window first by default);
-  ``"as_planned"`` also caps the agents on an e-mail queue at the people the
-  plan routes to it in the interval, the plan's own model of e-mail.
+* **E-mail**: an idle skilled agent takes e-mail when no live contact of theirs waits, in the queue's order
+  (``Queue.order``: in-window first by default); ``options.email == "as_planned"`` (default) caps the agents
+  on an e-mail queue at the people the plan routes to it in the interval, the plan's own model of e-mail
+  (the plan's levels assume it); ``"when_idle"`` has no cap, the floor without that discipline.
 * **Measures**: live queues as the one-queue simulator (:func:`optimizer.simulation.result.summarise`); an
   e-mail counts as met when it is *handled* (finished) within ``window_h`` of its arrival, over the e-mails
   whose window ends inside the horizon (the plan counts the same work). Random streams are independent
@@ -172,7 +172,10 @@ def simulate_queue_floor(
     codes = [CHANNEL_CODE[q.channel] for q in queues]
     caps = [t.concurrency if c == CHAT else 1 for t, c in zip(targets, codes, strict=True)]
     if scheduled is None and opts.email == "as_planned":
-        raise InputError.single("options.email", "'as_planned' needs the plan's people per queue (`scheduled`)")
+        raise InputError.single(
+            "options.email",
+            "'as_planned' (the default) needs the plan's people per queue (`scheduled`); pass them, or 'when_idle'",
+        )
     limit = scheduled if opts.email == "as_planned" else None
     windows = [
         (q.window_h or 0.0) * 3600.0 if not q.live and q.email_order == "in_window_first" else None for q in queues

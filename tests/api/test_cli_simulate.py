@@ -111,14 +111,14 @@ def test_a_several_queue_plan_is_simulated_per_queue_beside_the_plans_figures(se
     assert tuple(frame.columns) == QUEUE_SIMULATION_COLUMNS
     assert len(frame) == len(result.queue_coverage)
     assert list(frame["scheduled"]) == [r.scheduled for r in result.queue_coverage]
-    assert "60 replications, arrivals: poisson; e-mail worked when idle" in out
+    assert "60 replications, arrivals: poisson; e-mail worked as planned" in out
     lines = {line.split(":")[0]: line for line in out.splitlines() if line.startswith("queue ")}
     assert list(lines) == ["queue phone", "queue chat", "queue email"]
     phone = next(k for k in result.kpis.queues if k.queue == "phone")
     assert lines["queue phone"].endswith(f" vs plan {100 * phone.service_level:.1f}%")
     assert lines["queue email"].endswith("vs plan 100.0%, handled within 4 h")
-    assert main([*argv, "--email", "as_planned"]) == 0
-    assert "e-mail worked as planned" in capsys.readouterr().out
+    assert main([*argv, "--email", "when_idle"]) == 0
+    assert "e-mail worked when idle" in capsys.readouterr().out
 
 
 def test_contacts_cannot_be_replayed_through_several_queues(several, tmp_path, capsys):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from optimizer import plan
 from optimizer.domain import PlanningProblem, Queue, ServiceTarget
 from optimizer.errors import InputError
-from optimizer.simulation import SimulationOptions, simulate_plan, simulate_queue_plan
+from optimizer.simulation import SimulationOptions, simulate_plan, simulate_queue_floor, simulate_queue_plan
 from tests.conftest import DETERMINISTIC, make_problem, office_hours
 from tests.optimizer.test_queues import three_queue_problem
 
@@ -52,7 +54,7 @@ def day():
 
 def test_a_three_queue_day_worked_as_planned_meets_the_plans_levels(day):
     problem, result = day
-    sim = simulate_queue_plan(problem, result, POISSON.model_copy(update={"email": "as_planned"}))
+    sim = simulate_queue_plan(problem, result, POISSON)  # e-mail as planned, the default
     claimed = {k.queue: k.service_level for k in result.kpis.queues}
     # measured (400 reps): phone 91.6 % vs 91.2 %, chat 99.0 % vs 96.4 % (pooled skills help), e-mail 95.9 %
     for name in ("phone", "chat"):
@@ -67,7 +69,7 @@ def test_a_three_queue_day_worked_as_planned_meets_the_plans_levels(day):
 
 def test_a_three_queue_day_with_e_mail_worked_whenever_idle_hands_waits_to_the_live_queues(day):
     problem, result = day
-    sim = simulate_queue_plan(problem, result, POISSON)
+    sim = simulate_queue_plan(problem, result, POISSON.model_copy(update={"email": "when_idle"}))
     claimed = {k.queue: k.service_level for k in result.kpis.queues}
     assert sim.queue("email").result.service_level == pytest.approx(1.0)
     # measured (400 reps): phone 86.1 % vs 91.2 %, chat 88.5 % vs 96.4 %: a blended agent on a 10-minute
@@ -116,8 +118,9 @@ def _with_primary(problem: PlanningProblem, contract: str, primary: tuple[str, .
 def test_primary_skills_put_a_groups_own_queue_first(day):
     problem, result = day
     first = _with_primary(problem, "all", ("phone",))
-    plain = simulate_queue_plan(problem, result, POISSON)
-    phone_first = simulate_queue_plan(first, result, POISSON)
+    idle = POISSON.model_copy(update={"email": "when_idle"})  # no e-mail cap: priority alone moves the work
+    plain = simulate_queue_plan(problem, result, idle)
+    phone_first = simulate_queue_plan(first, result, idle)
     # the same arrivals (same seed); all-round people now answer waiting calls before chats and e-mail
     label = "phone+chat+email (phone first)"
     assert label in phone_first.handled_by.columns
@@ -126,7 +129,7 @@ def test_primary_skills_put_a_groups_own_queue_first(day):
     assert phone_first.handled_by.loc["email", label] < plain.handled_by.loc["email", "phone+chat+email"]
     assert phone_first.queue("phone").result.service_level >= plain.queue("phone").result.service_level
     # e-mail first for the chat+e-mail people: they take the backlog before chats
-    mail_first = simulate_queue_plan(_with_primary(problem, "digital", ("email",)), result, POISSON)
+    mail_first = simulate_queue_plan(_with_primary(problem, "digital", ("email",)), result, idle)
     assert mail_first.queue("email").result.service_level >= plain.queue("email").result.service_level
     assert mail_first.queue("chat").result.service_level <= plain.queue("chat").result.service_level
 
@@ -142,3 +145,16 @@ def test_primary_skills_outside_the_skills_or_the_queues_name_the_field(day, pri
     with pytest.raises(ValueError, match=r"primary_skills") as caught:
         PlanningProblem.model_validate(data)
     assert message in str(caught.value)
+
+
+def test_a_floor_without_the_plans_people_per_queue_needs_the_e_mail_rule_named():
+    index = pd.date_range("2026-03-02 08:00", periods=4, freq="30min", tz="Europe/Stockholm", name="interval_start")
+    frame = pd.DataFrame({"volume": [10.0] * 4, "aht_s": [300.0] * 4}, index=index)
+    queues = [Queue(name="phone", channel="voice"), Queue(name="email", channel="email", window_h=4)]
+    args = (queues, [frame, frame], [["phone", "email"]], np.full((1, 4), 4, dtype=np.int64))
+    kwargs = {"target": ServiceTarget(), "interval_min": 30}
+    # as planned (the default) caps e-mail at the plan's people on it, which a bare floor does not have
+    with pytest.raises(InputError, match="'as_planned' \\(the default\\) needs the plan's people per queue"):
+        simulate_queue_floor(*args, SimulationOptions(reps=5, seed=1), **kwargs)
+    idle = simulate_queue_floor(*args, SimulationOptions(reps=5, seed=1, email="when_idle"), **kwargs)
+    assert idle.queue("email").result.service_level > 0.9
