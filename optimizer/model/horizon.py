@@ -258,7 +258,7 @@ def requirement_start(
     deadline = time.monotonic() + budget_s
     exact = build_model(inp)
     model = exact.cp_model
-    most = sum(c.size for c in inp.crews) + (inp.gig.max_concurrent if inp.gig is not None else 0)
+    most = goal.curve.shape[1] - 1  # the goal's curves run to the most people the floor holds (``plan_goal``)
     on_floor = [model.new_int_var(0, most, f"lp_staffed[{t}]") for t in range(inp.intervals)]
     for t, v in enumerate(on_floor):
         model.add(v == exact.vars.staffed(t))
