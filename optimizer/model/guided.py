@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams, SolveStatus
 from optimizer.model.build import BuiltModel, build_model
@@ -143,6 +144,54 @@ def _hint_rounded(built: BuiltModel, lp_values: np.ndarray) -> np.ndarray:
         rounded[var.index] = min(max(int(rounded[var.index]), domain[0]), domain[len(domain) - 1])
         m.add_hint(var, int(rounded[var.index]))
     return rounded
+
+
+PATTERN_HINT_S = 0.5
+"""Most time [s] the week-pattern hint's small model may take (it takes milliseconds on our instances)."""
+
+
+def _hint_patterns(built: BuiltModel, values: np.ndarray) -> None:
+    """Hint the week-pattern counts with a share-out of the hinted shifts; keep the other hints.
+
+    Each crew week's hinted shifts of each paid length are shared out over its members' week patterns as
+    closely as patterns allow (fewest shifts off, a small CP-SAT model of the pattern counts alone), so the
+    hint is whole: a dive whose pattern counts were left to find took longer than its time on a busy 2-core
+    machine (measured: the bundled multi-skill forecast week).
+    """
+    weeks = built.vars.week_patterns()
+    if not weeks:
+        return
+    m = cp_model.CpModel()
+    counts: list[list[cp_model.IntVar]] = []
+    off: list[cp_model.IntVar] = []
+    for w in weeks:
+        crew = built.inp.crews[w.crew]
+        employed = built.vars.employed(w.crew)
+        members = int(values[employed.index]) if isinstance(employed, cp_model.IntVar) else crew.size
+        xs = built.vars.fte(w.crew)
+        cs = [m.new_int_var(0, crew.size, "") for _ in w.patterns]
+        m.add(sum(cs) == members)
+        for i, options in enumerate(w.options):
+            worked = int(sum(values[xs[k].index] for k in options))
+            dev = m.new_int_var(0, crew.size * len(options), "")
+            shares = cp_model.LinearExpr.weighted_sum(cs, [p[i] for p in w.patterns])
+            m.add(shares - worked <= dev)
+            m.add(worked - shares <= dev)
+            off.append(dev)
+        counts.append(cs)
+    m.minimize(sum(off))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = PATTERN_HINT_S
+    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return
+    model = built.cp_model
+    hints = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values, strict=True))
+    for w, cs in zip(weeks, counts, strict=True):
+        hints.update((var.index, solver.value(c)) for var, c in zip(w.counts, cs, strict=True))
+    model.clear_hints()
+    for index, value in hints.items():
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
 def _hinted_values(built: BuiltModel) -> np.ndarray:
@@ -320,10 +369,13 @@ def solve_guided(
         if dive_limit > 0:
             around = _hinted_model(driver) if hinted else _dive_model(driver, point)  # type: ignore[arg-type]
             # Several queues: start the dive from its shifts routed by the rule, which CP-SAT was measured
-            # to find slowly (routing.py); one queue keeps its unhinted dive.
+            # to find slowly (routing.py), and shared out into week patterns (_hint_patterns); one queue
+            # keeps its unhinted dive.
             if driver is built and driver.vars.queues() is not None:
                 values = _hinted_values(around) if hinted else _hint_rounded(around, point)  # type: ignore[arg-type]
                 hint_routing(around, values)
+                if not hinted:
+                    _hint_patterns(around, values)
             dive = solve(around, params.model_copy(update={"time_limit_s": dive_limit}), stop_event=stop_event)
         if dive is not None and dive.has_solution:
             first_solution_at = time.monotonic()

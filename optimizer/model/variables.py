@@ -32,6 +32,21 @@ class GoalVars:
 
 
 @dataclass(frozen=True, slots=True)
+class WeekPatternVars:
+    """One crew week shared out as week patterns (``fte_contract.week_patterns``).
+
+    ``counts[j]`` members work pattern ``patterns[j]``, which takes ``patterns[j][i]`` shifts of paid length
+    ``lengths[i]``; ``options[i]`` are the crew's option indices of that length in the week.
+    """
+
+    crew: int
+    lengths: tuple[int, ...]
+    options: tuple[tuple[int, ...], ...]
+    patterns: tuple[tuple[int, ...], ...]
+    counts: tuple[cp_model.IntVar, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class QueueVars:
     """The routing of people on the floor to queues, per interval (several queues only).
 
@@ -80,6 +95,7 @@ class ShiftVars:
     ``gig_start[{t}]``         int, gig micro-shifts posted to start at interval t.
     ``gig_eff[{t}]``           int, gig workers expected on shift at t after the fill rate (only when < 1).
     ``short[{t}]``             int, agents missing below the requirement at t.
+    ``fte_pattern[{crew_id},{week},{j}]``  int, crew members working week pattern j (``new_week_patterns``).
     and, once ``service_goal()`` is asked for, the goal's variables (``GoalVars``), once ``queues()`` is
     asked for, the routing and e-mail variables of several queues (``QueueVars``).
     """
@@ -140,6 +156,7 @@ class ShiftVars:
                     if self._gig_covering[t]:
                         self._gig_eff[t] = m.new_int_var(0, gig.max_concurrent, f"gig_eff[{t}]")
         self._short = [m.new_int_var(0, int(r), f"short[{t}]") for t, r in enumerate(inp.required)]
+        self._patterns: list[WeekPatternVars] = []
 
     # ---- FTE shifts --------------------------------------------------------------------------------------
     def fte(self, crew: int) -> list[cp_model.IntVar]:
@@ -154,6 +171,26 @@ class ShiftVars:
         """Return the variables of a crew's options on one local day."""
         xs = self._fte[crew]
         return [xs[k] for k in self._inp.crews[crew].options_on(day)]
+
+    def new_week_patterns(
+        self,
+        crew: int,
+        week: int,
+        lengths: tuple[int, ...],
+        options: tuple[tuple[int, ...], ...],
+        patterns: tuple[tuple[int, ...], ...],
+    ) -> tuple[cp_model.IntVar, ...]:
+        """Create the members-per-pattern variables ``fte_pattern[{crew_id},{week},{j}]`` of one crew week."""
+        c = self._inp.crews[crew]
+        counts = tuple(
+            self._m.new_int_var(0, c.size, f"fte_pattern[{c.crew_id},{week},{j}]") for j in range(len(patterns))
+        )
+        self._patterns.append(WeekPatternVars(crew, lengths, options, patterns, counts))
+        return counts
+
+    def week_patterns(self) -> tuple[WeekPatternVars, ...]:
+        """Return every crew week shared out as week patterns, in the order they were created."""
+        return tuple(self._patterns)
 
     def shifts_of_type(self, shift_type: int) -> list[cp_model.IntVar]:
         """Return every crew's variable for one shift type."""

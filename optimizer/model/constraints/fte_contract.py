@@ -84,13 +84,12 @@ def add_fte_contract(m: cp_model.CpModel, v: ShiftVars, inp: ModelInput) -> Obje
             lengths = sorted({c.options[k].paid_min for k in ks})
             patterns = week_patterns(lengths, wk) if c.size > 1 and len(lengths) > 1 else None
             if patterns is not None:
-                counts = [
-                    m.new_int_var(0, c.size, f"fte_pattern[{c.crew_id},{wk.week},{j}]") for j in range(len(patterns))
-                ]
+                by_length = tuple(tuple(k for k in ks if c.options[k].paid_min == length) for length in lengths)
+                counts = v.new_week_patterns(i, wk.week, tuple(lengths), by_length, patterns)
                 m.add(cp_model.LinearExpr.sum(counts) == e).with_name(f"fte_patterns[{c.crew_id},{wk.week}]")
-                for i, paid_min in enumerate(lengths):
-                    worked = cp_model.LinearExpr.sum([xs[k] for k in ks if c.options[k].paid_min == paid_min])
-                    shares = cp_model.LinearExpr.weighted_sum(counts, [p[i] for p in patterns])
+                for li, paid_min in enumerate(lengths):
+                    worked = cp_model.LinearExpr.sum([xs[k] for k in by_length[li]])
+                    shares = cp_model.LinearExpr.weighted_sum(counts, [p[li] for p in patterns])
                     m.add(shares == worked).with_name(f"fte_pattern_shifts[{c.crew_id},{wk.week},{paid_min}]")
         cost.append(cp_model.LinearExpr.weighted_sum(xs, [o.cost_cents for o in c.options]))
     terms = ObjectiveTerms.empty()

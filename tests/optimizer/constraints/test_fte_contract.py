@@ -51,9 +51,7 @@ def test_week_patterns_list_every_personal_week_of_the_paid_lengths():
     assert all(960 <= 240 * a + 300 * b + 330 * c <= 1440 and 3 <= a + b + c <= 5 for a, b, c in patterns)
 
 
-def test_a_crew_shares_its_shifts_out_as_weeks_its_members_can_work():
-    """Three members, 16-24 paid hours on 3-5 days: 11 shifts make one member work three, which needs two
-    5.5 h shifts; the summed hours (49.5 h >= 48 h) allow one, the week patterns do not."""
+def _flex_crew_of_three():
     c = make_contract(
         name="flex",
         min_hours_per_week=16,
@@ -68,7 +66,40 @@ def test_a_crew_shares_its_shifts_out_as_weeks_its_members_can_work():
         ),
     )
     problem = make_problem(days=7, interval_min=30, contracts=[c], n_workers=3)
-    inp = prepare(problem, SolveParams(), aggregate=True)
+    return prepare(problem, SolveParams(), aggregate=True)
+
+
+def test_the_dives_pattern_hint_shares_the_hinted_shifts_out_into_weeks_that_hold_them():
+    """The dive hints shift counts; ``_hint_patterns`` completes the hint with members per week pattern that
+    add up to exactly those shifts (5 x 4 h, 4 x 5 h, 2 x 5.5 h: one member works 5 + 5.5 + 5.5), and the
+    shift hints stay."""
+    import numpy as np
+
+    from optimizer.model.guided import _hint_patterns
+
+    inp = _flex_crew_of_three()
+    b = built(inp, add_fte_contract)
+    (week,) = b.vars.week_patterns()
+    x = b.vars.fte(0)
+    shifts = {240: [0, 0, 1, 1, 2], 300: [3, 3, 4, 4], 330: [5, 6]}
+    values = np.zeros(len(b.cp_model.proto.variables), dtype=np.int64)
+    for k, o in enumerate(inp.crews[0].options):
+        values[x[k].index] = shifts.get(o.paid_min, []).count(o.day)
+        b.cp_model.add_hint(x[k], int(values[x[k].index]))
+    _hint_patterns(b, values)
+    hint = dict(zip(b.cp_model.proto.solution_hint.vars, b.cp_model.proto.solution_hint.values, strict=True))
+    assert all(hint[v.index] == values[v.index] for v in x)
+    counts = [hint[v.index] for v in week.counts]
+    assert sum(counts) == 3
+    for i, length in enumerate(week.lengths):
+        assert sum(n * p[i] for n, p in zip(counts, week.patterns, strict=True)) == len(shifts[length])
+    assert_feasible(b, {v: int(values[v.index]) for v in x} | dict(zip(week.counts, counts, strict=True)))
+
+
+def test_a_crew_shares_its_shifts_out_as_weeks_its_members_can_work():
+    """Three members, 16-24 paid hours on 3-5 days: 11 shifts make one member work three, which needs two
+    5.5 h shifts; the summed hours (49.5 h >= 48 h) allow one, the week patterns do not."""
+    inp = _flex_crew_of_three()
     assert len(inp.crews) == 1
     assert inp.crews[0].size == 3
     b = built(inp, add_fte_contract)
