@@ -1,16 +1,13 @@
 """How likely an interval is to meet its service target, and which intervals of a plan are at risk.
 
-An interval meets its target when the contacts that actually arrive are few enough for its agents:
-with ``N`` the arrival count (:mod:`optimizer.arrival_law`: Poisson around an uncertain rate) and
-``N*(n)`` the most contacts ``n`` agents answer at the target level (Erlang C/A at the load
-``N aht / interval``, the same maths and handle-time correction as the requirement),
-
-    p_meet(n) = P(N <= N*(n)).
-
-This is the count part of the randomness: it ignores how arrivals bunch inside the interval and the queue
-carried over from the previous one, which the simulator (:mod:`optimizer.simulation`) measures. Staffing to a
+An interval meets its target when the share of its contacts answered within the threshold reaches the
+level. ``p_meet(n)``, its probability with ``n`` people scheduled, is the law of :mod:`optimizer.interval_law`:
+the interval simulated on its own in steady state, over the forecast error of its rate
+(:mod:`optimizer.arrival_law`), Poisson arrivals and the spread of handle times, so it counts how arrivals
+bunch inside the interval, which the mean level of Erlang C/A does not. It leaves out the queue carried over
+from the previous interval, which the plan simulator (:mod:`optimizer.simulation`) measures. Staffing to a
 confidence ``c`` (:func:`optimizer.staffing.staffing_requirements`) is its inverse: the fewest agents with
-``p_meet >= c``, i.e. the agents that meet the target at the ``c``-quantile of ``N``.
+``p_meet >= c``.
 
 The horizon's level (the volume-weighted service level over all intervals, ``scope: horizon``) has its own
 law in :mod:`optimizer.horizon_law`: the forecast error the intervals share (the common factor ``F`` of
@@ -24,13 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer._erlang import smallest_meeting
-from optimizer.arrival_law import count_cdf, volume_sigma
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Plan, ServiceTarget
 from optimizer.horizon_law import horizon_level, horizon_meet_probability
-from optimizer.queueing import queue_measures
-from optimizer.staffing import effective_agents, wait_within_s
+from optimizer.interval_law import meet_at, meet_table
+from optimizer.staffing import effective_agents
 
 DEFAULT_RISK_CONFIDENCE = 0.7
 """Without ``service_target.confidence`` an interval is at risk when its chance of missing exceeds 30 %.
@@ -78,36 +73,11 @@ def meet_probability(
     Returns
     -------
     ndarray of float
-        ``p_meet`` per interval (module notes); 1.0 where the volume is 0.
+        ``p_meet`` per interval (:mod:`optimizer.interval_law`); 1.0 where the volume is 0.
     """
     frame = validate_demand_frame(demand, interval_min=interval_min)
-    volume = frame["volume"].to_numpy()
-    aht = frame["aht_s"].to_numpy()
-    agents = effective_agents(np.asarray(scheduled), target.shrinkage).astype(np.float64)
-    busy = np.flatnonzero(volume > 0)
-    out = np.ones(len(volume))
-    if busy.size == 0:
-        return out
-    n, h = agents[busy], aht[busy]
-    within = wait_within_s(target)
-    per_contact = h / (60.0 * interval_min)
-
-    def fails(count: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        m = queue_measures(
-            n[idx],
-            count * per_contact[idx],
-            h[idx],
-            within,
-            patience_s=target.patience_s,
-            concurrency=target.concurrency,
-        )
-        return m.service_level < level
-
-    step = np.ceil(2.0 * np.sqrt(volume[busy])) + 1.0
-    most = smallest_meeting(fails, np.zeros(busy.size), step) - 1
-    sigma = volume_sigma(frame, target.volume_cv)
-    out[busy] = count_cdf(most, volume[busy], sigma[busy])
-    return out
+    agents = effective_agents(np.asarray(scheduled), target.shrinkage)
+    return meet_at(frame, agents, target, interval_min=interval_min, level=level)
 
 
 MEET_SATURATED = 1.0 - 1e-9
@@ -128,9 +98,10 @@ def meet_curve(
         Non-decreasing along each row; 1.0 in the rows of intervals without contacts.
     """
     frame = validate_demand_frame(demand, interval_min=interval_min)
+    table = meet_table(frame, target, interval_min=interval_min, level=level)
     out = np.ones((len(frame), max(0, max_scheduled) + 1))
     for s in range(out.shape[1]):
-        column = meet_probability(frame, np.full(len(frame), s), target, interval_min=interval_min, level=level)
+        column = table.at(effective_agents(np.full(len(frame), s), target.shrinkage))
         out[:, s] = column
         if column.min(initial=1.0) >= MEET_SATURATED:
             out[:, s:] = column[:, None]
@@ -232,15 +203,20 @@ def share_requirement(
     if target.confidence is None:
         raise ValueError("share_requirement needs target.confidence")
     base = np.asarray(base, dtype=np.int64)
-    volume = validate_demand_frame(demand, interval_min=interval_min)["volume"].to_numpy()
-    busy = np.flatnonzero(volume > 0)
+    frame = validate_demand_frame(demand, interval_min=interval_min)
+    busy = np.flatnonzero(frame["volume"].to_numpy() > 0)
     if busy.size == 0:
         return base.copy()
-    table = [meet_probability(demand, base, target, interval_min=interval_min, level=level)[busy]]
+    meets = meet_table(frame, target, interval_min=interval_min, level=level)
+
+    def p_with(people: np.ndarray) -> np.ndarray:
+        return meets.at(effective_agents(people, target.shrinkage))[busy]
+
+    table = [p_with(base)]
     while table[-1].min() < SHARE_CEILING and len(table) <= SHARE_MAX_EXTRA:
         extra = np.zeros_like(base)
         extra[busy] = len(table)
-        table.append(meet_probability(demand, base + extra, target, interval_min=interval_min, level=level)[busy])
+        table.append(p_with(base + extra))
     probs = np.stack(table, axis=1)  # (busy intervals, extra people 0..K)
     need = target.confidence * busy.size - float(probs[:, 0].sum())
     added = np.zeros(busy.size, dtype=np.int64)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.arrival_law import count_quantile, volume_sigma
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import Automation, ServiceTarget
 from optimizer.errors import InputError
+from optimizer.interval_law import meet_table
 from optimizer.queueing import agents_for_target, offered_load, queue_measures
 
 ROUNDING_TOL = 1e-9
@@ -189,12 +189,11 @@ def staffing_requirements(demand: pd.DataFrame, target: ServiceTarget, *, interv
 
     Notes
     -----
-    With ``target.confidence`` set and ``confidence_scope == "interval"``, ``agents`` is also at least what
-    meets the service level (and ASA ceiling) when the ``confidence``-quantile of the arrival count arrives
-    (:mod:`optimizer.arrival_law`: Poisson around a lognormal rate read from the frame's ``volume_pXX``
-    columns, else ``target.volume_cv``), so the modelled probability of meeting the target
-    (:func:`optimizer.risk.meet_probability`) is at least ``confidence`` in every interval. The occupancy cap
-    still applies at the forecast volume only. The
+    With ``target.confidence`` set and ``confidence_scope == "interval"``, ``agents`` is also at least the
+    fewest whose modelled probability of meeting the service level (:mod:`optimizer.interval_law`, over a rate
+    read from the frame's ``volume_pXX`` columns, else ``target.volume_cv``) is ``confidence``, so
+    :func:`optimizer.risk.meet_probability` is at least ``confidence`` in every interval. The ASA ceiling and
+    the occupancy cap still apply at the forecast volume only. The
     ``"share"`` scope spreads people across intervals and lives in :func:`optimizer.requirement.staff_for_target`.
     """
     if target.confidence is not None and target.confidence_scope == "share":
@@ -220,9 +219,8 @@ def staffing_requirements(demand: pd.DataFrame, target: ServiceTarget, *, interv
 
     agents = agents_at(load, target.max_occupancy)
     if target.confidence is not None and target.confidence_scope == "interval":
-        volume = frame["volume"].to_numpy()
-        count = count_quantile(volume, volume_sigma(frame, target.volume_cv), target.confidence)
-        agents = np.maximum(agents, agents_at(offered_load(count, aht, interval_min), 1.0))
+        meets = meet_table(frame, target, interval_min=interval_min, level=target.service_level)
+        agents = np.maximum(agents, meets.fewest(target.confidence))
     return pd.DataFrame(
         {
             "volume": frame["volume"],

@@ -12,19 +12,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.arrival_law import draw_rates, horizon_sigma, volume_sigma
+from optimizer.interval_law import draw_handle_factors
 from optimizer.simulation.options import SimulationOptions
-
-
-def draw_handle_factors(rng: np.random.Generator, shape: tuple[int, ...], cv: float) -> np.ndarray:
-    """Return handle-time multipliers of mean 1 and coefficient of variation ``cv``.
-
-    ``cv == 1`` draws exponential times (the Erlang assumption); any other value a lognormal with
-    ``sigma**2 = ln(1 + cv**2)`` and ``mu = -sigma**2 / 2``.
-    """
-    if cv == 1.0:
-        return rng.exponential(1.0, shape)
-    s2 = float(np.log1p(cv * cv))
-    return rng.lognormal(-0.5 * s2, np.sqrt(s2), shape)
 
 
 def _arrivals(rng: np.random.Generator, counts: np.ndarray, interval_s: float) -> np.ndarray:
