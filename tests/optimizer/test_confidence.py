@@ -188,6 +188,33 @@ def test_a_share_plan_counts_the_people_its_shifts_place_and_costs_no_more_than_
     assert result.solver.objective_cents <= alone.objective_cents
 
 
+def test_a_goal_counter_the_solver_left_below_its_piece_is_recounted_not_reported(monkeypatch):
+    """A search stopped by its limit can leave a goal counter below what the plan's people answer (seen on the
+    bundled week at a 0.9 share): the plan's objective is then its cost with the counters at their pieces,
+    said in the message, and check_plan finds nothing."""
+    import dataclasses
+    import importlib
+
+    from optimizer import check_plan, plan
+    from tests.conftest import DETERMINISTIC
+
+    model = importlib.import_module("optimizer.model")
+    assemble = model.assemble_plan
+
+    def left_slack(problem, params, inp, shifts, outcome, **kwargs):
+        worse = dataclasses.replace(outcome, objective_cents=outcome.objective_cents + 12_345)
+        return assemble(problem, params, inp, shifts, worse, **kwargs)
+
+    monkeypatch.setattr(model, "assemble_plan", left_slack)
+    problem = _share_problem()
+    params = DETERMINISTIC.model_copy(update={"time_limit_s": 8.0})
+    result = plan(problem, params)
+    assert result.solver.objective_cents == sum(result.cost_terms_cents.values())
+    assert "objective recounted on the goal's pieces" in (result.solver.message or "")
+    assert "123.45 of missed service" in result.solver.message
+    assert check_plan(problem, result) == []
+
+
 def test_top_up_adds_the_units_a_plan_is_short_where_a_person_buys_most():
     from optimizer.model import prepare
     from optimizer.model.horizon import answered_units, top_up
