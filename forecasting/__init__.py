@@ -10,6 +10,7 @@ today and tomorrow from today's actuals. This package never imports ``optimizer`
 
 from forecasting._gaps import GAP_POLICIES, GapPolicy
 from forecasting._grid import ALLOWED_INTERVAL_MIN, SeasonLengths, infer_interval_min, season_lengths
+from forecasting._profiles import RateSpread
 from forecasting.backtest import BacktestReport, Score, backtest, fold_windows
 from forecasting.calendar import (
     DEFAULT_COUNTRY,
@@ -88,6 +89,7 @@ __all__ = [
     "FittedForecaster",
     "ForecastInputError",
     "Forecaster",
+    "RateSpread",
     "ForecasterName",
     "ForecastingError",
     "GapPolicy",

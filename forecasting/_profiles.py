@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from forecasting._grid import MINUTES_PER_DAY, clock_minutes, days_index, local_dates
 
@@ -194,3 +194,42 @@ class ErrorModel:
             size = 1.0 / self.inverse_size
             out[positive] = stats.nbinom.ppf(q, size, size / (size + mean[positive]))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class RateSpread:
+    """How far an interval's true rate misses its forecast, by the forecast's size.
+
+    ``Var(y | f) = f + per_contact * f + share * f**2``: Poisson arrivals around a rate whose variance has a
+    part that grows like the count (``per_contact``, errors of the intraday shape and clustered contacts, which
+    weigh most in small intervals) and one that grows like its square (``share``, the forecast's relative
+    miss, which dominates large ones). The rate's coefficient of variation is then
+    ``cv(f) = sqrt(per_contact / f + share)``. Measured on a backtest's out-of-sample errors of the bundled
+    history (ets): 24% at forecasts under 20 contacts, 17% over 80; one CV for all (``ErrorModel``) is set by
+    the large intervals and understates the small ones' misses.
+    """
+
+    per_contact: float
+    share: float
+
+    def cv(self, forecast: np.ndarray) -> np.ndarray:
+        """Return the rate CV of each forecast [contacts per interval]; 0 where the forecast is 0."""
+        f = np.asarray(forecast, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(f > 0, np.sqrt(self.per_contact / f + self.share), 0.0)
+
+    @classmethod
+    def fit(cls, actual: np.ndarray, fitted: np.ndarray) -> RateSpread:
+        """Estimate both parts from paired actual and forecast volumes (NaN, zero forecasts ignored).
+
+        Non-negative least squares of ``((y - f)**2 - f) / f`` on ``per_contact + share * f``, each interval
+        weighted by ``sqrt(f)`` (the excess variance is a noisy moment: small intervals scatter most).
+        """
+        ok = np.isfinite(actual) & np.isfinite(fitted) & (fitted > 0)
+        y, f = actual[ok], fitted[ok]
+        if f.size < 2:
+            return cls(per_contact=0.0, share=0.0)
+        w = np.sqrt(f)
+        design = np.stack([np.ones_like(f), f], axis=1) * w[:, None]
+        (per_contact, share), _ = optimize.nnls(design, ((y - f) ** 2 - f) / f * w)
+        return cls(per_contact=float(per_contact), share=float(share))

@@ -10,6 +10,8 @@ Errors are pooled over all folds' intervals:
   ``mean|y_t - y_(t - 1 week)|`` of that fold's training data.
 * ``post_holiday_*``: the same on the first and second working days after a public holiday (needs a
   country; None otherwise).
+* ``horizon_cv`` and ``rate_cv``: how far a fold's total and an interval's rate miss their forecasts, the
+  forecast error a plan staffs against (``ServiceTarget.horizon_volume_cv`` and ``volume_cv``).
 
 References
 ----------
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting._grid import complete_days, day_start, infer_interval_min, local_dates
+from forecasting._profiles import ErrorModel, RateSpread
 from forecasting.calendar import post_holiday_days
 from forecasting.errors import ForecastInputError
 from forecasting.forecasters import Forecaster, weekly_lag
@@ -56,6 +59,20 @@ class Score:
     """Root mean square over folds of ``actual total / forecast total - 1``: how far a fold's (a horizon's)
     total misses its forecast, the error every interval of a horizon shares (``ServiceTarget.horizon_volume_cv``).
     None without a fold with a forecast."""
+    rate_cv: float | None = None
+    """Coefficient of variation of an interval's true rate around its forecast, measured on the folds' errors
+    (the negative-binomial method of moments of ``_profiles.ErrorModel``, out of sample): what
+    ``ServiceTarget.volume_cv`` describes. None without a tested interval with a forecast."""
+    spread_per_contact: float | None = None
+    spread_share: float | None = None
+    """The same errors by forecast size (``_profiles.RateSpread``): an interval forecast at ``f`` contacts
+    misses its rate by a CV of ``sqrt(spread_per_contact / f + spread_share)``; None as ``rate_cv``."""
+
+    def rate_spread(self) -> RateSpread | None:
+        """Return the measured spread by forecast size, or None without one."""
+        if self.spread_per_contact is None or self.spread_share is None:
+            return None
+        return RateSpread(self.spread_per_contact, self.spread_share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +224,7 @@ def backtest(
     scores = []
     for spec in forecasters:
         error = predictions[spec.name] - actual
+        spread = RateSpread.fit(actual[tested], predictions[spec.name][tested]) if tested.any() else None
         on_post = tested & post
         scores.append(
             Score(
@@ -223,6 +241,11 @@ def backtest(
                 intervals=int(tested.sum()),
                 post_holiday_intervals=int(on_post.sum()),
                 horizon_cv=_rms(total_misses[spec.name]),
+                rate_cv=ErrorModel.fit(actual[tested], predictions[spec.name][tested]).rate_cv
+                if tested.any()
+                else None,
+                spread_per_contact=spread.per_contact if spread is not None else None,
+                spread_share=spread.share if spread is not None else None,
             )
         )
     chosen = min(scores, key=lambda s: np.nan_to_num(s.wape, nan=np.inf))

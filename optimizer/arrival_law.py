@@ -84,10 +84,11 @@ def volume_sigma(demand: pd.DataFrame, volume_cv: float | None = None) -> np.nda
     Parameters
     ----------
     demand : pandas.DataFrame
-        Demand frame; ``volume_pXX`` quantile columns (``volume_p97_5`` = 0.975) are used when present.
+        Demand frame; ``volume_pXX`` quantile columns (``volume_p97_5`` = 0.975) are used when present, else
+        a ``volume_cv`` column (each interval's rate CV) where it is not NaN.
     volume_cv : float, optional
-        Coefficient of variation of the rate where the frame has no quantile columns, >= 0;
-        :data:`DEFAULT_VOLUME_CV` when None.
+        Coefficient of variation of the rate where neither gives one, >= 0; :data:`DEFAULT_VOLUME_CV` when
+        None.
 
     Returns
     -------
@@ -97,7 +98,10 @@ def volume_sigma(demand: pd.DataFrame, volume_cv: float | None = None) -> np.nda
     volume = demand["volume"].to_numpy(dtype=np.float64)
     columns = [(c, q) for c in demand.columns if (q := _quantile_of(str(c))) is not None]
     if not columns:
-        cv = DEFAULT_VOLUME_CV if volume_cv is None else float(volume_cv)
+        cv = np.full(len(volume), DEFAULT_VOLUME_CV if volume_cv is None else float(volume_cv))
+        if "volume_cv" in demand.columns:
+            own = demand["volume_cv"].to_numpy(dtype=np.float64)
+            cv = np.where(np.isfinite(own), own, cv)
         return np.where(volume > 0, np.sqrt(np.log1p(cv * cv)), 0.0)
     total = np.zeros(len(volume))
     used = np.zeros(len(volume))

@@ -100,7 +100,9 @@ def uplift_factors(index: pd.DatetimeIndex, uplifts: Sequence[DemandUplift], tim
 
 
 def demand_frame(rows: Sequence[DemandInterval], *, timezone: str | dt.tzinfo | None = None) -> pd.DataFrame:
-    """Return demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``).
+    """Return demand rows as a demand frame (``interval_start`` index; ``volume``, ``aht_s``, ``volume_cv``).
+
+    ``volume_cv`` is there only when a row has one (NaN in the rows without).
 
     Parameters
     ----------
@@ -113,18 +115,24 @@ def demand_frame(rows: Sequence[DemandInterval], *, timezone: str | dt.tzinfo | 
     utc = pd.DatetimeIndex(pd.to_datetime([d.interval_start for d in rows], utc=True), name=INDEX_NAME)
     if timezone is None:
         timezone = dt.timezone(rows[0].interval_start.utcoffset() or dt.timedelta(0)) if rows else dt.UTC
-    return pd.DataFrame(
-        {"volume": [float(d.volume) for d in rows], "aht_s": [float(d.aht_s) for d in rows]},
-        index=utc.tz_convert(timezone).as_unit("ns"),
-    )
+    columns = {"volume": [float(d.volume) for d in rows], "aht_s": [float(d.aht_s) for d in rows]}
+    if any(d.volume_cv is not None for d in rows):
+        columns["volume_cv"] = [np.nan if d.volume_cv is None else float(d.volume_cv) for d in rows]
+    return pd.DataFrame(columns, index=utc.tz_convert(timezone).as_unit("ns"))
 
 
 def demand_rows(frame: pd.DataFrame) -> tuple[DemandInterval, ...]:
-    """Return a demand frame's ``volume`` and ``aht_s`` as demand rows (the JSON form), one per interval."""
+    """Return a demand frame's ``volume``, ``aht_s`` and ``volume_cv`` as demand rows (the JSON form)."""
     stamps: Iterable[pd.Timestamp] = frame.index
+    cvs = frame["volume_cv"] if "volume_cv" in frame.columns else pd.Series(np.nan, index=frame.index)
     return tuple(
-        DemandInterval(interval_start=ts.to_pydatetime(), volume=float(v), aht_s=float(a))
-        for ts, v, a in zip(stamps, frame["volume"], frame["aht_s"], strict=True)
+        DemandInterval(
+            interval_start=ts.to_pydatetime(),
+            volume=float(v),
+            aht_s=float(a),
+            volume_cv=None if pd.isna(cv) else float(cv),
+        )
+        for ts, v, a, cv in zip(stamps, frame["volume"], frame["aht_s"], cvs, strict=True)
     )
 
 

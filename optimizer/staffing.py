@@ -105,7 +105,7 @@ def human_demand(demand: pd.DataFrame, automation: Automation) -> pd.DataFrame:
     """
     out = validate_demand_frame(demand)
     for column in out.columns:
-        if column == "volume" or column.startswith("volume_"):
+        if column == "volume" or (column.startswith("volume_") and column != "volume_cv"):  # a CV has no unit
             out[column] = out[column] * (1.0 - automation.containment)
         elif column == "aht_s" or column.startswith("aht_s_"):
             out[column] = out[column] * (1.0 + automation.escalated_aht_uplift)

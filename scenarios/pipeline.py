@@ -42,7 +42,8 @@ class ForecastRun:
     notes: tuple[str, ...] = ()
     """What the user should know about the forecast, e.g. a horizon far after the history."""
     volume_cv: float | None = None
-    """The forecaster's rate CV on its recent errors (``ErrorModel.rate_cv``); None for a given demand."""
+    """The chosen forecaster's rate CV on its backtest's errors (``forecasting.Score.rate_cv``), else on its
+    recent in-sample errors (``ErrorModel.rate_cv``); None for a given demand."""
     horizon_volume_cv: float | None = None
     """The chosen forecaster's backtest miss of a fold's total (``forecasting.Score.horizon_cv``); None without
     a backtest."""
@@ -280,15 +281,29 @@ def forecast_demand(
         problem = "the history has no aht_s (volume only); set it to the average handle time [s] to plan with"
         raise InputError.single("forecast.aht_s", problem)
     demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=fitted.interval_min)
+    spread = report.score(report.chosen).rate_spread() if report is not None else None
+    if spread is not None:  # each interval's forecast error by its size, measured out of sample
+        demand["volume_cv"] = np.round(spread.cv(demand["volume"].to_numpy()), 4)
     note = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
     return ForecastRun(
         demand=demand,
         model=spec.name,
         backtest=backtest,
         notes=(note,) if note else (),
-        volume_cv=round(fitted.error.rate_cv, 4),
+        volume_cv=_rate_cv(report, fitted),
         horizon_volume_cv=_horizon_cv(report),
     )
+
+
+def _rate_cv(report: forecasting.BacktestReport | None, fitted: forecasting.FittedForecaster) -> float:
+    """Return the rate CV a plan staffs against, rounded: the chosen forecaster's backtest (out of sample).
+
+    Without a backtest (a named forecaster, a short history) the fitted forecaster's in-sample errors, which
+    understate it: on the bundled history ets misses by 17.3% out of sample and 14.8% in sample, and staffing
+    backtests at a 0.9 share realised 14% of intervals below target on the in-sample figure (10% claimed).
+    """
+    cv = report.score(report.chosen).rate_cv if report is not None else None
+    return round(cv if cv is not None else fitted.error.rate_cv, 4)
 
 
 def _horizon_cv(report: forecasting.BacktestReport | None) -> float | None:
@@ -377,19 +392,23 @@ def problem_from(
 
     ``volume_cv`` (the forecaster's measured error, :attr:`ForecastRun.volume_cv`) becomes the service
     target's ``volume_cv`` where the config leaves it null, so ``p_meet`` and a ``confidence`` requirement
-    read the forecast's own uncertainty, not the generic default; ``horizon_volume_cv`` likewise.
+    read the forecast's own uncertainty, not the generic default; ``horizon_volume_cv`` likewise. The
+    demand's own ``volume_cv`` column (each interval's error by its size) goes into the rows under the same
+    rule: a configured ``volume_cv`` is kept for every interval.
     """
     target = config.service_target
     if target.volume_cv is None and volume_cv is not None:
         target = target.model_copy(update={"volume_cv": volume_cv})
     if target.horizon_volume_cv is None and horizon_volume_cv is not None:
         target = target.model_copy(update={"horizon_volume_cv": horizon_volume_cv})
-    rows = demand_rows(demand)
+    rows = demand_rows(_measured_spread(demand, config.service_target))
     configured = config.queues
     if configured:
         by_queue = dict(queues)
         rows = tuple(
-            r.model_copy(update={"queue": q.name}) for q in configured for r in demand_rows(by_queue[q.name])
+            r.model_copy(update={"queue": q.name})
+            for q in configured
+            for r in demand_rows(_measured_spread(by_queue[q.name], q.service_target or config.service_target))
         )
         measured = dict(queue_volume_cv)
         configured = tuple(_with_measured_cv(q, config.service_target, measured.get(q.name)) for q in configured)
@@ -432,6 +451,11 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
         fc.horizon_volume_cv,
     )
     return problem, fc
+
+
+def _measured_spread(demand: pd.DataFrame, target: ServiceTarget) -> pd.DataFrame:
+    """Return the demand without its measured ``volume_cv`` column when the target configures one."""
+    return demand.drop(columns="volume_cv") if target.volume_cv is not None and "volume_cv" in demand else demand
 
 
 def _with_measured_cv(queue: Queue, problem_target: ServiceTarget, cv: float | None) -> Queue:

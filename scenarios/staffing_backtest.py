@@ -2,7 +2,8 @@
 
 For every rolling-origin fold (:func:`forecasting.fold_windows`): fit the forecaster on the history before the
 fold, forecast the fold, staff it (:func:`optimizer.requirement.staff_for_target`, the same requirement a
-plan meets, so a plan that covers exactly its requirement), then
+plan meets, so a plan that covers exactly its requirement) against the forecast error a plan would measure
+(a backtest of the forecaster on the fold's training history, unless the target sets it), then
 
 * **claimed**: the volume-weighted forecast service level at that staffing (what a plan would report), and
   the modelled share of intervals below target (``1 - mean p_meet``);
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 import forecasting
+from forecasting.selection import AUTO_FOLDS
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import ServiceTarget
 from optimizer.requirement import floor_target, staff_for_target
@@ -65,6 +67,37 @@ def _actual_demand(history: pd.DataFrame, fold: pd.Series, forecast_aht: pd.Seri
     aht = aht.where(aht.notna() & (aht > 0), forecast_aht)
     frame = pd.DataFrame({"volume": actual["volume"].to_numpy(), "aht_s": aht.to_numpy()}, index=fold.index)
     return validate_demand_frame(frame.rename_axis("interval_start"))
+
+
+def _measured(
+    target: ServiceTarget,
+    demand: pd.DataFrame,
+    train: pd.DataFrame,
+    spec: forecasting.Forecaster,
+    fitted: forecasting.FittedForecaster,
+    horizon_days: int,
+) -> tuple[ServiceTarget, pd.DataFrame]:
+    """Return the fold's target and demand with the forecast error a plan from ``train`` would measure.
+
+    As ``scenarios.pipeline`` does: a backtest of the forecaster on the training history (``AUTO_FOLDS``
+    folds, as ``model: auto``) gives its out-of-sample rate CV (the target's ``volume_cv``), each interval's
+    by its forecast size (a ``volume_cv`` column) and the CV of a horizon's total; a training history too short
+    for one takes the fitted forecaster's in-sample rate CV. A target that sets ``volume_cv`` keeps it.
+    """
+    update: dict[str, float] = {}
+    try:
+        score = forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=horizon_days).scores[0]
+    except forecasting.ForecastInputError:
+        score = None
+    rate = score.rate_cv if score is not None and score.rate_cv is not None else fitted.error.rate_cv
+    if target.volume_cv is None:
+        update["volume_cv"] = round(rate, 4)
+        spread = score.rate_spread() if score is not None else None
+        if spread is not None:
+            demand = demand.assign(volume_cv=np.round(spread.cv(demand["volume"].to_numpy()), 4))
+    if target.horizon_volume_cv is None and score is not None and score.horizon_cv is not None:
+        update["horizon_volume_cv"] = round(score.horizon_cv, 4)
+    return (target.model_copy(update=update) if update else target), demand
 
 
 def staffing_backtest(
@@ -116,9 +149,7 @@ def staffing_backtest(
         periods = int((index[-1] - fitted.history_end) / pd.Timedelta(minutes=fitted.interval_min)) + 1
         predicted = fitted.forecast(periods).reindex(index)[["volume", "aht_s"]]
         demand = validate_demand_frame(predicted.rename_axis("interval_start"), interval_min=fitted.interval_min)
-        fold_target = target
-        if target.volume_cv is None:  # as a plan does: the forecaster's own measured error
-            fold_target = target.model_copy(update={"volume_cv": round(fitted.error.rate_cv, 4)})
+        fold_target, demand = _measured(target, demand, train, spec, fitted, horizon_days)
         needed = staff_for_target(demand, floor_target(fold_target), interval_min=fitted.interval_min)
         staff = needed["required"].to_numpy()
         forecast_sl = service_at(demand, staff, target, interval_min=fitted.interval_min)["service_level"]

@@ -162,7 +162,7 @@ def _forecast_example(schema: dict[str, Any]) -> None:
     week = example_demand(days=7, start_date=EXAMPLE_DATE - dt.timedelta(days=7))
     schema["examples"] = [
         {
-            "history": [d.model_dump(mode="json") for d in week],
+            "history": [d.model_dump(mode="json", exclude={"volume_cv"}) for d in week],
             "timezone": EXAMPLE_TIMEZONE,
             "horizon_days": 1,
             "model": "seasonal_naive",

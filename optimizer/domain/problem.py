@@ -37,6 +37,16 @@ class DemandInterval(_Domain):
         description="Average handle time of a contact [s], >= 1 ms; may be null or 0 where volume is 0.",
     )
     queue: str | None = Field(None, description="Queue of the contacts (a name in `queues`); null with one queue.")
+    volume_cv: float | None = Field(
+        None,
+        ge=0.0,
+        le=5.0,
+        description=(
+            "Coefficient of variation of this interval's true contact rate around `volume` (the forecast's "
+            "error here; a forecast plan measures it by forecast size on its backtest); null: the service "
+            "target's `volume_cv`."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod

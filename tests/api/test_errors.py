@@ -207,7 +207,7 @@ def test_staffing_grid_problems_are_422(client: TestClient, auth: dict[str, str]
 
 
 def test_forecast_history_problems_are_422(client: TestClient, auth: dict[str, str]) -> None:
-    rows = [d.model_dump(mode="json") for d in example_demand(days=7)]
+    rows = [d.model_dump(mode="json", exclude={"volume_cv"}) for d in example_demand(days=7)]
     del rows[30]
     r = client.post(
         "/v1/forecasts", json={"history": rows, "model": "seasonal_naive", "horizon_days": 1}, headers=auth
@@ -217,7 +217,7 @@ def test_forecast_history_problems_are_422(client: TestClient, auth: dict[str, s
 
 
 def test_forecast_too_short_history_is_422(client: TestClient, auth: dict[str, str]) -> None:
-    rows = [d.model_dump(mode="json") for d in example_demand(days=2)]
+    rows = [d.model_dump(mode="json", exclude={"volume_cv"}) for d in example_demand(days=2)]
     r = client.post("/v1/forecasts", json={"history": rows, "model": "ets", "horizon_days": 1}, headers=auth)
     body = assert_problem(r, 422)
     assert fields(body) == ["history"]

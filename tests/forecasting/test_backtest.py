@@ -60,6 +60,13 @@ def test_metrics_match_their_definitions(history):
         week = test["volume"].iloc[k * 336 : (k + 1) * 336]
         misses.append(week.sum() / lag.loc[week.index].sum() - 1)
     assert naive.horizon_cv == pytest.approx(np.sqrt(np.mean(np.square(misses))))
+    # the rate CVs are read from the same out-of-sample errors
+    from forecasting._profiles import ErrorModel, RateSpread
+
+    lagged = lag.loc[test.index].to_numpy()
+    assert naive.rate_cv == pytest.approx(ErrorModel.fit(test["volume"].to_numpy(), lagged).rate_cv)
+    assert naive.rate_spread() == RateSpread.fit(test["volume"].to_numpy(), lagged)
+    assert naive.rate_cv > 0.0
 
 
 def test_report_frame_and_dict(history):

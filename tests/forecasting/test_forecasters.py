@@ -157,6 +157,26 @@ def test_reforecast_scales_rest_of_today_and_half_of_tomorrow(history):
         reforecast(fitted, actuals.iloc[2:])
 
 
+def test_rate_spread_reads_a_cv_that_falls_with_the_forecast_size():
+    """Rates with CV**2 = 0.9 / f + 0.02 (24% at 20 contacts, 16% at 200): the fit finds both parts, and one
+    CV for all (ErrorModel) sits near the large intervals' CV, under the small ones'."""
+    from forecasting import RateSpread
+    from forecasting._profiles import ErrorModel
+
+    rng = np.random.default_rng(12)
+    mean = rng.uniform(5.0, 200.0, 40_000)
+    cv = np.sqrt(0.9 / mean + 0.02)
+    shape = 1.0 / cv**2
+    counts = rng.poisson(mean * rng.gamma(shape, 1.0 / shape)).astype(float)
+    spread = RateSpread.fit(counts, mean)
+    assert spread.per_contact == pytest.approx(0.9, rel=0.15)
+    assert spread.share == pytest.approx(0.02, abs=0.004)
+    assert spread.cv(np.array([20.0, 200.0, 0.0])) == pytest.approx([np.sqrt(0.065), np.sqrt(0.0245), 0.0], abs=0.01)
+    assert ErrorModel.fit(counts, mean).rate_cv < spread.cv(np.array([20.0]))[0] - 0.05
+    flat = RateSpread.fit(rng.poisson(mean).astype(float), mean)  # arrivals' own randomness only
+    assert flat.cv(np.array([20.0]))[0] < 0.05
+
+
 def test_error_model_reads_the_rate_cv_of_gamma_poisson_counts():
     from forecasting._profiles import ErrorModel
 

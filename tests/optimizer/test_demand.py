@@ -160,3 +160,25 @@ def test_uplift_window_problems_name_the_field() -> None:
     with pytest.raises(ValidationError) as err:
         DemandUplift(factor=-1.0)
     assert err.value.errors()[0]["loc"] == ("factor",)
+
+
+def test_an_intervals_own_volume_cv_travels_with_its_row_and_sets_its_spread():
+    """Rows may carry their rate's CV (a forecast plan measures it by size): it survives rows -> frame -> rows,
+    the bot's containment leaves it (a share of a rate has the same CV), and each interval's spread reads it,
+    the target's ``volume_cv`` where a row has none."""
+    from optimizer.arrival_law import volume_sigma
+    from optimizer.demand import demand_frame, demand_rows
+    from optimizer.domain import Automation
+    from optimizer.staffing import human_demand
+
+    given = frame(volume_cv=[0.3, np.nan, 0.1, 0.0])
+    rows = demand_rows(given)
+    assert [r.volume_cv for r in rows] == [0.3, None, 0.1, 0.0]
+    back = demand_frame(rows, timezone=ZONE)
+    np.testing.assert_array_equal(back["volume_cv"].to_numpy(), [0.3, np.nan, 0.1, 0.0])
+    people = human_demand(back, Automation(containment=0.4))
+    np.testing.assert_array_equal(people["volume_cv"].to_numpy(), back["volume_cv"].to_numpy())
+    np.testing.assert_allclose(people["volume"].to_numpy(), 6.0)
+    sigma = volume_sigma(back, 0.2)
+    np.testing.assert_allclose(sigma, np.sqrt(np.log1p(np.square([0.3, 0.2, 0.1, 0.0]))))
+    assert "volume_cv" not in demand_frame(demand_rows(frame())).columns  # rows without it: no column
