@@ -118,7 +118,7 @@ def recount_plan(problem: PlanningProblem, plan: Plan, shifts: Sequence[PlannedS
     coverage = coverage_rows(demand, required, scheduled, problem.service_target, problem.interval_min)
     params = plan.solver.params
     penalty = shortfall_penalty_cents(problem, params)
-    goal = plan_goal(problem, demand[["volume", "aht_s"]], required, shortfall_penalty_cents=penalty)
+    goal = plan_goal(problem, demand, required, shortfall_penalty_cents=penalty)
     staff = employment(problem, shifts)
     terms = cost_terms(shifts, coverage, penalty, goal, staff)
     if problem.workforce.preferences:

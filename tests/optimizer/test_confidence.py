@@ -188,6 +188,23 @@ def test_a_share_plan_counts_the_people_its_shifts_place_and_costs_no_more_than_
     assert result.solver.objective_cents <= alone.objective_cents
 
 
+def test_a_share_plan_meets_its_confidence_on_each_intervals_own_volume_cv():
+    """Demand rows that carry their own rate CV (a forecast plan's, by size): the goal is priced on the same
+    p_meet the plan reports, so the plan's mean p_meet reaches the confidence (it read the target's CV once,
+    and reported 0.895 on the bundled week at 0.9)."""
+    from optimizer import check_plan, plan
+    from tests.conftest import DETERMINISTIC
+
+    problem = _share_problem()
+    rows = tuple(r.model_copy(update={"volume_cv": 0.35 if r.volume < 40 else 0.25}) for r in problem.demand)
+    problem = problem.model_copy(update={"demand": rows})
+    result = plan(problem, DETERMINISTIC.model_copy(update={"time_limit_s": 8.0}))
+    busy = [r for r in result.coverage if r.volume > 0]
+    assert np.mean([r.p_meet for r in busy]) >= 0.9
+    assert result.cost_terms_cents["missed_service_penalty"] == 0
+    assert check_plan(problem, result) == []
+
+
 def test_a_goal_counter_the_solver_left_below_its_piece_is_recounted_not_reported(monkeypatch):
     """A search stopped by its limit can leave a goal counter below what the plan's people answer (seen on the
     bundled week at a 0.9 share): the plan's objective is then its cost with the counters at their pieces,

@@ -39,7 +39,7 @@ from optimizer.model.inputs.model_input import (
     WeekLimit,
 )
 from optimizer.model.inputs.shifts import availability_counts, gig_input, within_availability, worker_options
-from optimizer.requirement import QueueNeed, queue_needs, staff_needed
+from optimizer.requirement import QueueNeed, people_demand, queue_needs, staff_needed
 from optimizer.wishes import preference_cents
 
 __all__ = [
@@ -158,7 +158,7 @@ def prepare(problem: PlanningProblem, params: SolveParams, *, aggregate: bool = 
     required = staffing["required"].to_numpy(dtype=np.int64)
     # Several queues take a share confidence into each queue's requirement (``queue_needs``), not a goal.
     service = (
-        None if needs else plan_goal(problem, staffing[["volume", "aht_s"]], required, shortfall_penalty_cents=penalty)
+        None if needs else plan_goal(problem, people_demand(problem), required, shortfall_penalty_cents=penalty)
     )
     gig = gig_input(grid, pool) if pool is not None else None
     if needs:
