@@ -6,9 +6,9 @@ uncertain (:mod:`optimizer.arrival_law`, the forecast error), the count arriving
 same count can meet or miss depending on how the contacts bunch and how long each takes. Erlang C/A give
 the *mean* share at a rate; the share of one half-hour is skewed around it (most intervals do better than the
 mean, a few bursts do much worse), so a count-only model (meet when the count is at most the most contacts
-the agents answer at the mean level) under-states how often an interval meets: measured on the bundled week,
-0.55 against 0.67-0.69 for intervals staffed at the forecast mean, and 28% of intervals below target against
-the plan simulator's 20%.
+the agents answer at the mean level) under-states how often an interval meets: measured on the bundled week
+(with a 12% rate CV), 0.55 against 0.67-0.69 for intervals staffed at the forecast mean, and 28% of intervals
+below target against the plan simulator's 20%.
 
 So ``p_meet`` is estimated by simulating each interval on its own (``MEET_REPS`` replications): each draws its
 rate ``V`` (stratified over the rate's law), then one interval of contacts at ``V`` to warm the queue up from
@@ -19,7 +19,7 @@ virtual servers (the queueing module's concurrency model); ``p_meet`` is the sha
 measured interval answers at least ``level`` of its contacts within ``answer_within_s`` (an interval without
 contacts meets). Against the plan simulator (:mod:`optimizer.simulation`, which also carries queues over
 interval boundaries and changes the floor mid-queue) the bundled week's share below target agrees within two
-points (tests; 20.4% and 20.4% on its plan without a confidence).
+points (tests; 21.9% modelled and 21.6% simulated on its plan without a confidence).
 
 Every interval's replications use the same draws for every number of agents (common random numbers,
 seeded by the interval's position), so ``p_meet`` is a deterministic, non-decreasing function of the agents
