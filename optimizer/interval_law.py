@@ -28,6 +28,11 @@ value its share goal was priced on. Agents are simulated over a bracket per inte
 probability of meeting of ``BRACKET_LOW`` to ``BRACKET_HIGH``, each widened by ``BRACKET_PAD`` agents; below
 it ``p_meet`` is 0 and above it the bracket's top value; a bracket whose ends are not 0 and 1 is widened
 (a handle-time CV over 1, which the count law's Erlang does not stretch, moves the simulated law up).
+
+A frame of more than ``SIMULATED_CONTACTS`` forecast contacts (a large site's week) takes the count law
+instead, ``p_meet(n) = P(N <= N*(n))`` with ``N*(n)`` the most contacts ``n`` agents answer at the mean level
+(Erlang C/A at the caller's threshold, ``erlang_within_s``): cheap, and pessimistic by 0.03-0.10 around
+the staffing point at 150-1,500 contacts an interval (measured against this module's simulation).
 """
 
 from __future__ import annotations
@@ -40,16 +45,22 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from optimizer._erlang import virtual_servers
-from optimizer.arrival_law import count_quantile, volume_sigma
+from optimizer._erlang import smallest_meeting, virtual_servers
+from optimizer.arrival_law import count_cdf, count_quantile, volume_sigma
 from optimizer.domain import ServiceTarget
-from optimizer.queueing import agents_for_target, offered_load
+from optimizer.queueing import agents_for_target, offered_load, queue_measures
 
 MEET_REPS = 400
 """Replications per interval: a ``p_meet`` of 0.9 is known to about +-0.015 (one standard error)."""
 
 MEET_SEED = 20261207
 """Seed of every interval's draws (with its position), so ``p_meet`` is the same on every call."""
+
+SIMULATED_CONTACTS = 50_000
+"""Most forecast contacts (summed over a demand frame's intervals) whose ``p_meet`` is simulated; a larger
+frame takes the count law (module notes). At 400 replications a frame costs about
+``2 * MEET_REPS * contacts`` simulated contacts per count (30 ns each here): 0.3 s for the bundled week of
+11,000 contacts, 5 s for a 500-agent week of 84,000, which is why the law changes there."""
 
 WARM_UP = 1
 """Intervals of contacts at the measured interval's rate simulated before it, from an empty floor."""
@@ -63,7 +74,7 @@ BRACKET_HIGH = 1.0 - 1e-6
 BRACKET_PAD = 2
 """Agents added on both sides of the count-law bracket (the simulated law is wider than the count law's)."""
 
-__all__ = ["MEET_REPS", "MeetTable", "draw_handle_factors", "meet_at", "meet_table"]
+__all__ = ["MEET_REPS", "SIMULATED_CONTACTS", "MeetTable", "draw_handle_factors", "meet_at", "meet_table"]
 
 
 def draw_handle_factors(rng: np.random.Generator, shape: tuple[int, ...], cv: float) -> np.ndarray:
@@ -170,6 +181,8 @@ class _Knobs:
     patience_s: float | None
     concurrency: int
     handle_cv: float
+    erlang_within_s: float
+    """The threshold the count law's Erlang is evaluated at (the caller's, with its handle-time correction)."""
 
 
 @dataclass(frozen=True)
@@ -216,7 +229,7 @@ def _bracket(
                 offered_load(count, aht, interval_min),
                 aht,
                 service_level=level,
-                within_s=knobs.within_s,
+                within_s=knobs.erlang_within_s,
                 patience_s=knobs.patience_s,
                 concurrency=knobs.concurrency,
             ),
@@ -281,9 +294,58 @@ def _row(
     return lo, row
 
 
+def _count_law(
+    volume: np.ndarray,
+    sigma: np.ndarray,
+    aht: np.ndarray,
+    agents: np.ndarray,
+    knobs: _Knobs,
+    interval_min: int,
+    level: float,
+) -> np.ndarray:
+    """Return the count law's ``p_meet`` element by element (module notes); all arrays of one shape, volume > 0."""
+    per_contact = aht / (60.0 * interval_min)
+
+    def fails(count: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        m = queue_measures(
+            agents[idx],
+            count * per_contact[idx],
+            aht[idx],
+            knobs.erlang_within_s,
+            patience_s=knobs.patience_s,
+            concurrency=knobs.concurrency,
+        )
+        return m.service_level < level
+
+    step = np.ceil(2.0 * np.sqrt(volume)) + 1.0
+    most = smallest_meeting(fails, np.zeros(volume.size), step) - 1
+    return np.asarray(count_cdf(most, volume, sigma))
+
+
+def _count_table(
+    volume: np.ndarray, sigma: np.ndarray, aht: np.ndarray, knobs: _Knobs, interval_min: int, level: float
+) -> MeetTable:
+    """Return the count law's table over the same brackets (module notes)."""
+    busy = volume > 0
+    low = np.zeros(len(volume), dtype=np.int64)
+    rows: list[np.ndarray] = [np.ones(0)] * len(volume)
+    idx = np.flatnonzero(busy)
+    if idx.size:
+        lo, hi = _bracket(volume[idx], sigma[idx], aht[idx], knobs, interval_min, level)
+        width = hi - lo + 1
+        which = np.repeat(idx, width)
+        agents = np.concatenate([np.arange(a, b + 1) for a, b in zip(lo, hi, strict=True)]).astype(np.float64)
+        p = _count_law(volume[which], sigma[which], aht[which], agents, knobs, interval_min, level)
+        for t, a, part in zip(idx, lo, np.split(p, np.cumsum(width)[:-1]), strict=True):
+            low[t], rows[t] = a, np.maximum.accumulate(part)
+    return MeetTable(low=low, p=tuple(rows), busy=busy)
+
+
 @functools.lru_cache(maxsize=32)
 def _cached(volume_b: bytes, sigma_b: bytes, aht_b: bytes, knobs: _Knobs, interval_min: int, level: float) -> MeetTable:
     volume, sigma, aht = np.frombuffer(volume_b), np.frombuffer(sigma_b), np.frombuffer(aht_b)
+    if volume.sum() > SIMULATED_CONTACTS:
+        return _count_table(volume, sigma, aht, knobs, interval_min, level)
     busy = volume > 0
     low = np.zeros(len(volume), dtype=np.int64)
     rows: list[np.ndarray] = [np.ones(0)] * len(volume)
@@ -305,7 +367,9 @@ def _cached(volume_b: bytes, sigma_b: bytes, aht_b: bytes, knobs: _Knobs, interv
     return MeetTable(low=low, p=tuple(rows), busy=busy)
 
 
-def meet_table(frame: pd.DataFrame, target: ServiceTarget, *, interval_min: int, level: float) -> MeetTable:
+def meet_table(
+    frame: pd.DataFrame, target: ServiceTarget, *, interval_min: int, level: float, erlang_within_s: float
+) -> MeetTable:
     """Return every interval's ``p_meet`` over its bracket of agents (module notes).
 
     Parameters
@@ -318,35 +382,47 @@ def meet_table(frame: pd.DataFrame, target: ServiceTarget, *, interval_min: int,
         Interval length [min].
     level : float
         Service level an interval must reach (0-1).
+    erlang_within_s : float
+        Threshold of the Erlang formulas that bracket the simulation and make the count law [s]
+        (``optimizer.staffing.wait_within_s``).
 
     Returns
     -------
     MeetTable
-        The same table for the same inputs (the last few are cached).
+        The same table for the same inputs (the last few are cached); the count law's beyond
+        ``SIMULATED_CONTACTS``.
     """
     volume = np.ascontiguousarray(frame["volume"].to_numpy(dtype=np.float64))
     sigma = np.ascontiguousarray(volume_sigma(frame, target.volume_cv), dtype=np.float64)
     aht = np.ascontiguousarray(frame["aht_s"].to_numpy(dtype=np.float64))
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv)
+    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, erlang_within_s)
     return _cached(volume.tobytes(), sigma.tobytes(), aht.tobytes(), knobs, int(interval_min), float(level))
 
 
 def meet_at(
-    frame: pd.DataFrame, agents: np.ndarray, target: ServiceTarget, *, interval_min: int, level: float
+    frame: pd.DataFrame,
+    agents: np.ndarray,
+    target: ServiceTarget,
+    *,
+    interval_min: int,
+    level: float,
+    erlang_within_s: float,
 ) -> np.ndarray:
     """Return ``p_meet`` per interval with ``agents[t]`` agents: the value :func:`meet_table` holds.
 
     Without patience one simulation per replication at the given count gives it (meeting is monotone in the
-    agents, so it is the table's value); with patience the table is built (its replications' counts are
-    found by bisection, which a single count cannot repeat).
+    agents, so it is the table's value); with patience, and beyond ``SIMULATED_CONTACTS``, the table is built
+    (a replication's count is found by bisection, which a single count cannot repeat; the count law's table is
+    cheap). Parameters as :func:`meet_table`.
     """
     n = np.asarray(agents, dtype=np.int64)
-    if target.patience_s is not None:
-        return meet_table(frame, target, interval_min=interval_min, level=level).at(n)
     volume = frame["volume"].to_numpy(dtype=np.float64)
+    if target.patience_s is not None or volume.sum() > SIMULATED_CONTACTS:
+        table = meet_table(frame, target, interval_min=interval_min, level=level, erlang_within_s=erlang_within_s)
+        return table.at(n)
     sigma = volume_sigma(frame, target.volume_cv)
     aht = frame["aht_s"].to_numpy(dtype=np.float64)
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv)
+    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, erlang_within_s)
     out = np.ones(len(volume))
     for t in np.flatnonzero(volume > 0):
         (p,) = _interval_meets(

@@ -25,7 +25,7 @@ from optimizer.demand import validate_demand_frame
 from optimizer.domain import Plan, ServiceTarget
 from optimizer.horizon_law import horizon_level, horizon_meet_probability
 from optimizer.interval_law import meet_at, meet_table
-from optimizer.staffing import effective_agents
+from optimizer.staffing import effective_agents, wait_within_s
 
 DEFAULT_RISK_CONFIDENCE = 0.7
 """Without ``service_target.confidence`` an interval is at risk when its chance of missing exceeds 30 %.
@@ -78,7 +78,7 @@ def meet_probability(
     """
     frame = validate_demand_frame(demand, interval_min=interval_min)
     agents = effective_agents(np.asarray(scheduled), target.shrinkage)
-    return meet_at(frame, agents, target, interval_min=interval_min, level=level)
+    return meet_at(frame, agents, target, interval_min=interval_min, level=level, erlang_within_s=wait_within_s(target))
 
 
 MEET_SATURATED = 1.0 - 1e-9
@@ -99,7 +99,7 @@ def meet_curve(
         Non-decreasing along each row; 1.0 in the rows of intervals without contacts.
     """
     frame = validate_demand_frame(demand, interval_min=interval_min)
-    table = meet_table(frame, target, interval_min=interval_min, level=level)
+    table = meet_table(frame, target, interval_min=interval_min, level=level, erlang_within_s=wait_within_s(target))
     out = np.ones((len(frame), max(0, max_scheduled) + 1))
     for s in range(out.shape[1]):
         column = table.at(effective_agents(np.full(len(frame), s), target.shrinkage))
@@ -208,7 +208,7 @@ def share_requirement(
     busy = np.flatnonzero(frame["volume"].to_numpy() > 0)
     if busy.size == 0:
         return base.copy()
-    meets = meet_table(frame, target, interval_min=interval_min, level=level)
+    meets = meet_table(frame, target, interval_min=interval_min, level=level, erlang_within_s=wait_within_s(target))
 
     def p_with(people: np.ndarray) -> np.ndarray:
         return meets.at(effective_agents(people, target.shrinkage))[busy]

@@ -219,7 +219,9 @@ def staffing_requirements(demand: pd.DataFrame, target: ServiceTarget, *, interv
 
     agents = agents_at(load, target.max_occupancy)
     if target.confidence is not None and target.confidence_scope == "interval":
-        meets = meet_table(frame, target, interval_min=interval_min, level=target.service_level)
+        meets = meet_table(
+            frame, target, interval_min=interval_min, level=target.service_level, erlang_within_s=wait_within_s(target)
+        )
         agents = np.maximum(agents, meets.fewest(target.confidence))
     return pd.DataFrame(
         {

@@ -11,6 +11,7 @@ from optimizer.domain import ServiceTarget
 from optimizer.interval_law import meet_at, meet_table
 from optimizer.queueing import agents_for_target, offered_load
 from optimizer.simulation import SimulationOptions, simulate_floor
+from optimizer.staffing import wait_within_s
 
 ZONE = "Europe/Stockholm"
 
@@ -38,7 +39,7 @@ def test_p_meet_agrees_with_the_plan_simulator_on_a_steady_day(volume, agents, u
     frame = steady(volume, periods=6)
     target = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, volume_cv=0.1, horizon_volume_cv=0.0, **update)
     floor = np.full(len(frame), agents)
-    law = meet_at(frame, floor, target, interval_min=30, level=0.8)
+    law = meet_at(frame, floor, target, interval_min=30, level=0.8, erlang_within_s=wait_within_s(target))
     sim = simulate_floor(frame, floor, target, SimulationOptions(reps=1000, seed=3), interval_min=30)
     simulated = sim.intervals["p_meet"].to_numpy()[1:].mean()
     assert 0.05 < law.mean() < 0.995  # a case that can fail either way
@@ -53,7 +54,7 @@ def test_staffed_at_the_mean_an_interval_meets_more_often_than_its_count_alone_s
     frame = steady(60.0, periods=1)
     target = ServiceTarget(shrinkage=0.0, max_occupancy=1.0, volume_cv=0.1)
     need = int(agents_for_target(offered_load(60.0, 300.0, 30), 300.0, service_level=0.8, within_s=20.0))
-    law = meet_at(frame, np.array([need]), target, interval_min=30, level=0.8)[0]
+    law = meet_at(frame, np.array([need]), target, interval_min=30, level=0.8, erlang_within_s=20.0)[0]
     # the count law at the same agents: the most contacts they answer at 80% in 20 s
     most = max(
         n
@@ -68,8 +69,8 @@ def test_staffed_at_the_mean_an_interval_meets_more_often_than_its_count_alone_s
 def test_p_meet_is_deterministic_non_decreasing_and_spans_0_to_1():
     frame = steady(40.0, periods=4).assign(volume=[0.0, 5.0, 40.0, 140.0])
     target = ServiceTarget(shrinkage=0.0, volume_cv=0.15, patience_s=240.0)
-    table = meet_table(frame, target, interval_min=30, level=0.8)
-    again = meet_table(frame.copy(), target.model_copy(), interval_min=30, level=0.8)
+    table = meet_table(frame, target, interval_min=30, level=0.8, erlang_within_s=20.0)
+    again = meet_table(frame.copy(), target.model_copy(), interval_min=30, level=0.8, erlang_within_s=20.0)
     curve = np.stack([table.at(np.full(4, n)) for n in range(80)], axis=1)
     assert (curve[0] == 1.0).all()  # no contacts: met
     assert (np.diff(curve, axis=1) >= 0).all()
@@ -82,8 +83,8 @@ def test_p_meet_is_deterministic_non_decreasing_and_spans_0_to_1():
     # without patience one count at a time is simulated on its own, and reads the table's values
     plain = target.model_copy(update={"patience_s": None})
     counts = np.array([0, 3, 11, 30])
-    alone = meet_at(frame, counts, plain, interval_min=30, level=0.8)
-    assert np.array_equal(alone, meet_table(frame, plain, interval_min=30, level=0.8).at(counts))
+    alone = meet_at(frame, counts, plain, interval_min=30, level=0.8, erlang_within_s=20.0)
+    assert np.array_equal(alone, meet_table(frame, plain, interval_min=30, level=0.8, erlang_within_s=20.0).at(counts))
 
 
 @pytest.mark.parametrize("confidence", [None, 0.9])
@@ -105,3 +106,32 @@ def test_on_the_bundled_week_the_modelled_share_below_target_is_the_simulated_on
     busy = frame["volume"].to_numpy() > 0
     sim = simulate_floor(frame, people, target, SimulationOptions(reps=200, seed=1), interval_min=problem.interval_min)
     assert 1.0 - p[busy].mean() == pytest.approx(sim.share_below_target(), abs=0.02)
+
+
+def test_past_its_contact_budget_a_frame_takes_the_count_law_lower_around_the_staffing_point(monkeypatch):
+    """A large site's frame (more than SIMULATED_CONTACTS) is not simulated: p_meet is then P(N <= N*(n)), the
+    most contacts the agents answer at Erlang's mean level, one count or the whole table alike, and it sits
+    under the simulated law around the staffing point."""
+    import importlib
+
+    law = importlib.import_module("optimizer.interval_law")
+    frame = steady(150.0, periods=2)
+    target = ServiceTarget(shrinkage=0.0, volume_cv=0.1)
+    agents = np.array([28, 31])
+    simulated = meet_at(frame, agents, target, interval_min=30, level=0.8, erlang_within_s=20.0)
+    monkeypatch.setattr(law, "SIMULATED_CONTACTS", 100)
+    law._cached.cache_clear()  # tables are cached by their inputs, not by the budget
+    counted = meet_at(frame, agents, target, interval_min=30, level=0.8, erlang_within_s=20.0)
+    most = [
+        max(
+            n
+            for n in range(400)
+            if agents_for_target(offered_load(n, 300.0, 30), 300.0, service_level=0.8, within_s=20.0) <= a
+        )
+        for a in agents
+    ]
+    expected = count_cdf(np.array(most), np.full(2, 150.0), volume_sigma(frame, 0.1))
+    np.testing.assert_allclose(counted, expected, atol=1e-12)
+    assert (counted < simulated - 0.03).all()
+    table = meet_table(frame, target, interval_min=30, level=0.8, erlang_within_s=20.0)
+    np.testing.assert_array_equal(table.at(agents), counted)
