@@ -322,48 +322,46 @@ def _count_law(
     return np.asarray(count_cdf(most, volume, sigma))
 
 
-def _count_table(
-    volume: np.ndarray, sigma: np.ndarray, aht: np.ndarray, knobs: _Knobs, interval_min: int, level: float
-) -> MeetTable:
-    """Return the count law's table over the same brackets (module notes)."""
-    busy = volume > 0
-    low = np.zeros(len(volume), dtype=np.int64)
-    rows: list[np.ndarray] = [np.ones(0)] * len(volume)
-    idx = np.flatnonzero(busy)
-    if idx.size:
-        lo, hi = _bracket(volume[idx], sigma[idx], aht[idx], knobs, interval_min, level)
-        width = hi - lo + 1
-        which = np.repeat(idx, width)
-        agents = np.concatenate([np.arange(a, b + 1) for a, b in zip(lo, hi, strict=True)]).astype(np.float64)
-        p = _count_law(volume[which], sigma[which], aht[which], agents, knobs, interval_min, level)
-        for t, a, part in zip(idx, lo, np.split(p, np.cumsum(width)[:-1]), strict=True):
-            low[t], rows[t] = a, np.maximum.accumulate(part)
-    return MeetTable(low=low, p=tuple(rows), busy=busy)
+def _count_rows(
+    idx: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    volume: np.ndarray,
+    sigma: np.ndarray,
+    aht: np.ndarray,
+    knobs: _Knobs,
+    interval_min: int,
+    level: float,
+) -> list[tuple[int, np.ndarray]]:
+    """Return the count law's bracket start and ``p_meet`` over it for the intervals ``idx`` (module notes)."""
+    width = hi - lo + 1
+    which = np.repeat(idx, width)
+    agents = np.concatenate([np.arange(a, b + 1) for a, b in zip(lo, hi, strict=True)]).astype(np.float64)
+    p = _count_law(volume[which], sigma[which], aht[which], agents, knobs, interval_min, level)
+    return [
+        (int(a), np.maximum.accumulate(part)) for a, part in zip(lo, np.split(p, np.cumsum(width)[:-1]), strict=True)
+    ]
 
 
 @functools.lru_cache(maxsize=32)
 def _cached(volume_b: bytes, sigma_b: bytes, aht_b: bytes, knobs: _Knobs, interval_min: int, level: float) -> MeetTable:
     volume, sigma, aht = np.frombuffer(volume_b), np.frombuffer(sigma_b), np.frombuffer(aht_b)
-    if volume.sum() > SIMULATED_CONTACTS:
-        return _count_table(volume, sigma, aht, knobs, interval_min, level)
     busy = volume > 0
     low = np.zeros(len(volume), dtype=np.int64)
     rows: list[np.ndarray] = [np.ones(0)] * len(volume)
     idx = np.flatnonzero(busy)
     if idx.size:
         lo, hi = _bracket(volume[idx], sigma[idx], aht[idx], knobs, interval_min, level)
-        for t, a, b in zip(idx, lo, hi, strict=True):
-            low[t], rows[t] = _row(
-                int(t),
-                int(a),
-                int(b),
-                float(volume[t]),
-                float(sigma[t]),
-                float(aht[t]),
-                knobs,
-                60.0 * interval_min,
-                level,
-            )
+        if volume.sum() > SIMULATED_CONTACTS:
+            filled = _count_rows(idx, lo, hi, volume, sigma, aht, knobs, interval_min, level)
+        else:
+            interval_s = 60.0 * interval_min
+            filled = [
+                _row(int(t), int(a), int(b), float(volume[t]), float(sigma[t]), float(aht[t]), knobs, interval_s, level)
+                for t, a, b in zip(idx, lo, hi, strict=True)
+            ]
+        for t, (start, row) in zip(idx, filled, strict=True):
+            low[t], rows[t] = start, row
     return MeetTable(low=low, p=tuple(rows), busy=busy)
 
 
