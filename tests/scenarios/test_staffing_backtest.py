@@ -46,3 +46,32 @@ def test_backtest_staffing_cli_prints_claimed_against_realised(history, tmp_path
     assert line == "shiftmix: error: --confidence: Input should be less than 1"
     line = run_bad_cli(capsys, [*argv, "--reps", "0"])
     assert line == "shiftmix: error: --reps: must be >= 1, got 0"
+
+
+def test_a_fold_staffs_against_the_error_a_backtest_of_its_training_history_measures(history):
+    """As a plan does: the fold's forecaster backtested on the fold's training history (4 folds) gives the
+    target's volume CV and each interval's by size; a target that sets one keeps it for every interval; a
+    training history too short for a backtest takes the fitted forecaster's in-sample CV."""
+    import numpy as np
+
+    import forecasting
+    from forecasting.selection import AUTO_FOLDS
+    from scenarios.staffing_backtest import _measured
+
+    spec = forecasting.make_forecaster("seasonal_naive")
+    train = history.iloc[: 28 * 48]
+    fitted = spec.fit(train)
+    demand = fitted.forecast(48)[["volume", "aht_s"]].rename_axis("interval_start")
+    target, measured = _measured(ServiceTarget(), demand, train, spec, fitted, 1)
+    score = forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=1).scores[0]
+    assert target.volume_cv == round(score.rate_cv, 4)
+    spread = score.rate_spread()
+    np.testing.assert_allclose(measured["volume_cv"], np.round(spread.cv(demand["volume"].to_numpy()), 4))
+    fixed, kept = _measured(ServiceTarget(volume_cv=0.3), demand, train, spec, fitted, 1)
+    assert fixed.volume_cv == 0.3
+    assert "volume_cv" not in kept.columns
+    short = history.iloc[: 8 * 48]
+    few = spec.fit(short)
+    fallback, plain = _measured(ServiceTarget(), demand, short, spec, few, 7)
+    assert fallback.volume_cv == round(few.error.rate_cv, 4)
+    assert "volume_cv" not in plain.columns
