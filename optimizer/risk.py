@@ -4,8 +4,9 @@ An interval meets its target when the share of its contacts answered within the 
 level. ``p_meet(n)``, its probability with ``n`` people scheduled, is the law of :mod:`optimizer.interval_law`:
 the interval simulated on its own in steady state, over the forecast error of its rate
 (:mod:`optimizer.arrival_law`), Poisson arrivals and the spread of handle times, so it counts how arrivals
-bunch inside the interval, which the mean level of Erlang C/A does not. It leaves out the queue carried over
-from the previous interval, which the plan simulator (:mod:`optimizer.simulation`) measures. Staffing to a
+bunch inside the interval, which the mean level of Erlang C/A does not. It warms each interval up with one
+before it at a rate of its own, and leaves out a backlog built over several intervals, which the plan
+simulator (:mod:`optimizer.simulation`) measures. Staffing to a
 confidence ``c`` (:func:`optimizer.staffing.staffing_requirements`) is its inverse: the fewest agents with
 ``p_meet >= c``.
 

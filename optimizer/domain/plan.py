@@ -195,8 +195,9 @@ class PlanKpis(_Domain):
         description=(
             "Modelled mean of the horizon's volume-weighted service level when contacts arrive at random around "
             "an uncertain forecast (`volume_cv`, `horizon_volume_cv`): what a replay of the plan is expected to "
-            "find; `service_level` is the level at exactly the forecast volumes, which forecast error lowers. "
-            "Only for one-queue plans."
+            "find (each interval simulated as its `p_meet` is; past 50,000 forecast contacts an analytic law); "
+            "`service_level` is the level at exactly the forecast volumes, which forecast error lowers. Only "
+            "for one-queue plans."
         ),
     )
     p_meet_horizon: float | None = Field(

@@ -21,6 +21,7 @@ from optimizer.domain import (
 )
 from optimizer.errors import ModelError
 from optimizer.horizon_law import level_law
+from optimizer.interval_law import expected_level
 from optimizer.kpis import (
     cost_terms,
     coverage_rows,
@@ -37,6 +38,7 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
+from optimizer.staffing import effective_agents
 from optimizer.wishes import people_summary, preference_penalty_cents
 
 
@@ -198,8 +200,12 @@ def assemble_plan(
         if coverage:
             scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
             target = problem.service_target
-            law = level_law(people_demand(problem), scheduled, target, interval_min=problem.interval_min)
-            update = {"expected_service_level": round(law.expected_level(), 4)}
+            reaching = people_demand(problem)
+            law = level_law(reaching, scheduled, target, interval_min=problem.interval_min)
+            simulated = expected_level(
+                reaching, effective_agents(scheduled, target.shrinkage), target, interval_min=problem.interval_min
+            )
+            update = {"expected_service_level": round(law.expected_level() if simulated is None else simulated, 4)}
             if target.scope == "horizon":
                 update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
             kpis = kpis.model_copy(update=update)

@@ -135,3 +135,32 @@ def test_past_its_contact_budget_a_frame_takes_the_count_law_lower_around_the_st
     assert (counted < simulated - 0.03).all()
     table = meet_table(frame, target, interval_min=30, level=0.8, erlang_within_s=20.0)
     np.testing.assert_array_equal(table.at(agents), counted)
+
+
+@pytest.mark.parametrize("patience_s", [None, 180.0])
+def test_the_expected_level_is_what_the_plan_simulator_finds_on_a_steady_day(patience_s):
+    """The same replications, pooled over contacts: the level a replay under forecast error is expected to
+    find, within a point of the plan simulator's over the intervals after its first (which starts on an empty
+    floor; 1,000 replications), and below the level at the forecast."""
+    from optimizer.interval_law import expected_level
+    from optimizer.staffing import service_at
+
+    frame = steady(60.0, periods=6)
+    target = ServiceTarget(shrinkage=0.0, volume_cv=0.15, horizon_volume_cv=0.0, patience_s=patience_s)
+    floor = np.full(len(frame), 14)  # at 12 the simulated day builds a backlog interval after interval
+    expected = expected_level(frame, floor, target, interval_min=30)
+    sim = simulate_floor(frame, floor, target, SimulationOptions(reps=1000, seed=4), interval_min=30)
+    at_forecast = float(service_at(frame, floor, target, interval_min=30)["service_level"].mean())
+    rows = sim.intervals.iloc[1:]
+    settled = float((rows["service_level"] * rows["contacts"]).sum() / rows["contacts"].sum())
+    assert expected == pytest.approx(settled, abs=0.01)
+    assert expected < at_forecast
+
+
+def test_past_its_contact_budget_the_expected_level_is_left_to_the_analytic_law(monkeypatch):
+    import importlib
+
+    law = importlib.import_module("optimizer.interval_law")
+    monkeypatch.setattr(law, "SIMULATED_CONTACTS", 100)
+    frame = steady(60.0, periods=6)
+    assert law.expected_level(frame, np.full(6, 12), ServiceTarget(shrinkage=0.0), interval_min=30) is None
