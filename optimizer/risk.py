@@ -31,8 +31,8 @@ from optimizer.staffing import effective_agents, wait_within_s
 DEFAULT_RISK_CONFIDENCE = 0.7
 """Without ``service_target.confidence`` an interval is at risk when its chance of missing exceeds 30 %.
 
-A plan staffed to the forecast mean meets each interval with probability 0.63-1.0, median 0.75 (the bundled
-week's plan), so 0.5 would flag nothing and 0.8 most intervals; 0.7 names the weakest quarter or so (52 of
+A plan staffed to the forecast mean meets each interval with probability 0.59-1.0, median 0.75 (the bundled
+week's plan), so 0.5 would flag nothing and 0.8 most intervals; 0.7 names the weakest third or so (64 of
 186)."""
 
 __all__ = [
