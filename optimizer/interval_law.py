@@ -104,17 +104,16 @@ def draw_handle_factors(rng: np.random.Generator, shape: tuple[int, ...], cv: fl
 
 
 @numba.njit(cache=True)  # type: ignore[misc]
-def _meets_with(
+def _served(
     arrival: np.ndarray,
     handle: np.ndarray,
     patience: np.ndarray,
     measured_from: float,
     s: int,
     within_s: float,
-    level: float,
     heap: np.ndarray,
-) -> bool:  # pragma: no cover - compiled; covered through meet_table
-    """Return whether one replication's measured contacts reach ``level`` with ``s`` servers.
+) -> tuple[int, int]:  # pragma: no cover - compiled; covered through meet_table and expected_level
+    """Return one replication's measured contacts answered within ``within_s``, and all of them, with ``s`` servers.
 
     ``arrival`` is sorted and ``inf``-padded; contacts from ``measured_from`` on are measured. FCFS: a contact
     starts on the earliest free server (a min-heap of free times, ``heap[:s]``) unless its wait would exceed
@@ -152,51 +151,21 @@ def _meets_with(
             total += 1
             if answered and wait <= within_s:
                 met += 1
-    return total == 0 or met >= (level - 1e-12) * total
+    return met, total
 
 
 @numba.njit(cache=True)  # type: ignore[misc]
 def _answered(
     arrival: np.ndarray, handle: np.ndarray, patience: np.ndarray, measured_from: float, s: int, within_s: float
 ) -> tuple[float, float]:  # pragma: no cover - compiled; covered through expected_level
-    """Return the measured contacts answered within ``within_s``, and all measured ones, with ``s`` servers.
-
-    Summed over the replications; the FCFS of :func:`_meets_with`.
-    """
+    """Return the measured contacts answered within ``within_s``, and all measured ones, summed over replications."""
     heap = np.zeros(max(1, s))
     met = 0.0
     total = 0.0
     for r in range(arrival.shape[0]):
-        for i in range(s):
-            heap[i] = 0.0
-        for j in range(arrival.shape[1]):
-            a = arrival[r, j]
-            if not a < np.inf:
-                break
-            answered = False
-            wait = np.inf
-            if s > 0:
-                start = heap[0] if heap[0] > a else a
-                wait = start - a
-                if wait <= patience[r, j]:
-                    answered = True
-                    free = start + handle[r, j]
-                    i = 0
-                    while True:
-                        c = 2 * i + 1
-                        if c >= s:
-                            break
-                        if c + 1 < s and heap[c + 1] < heap[c]:
-                            c += 1
-                        if heap[c] >= free:
-                            break
-                        heap[i] = heap[c]
-                        i = c
-                    heap[i] = free
-            if a >= measured_from:
-                total += 1.0
-                if answered and wait <= within_s:
-                    met += 1.0
+        m, n = _served(arrival[r], handle[r], patience[r], measured_from, s, within_s, heap)
+        met += m
+        total += n
     return met, total
 
 
@@ -224,7 +193,8 @@ def _meets(
         lo, hi = -1, size
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            if _meets_with(arrival[r], handle[r], patience[r], measured_from, servers[mid], within_s, level, heap):
+            met, total = _served(arrival[r], handle[r], patience[r], measured_from, servers[mid], within_s, heap)
+            if total == 0 or met >= (level - 1e-12) * total:
                 hi = mid
             else:
                 lo = mid
