@@ -214,6 +214,17 @@ class _Knobs:
     """The threshold the count law's Erlang is evaluated at (the caller's, with its handle-time correction)."""
 
 
+def _inputs(
+    frame: pd.DataFrame, target: ServiceTarget, erlang_within_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Knobs]:
+    """Return a demand frame's volume, rate spread and AHT (contiguous float arrays) and the target's knobs."""
+    volume = np.ascontiguousarray(frame["volume"].to_numpy(dtype=np.float64))
+    sigma = np.ascontiguousarray(volume_sigma(frame, target.volume_cv), dtype=np.float64)
+    aht = np.ascontiguousarray(frame["aht_s"].to_numpy(dtype=np.float64))
+    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, erlang_within_s)
+    return volume, sigma, aht, knobs
+
+
 @dataclass(frozen=True)
 class MeetTable:
     """``p_meet`` of every interval over its bracket of agents (module notes).
@@ -431,10 +442,7 @@ def meet_table(
         The same table for the same inputs (the last few are cached); the count law's beyond
         ``SIMULATED_CONTACTS``.
     """
-    volume = np.ascontiguousarray(frame["volume"].to_numpy(dtype=np.float64))
-    sigma = np.ascontiguousarray(volume_sigma(frame, target.volume_cv), dtype=np.float64)
-    aht = np.ascontiguousarray(frame["aht_s"].to_numpy(dtype=np.float64))
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, erlang_within_s)
+    volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s)
     return _cached(volume.tobytes(), sigma.tobytes(), aht.tobytes(), knobs, int(interval_min), float(level))
 
 
@@ -455,13 +463,10 @@ def meet_at(
     cheap). Parameters as :func:`meet_table`.
     """
     n = np.asarray(agents, dtype=np.int64)
-    volume = frame["volume"].to_numpy(dtype=np.float64)
-    if target.patience_s is not None or volume.sum() > SIMULATED_CONTACTS:
+    if target.patience_s is not None or float(frame["volume"].sum()) > SIMULATED_CONTACTS:
         table = meet_table(frame, target, interval_min=interval_min, level=level, erlang_within_s=erlang_within_s)
         return table.at(n)
-    sigma = volume_sigma(frame, target.volume_cv)
-    aht = frame["aht_s"].to_numpy(dtype=np.float64)
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, erlang_within_s)
+    volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s)
     out = np.ones(len(volume))
     for t in np.flatnonzero(volume > 0):
         (p,) = _interval_meets(
@@ -479,20 +484,17 @@ def expected_level(
     The same replications as ``p_meet`` (module notes), summed over intervals: what a replay of the plan
     is expected to find. None past ``SIMULATED_CONTACTS`` (the caller's analytic law then).
     """
-    volume = frame["volume"].to_numpy(dtype=np.float64)
-    if volume.sum() > SIMULATED_CONTACTS:
+    if float(frame["volume"].sum()) > SIMULATED_CONTACTS:
         return None
-    sigma = volume_sigma(frame, target.volume_cv)
-    aht = frame["aht_s"].to_numpy(dtype=np.float64)
+    volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s=0.0)  # no Erlang bracket here
     n = np.asarray(agents, dtype=np.int64)
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, 0.0)
     met = arrived = 0.0
     for t in np.flatnonzero(volume > 0):
         arrival, handle, patience, start = _draws(
             int(t), float(volume[t]), float(sigma[t]), float(aht[t]), knobs, 60.0 * interval_min
         )
-        servers, _, _ = virtual_servers(n[t : t + 1], np.zeros(()), np.zeros(()), target.concurrency)
-        m, a = _answered(arrival, handle, patience, start, int(servers[0]), target.answer_within_s)
+        servers, _, _ = virtual_servers(n[t : t + 1], np.zeros(()), np.zeros(()), knobs.concurrency)
+        m, a = _answered(arrival, handle, patience, start, int(servers[0]), knobs.within_s)
         met += m
         arrived += a
     return met / arrived if arrived > 0 else 1.0

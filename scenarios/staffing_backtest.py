@@ -30,6 +30,7 @@ from optimizer.requirement import floor_target, staff_for_target
 from optimizer.risk import meet_probability
 from optimizer.simulation import SimulationOptions, simulate_floor
 from optimizer.staffing import service_at
+from scenarios.pipeline import measured_error
 
 FOLD_COLUMNS = (
     "fold",
@@ -89,12 +90,10 @@ def _measured(
         score = forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=horizon_days).scores[0]
     except forecasting.ForecastInputError:
         score = None
-    rate = score.rate_cv if score is not None and score.rate_cv is not None else fitted.error.rate_cv
     if target.volume_cv is None:
-        update["volume_cv"] = round(rate, 4)
-        spread = score.rate_spread() if score is not None else None
-        if spread is not None:
-            demand = demand.assign(volume_cv=np.round(spread.cv(demand["volume"].to_numpy()), 4))
+        update["volume_cv"], by_size = measured_error(score, fitted, demand["volume"].to_numpy())
+        if by_size is not None:
+            demand = demand.assign(volume_cv=by_size)
     if target.horizon_volume_cv is None and score is not None and score.horizon_cv is not None:
         update["horizon_volume_cv"] = round(score.horizon_cv, 4)
     return (target.model_copy(update=update) if update else target), demand

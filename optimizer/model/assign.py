@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams
-from optimizer.model.build import BuiltModel, build_model
+from optimizer.model.build import BuiltModel, build_model, hint_values, set_hints
 from optimizer.model.constraints.registry import PERSONAL_FAMILIES
 from optimizer.model.inputs import Crew, ModelInput
 from optimizer.model.solve import SolveOutcome, add_hint_from
@@ -334,7 +334,7 @@ def hint_completion(
     """
     inp, v, m = built.inp, built.vars, built.cp_model
     add_hint_from(built, crew_built, crew_outcome)
-    before = dict(zip(m.proto.solution_hint.vars, m.proto.solution_hint.values, strict=True))
+    before = hint_values(m)
     hints = dict(before)
     taken: dict[int, int] = {v.fte(i)[k].index: inp.crews[i].size for i, k in inp.locked}
     for i, crew in enumerate(inp.crews):
@@ -357,6 +357,4 @@ def hint_completion(
             hints[slots[0]] = hints.get(slots[0], 0) - extra
     if hints == before:
         return
-    m.clear_hints()
-    for index, value in hints.items():
-        m.add_hint(m.get_int_var_from_proto_index(index), value)
+    set_hints(m, hints)

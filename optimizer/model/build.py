@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -13,7 +13,7 @@ from optimizer.model.inputs import ModelInput
 from optimizer.model.objective import ObjectiveTerms
 from optimizer.model.variables import ShiftVars
 
-__all__ = ["FAMILIES", "BuiltModel", "Family", "build_model"]
+__all__ = ["FAMILIES", "BuiltModel", "Family", "build_model", "hint_values", "set_hints"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +48,16 @@ def build_model(inp: ModelInput, families: Sequence[Family] = FAMILIES) -> Built
         msg = f"CP-SAT rejected the model: {problem}"
         raise ModelError(msg)
     return BuiltModel(cp_model=m, vars=v, objective=terms, inp=inp, families=tuple(families))
+
+
+def hint_values(model: cp_model.CpModel) -> dict[int, int]:
+    """Return the model's hint as variable index -> value."""
+    hint = model.proto.solution_hint
+    return dict(zip(hint.vars, hint.values, strict=True))
+
+
+def set_hints(model: cp_model.CpModel, hints: Mapping[int, int]) -> None:
+    """Replace the model's hint with ``hints`` (variable index -> value)."""
+    model.clear_hints()
+    for index, value in hints.items():
+        model.add_hint(model.get_int_var_from_proto_index(index), value)

@@ -201,13 +201,16 @@ def assemble_plan(
             scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
             target = problem.service_target
             reaching = people_demand(problem)
-            law = level_law(reaching, scheduled, target, interval_min=problem.interval_min)
-            simulated = expected_level(
+            expected = expected_level(
                 reaching, effective_agents(scheduled, target.shrinkage), target, interval_min=problem.interval_min
             )
-            update = {"expected_service_level": round(law.expected_level() if simulated is None else simulated, 4)}
-            if target.scope == "horizon":
-                update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+            update: dict[str, float] = {}
+            if expected is None or target.scope == "horizon":  # the analytic law, only where it is read
+                law = level_law(reaching, scheduled, target, interval_min=problem.interval_min)
+                expected = law.expected_level() if expected is None else expected
+                if target.scope == "horizon":
+                    update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+            update["expected_service_level"] = round(expected, 4)
             kpis = kpis.model_copy(update=update)
     if problem.workforce.preferences and outcome.has_solution:
         terms["preference_penalty"] = preference_penalty_cents(problem, shifts, inp.grid)

@@ -30,7 +30,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from optimizer.domain import SolveParams, SolveStatus
-from optimizer.model.build import BuiltModel, build_model
+from optimizer.model.build import BuiltModel, build_model, hint_values, set_hints
 from optimizer.model.relaxation import Relaxation, solve_relaxation
 from optimizer.model.routing import email_exact, evaluate, hint_routing, rerouted
 from optimizer.model.solve import Progress, SolveOutcome, solution_decisions, solve
@@ -92,7 +92,7 @@ def _hinted_model(built: BuiltModel) -> BuiltModel:
     answered contacts may not satisfy this model's rounding exactly, and CP-SAT drops a hint it cannot
     complete; solving with the decisions fixed completes it.
     """
-    hint = dict(zip(built.cp_model.proto.solution_hint.vars, built.cp_model.proto.solution_hint.values, strict=True))
+    hint = hint_values(built.cp_model)
     ranges = {v.index: (hint[v.index], hint[v.index]) for v in built.vars.decisions().values() if v.index in hint}
     return _confined(built, ranges)
 
@@ -185,13 +185,10 @@ def _hint_patterns(built: BuiltModel, values: np.ndarray) -> None:
     solver.parameters.max_time_in_seconds = PATTERN_HINT_S
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
-    model = built.cp_model
-    hints = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values, strict=True))
+    hints = hint_values(built.cp_model)
     for w, cs in zip(weeks, counts, strict=True):
         hints.update((var.index, solver.value(c)) for var, c in zip(w.counts, cs, strict=True))
-    model.clear_hints()
-    for index, value in hints.items():
-        model.add_hint(model.get_int_var_from_proto_index(index), value)
+    set_hints(built.cp_model, hints)
 
 
 def _hinted_values(built: BuiltModel) -> np.ndarray:

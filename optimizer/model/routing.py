@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 from scipy import sparse
 from scipy.optimize import linprog
 
-from optimizer.model.build import BuiltModel
+from optimizer.model.build import BuiltModel, hint_values, set_hints
 from optimizer.model.inputs import FILL_RATE_SCALE, QueueInput
 from optimizer.model.variables import QueueVars
 from optimizer.skills import (
@@ -455,9 +455,6 @@ def hint_routing(built: BuiltModel, values: np.ndarray) -> None:
     """
     if built.vars.queues() is None:
         return
-    m = built.cp_model
-    hints = dict(zip(m.proto.solution_hint.vars, m.proto.solution_hint.values, strict=True))
+    hints = hint_values(built.cp_model)
     hints.update(queue_values(built, floor_values(built, values)))
-    m.clear_hints()
-    for index, value in hints.items():
-        m.add_hint(m.get_int_var_from_proto_index(index), value)
+    set_hints(built.cp_model, hints)
