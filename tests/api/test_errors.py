@@ -197,6 +197,18 @@ def test_staffing_demand_problems_name_the_row(client: TestClient, auth: dict[st
     assert fields(body) == ["demand[10].aht_s"]
 
 
+def test_a_demand_rows_own_volume_cv_out_of_range_is_422_naming_the_row(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    rows = [d.model_dump(mode="json") for d in example_problem().demand]
+    rows[3]["volume_cv"] = -0.1
+    rows[8]["volume_cv"] = 0.2  # a measured CV on the row: accepted
+    body = assert_problem(
+        client.post("/v1/staffing", json={"interval_min": 60, "demand": rows}, headers=auth), 422
+    )
+    assert fields(body) == ["demand[3].volume_cv"]
+
+
 def test_staffing_grid_problems_are_422(client: TestClient, auth: dict[str, str]) -> None:
     rows = [d.model_dump(mode="json") for d in example_problem().demand]
     del rows[7]
