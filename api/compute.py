@@ -76,6 +76,7 @@ def forecast_response(body: ForecastRequest) -> ForecastResponse:
         quantiles=body.quantiles,
         aht_s=body.aht_s,
         weekend=body.weekend,
+        bias_correction=body.bias_correction,
     )
     return ForecastResponse.from_frame(frame)
 

@@ -12,6 +12,11 @@ Errors are pooled over all folds' intervals:
   country; None otherwise).
 * ``horizon_cv`` and ``rate_cv``: how far a fold's total and an interval's rate miss their forecasts, the
   forecast error a plan staffs against (``ServiceTarget.horizon_volume_cv`` and ``volume_cv``).
+* ``volume_scale``: the level correction the folds call for, ``1 + m * max(0, 1 - se**2 / m**2)`` where
+  ``m`` is the mean over folds of ``actual total / forecast total - 1`` and ``se`` its standard error: a
+  forecaster that kept under-forecasting is scaled up by about what it missed, one whose misses are noise
+  around zero is left alone (positive-part James-Stein shrinkage toward no correction [3]_). A plan from
+  ``model: auto`` scales its forecast by it (``forecast.bias_correction``).
 
 References
 ----------
@@ -19,6 +24,8 @@ References
    *International Journal of Forecasting* 22(4), 679-688 (MASE).
 .. [2] Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis and review.
    *International Journal of Forecasting* 16(4), 437-450 (rolling origin).
+.. [3] Efron, B., & Morris, C. (1973). Stein's estimation rule and its competitors: an empirical Bayes
+   approach. *Journal of the American Statistical Association* 68(341), 117-130.
 """
 
 from __future__ import annotations
@@ -67,6 +74,9 @@ class Score:
     spread_share: float | None = None
     """The same errors by forecast size (``_profiles.RateSpread``): an interval forecast at ``f`` contacts
     misses its rate by a CV of ``sqrt(spread_per_contact / f + spread_share)``; None as ``rate_cv``."""
+    volume_scale: float | None = None
+    """What to multiply this forecaster's volumes by so its folds' totals would have been unbiased, shrunk
+    toward 1 by the folds' scatter (the module docstring); None with fewer than two folds with a forecast."""
 
     def rate_spread(self) -> RateSpread | None:
         """Return the measured spread by forecast size, or None without one."""
@@ -117,6 +127,22 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def _rms(values: list[float]) -> float | None:
     return float(np.sqrt(np.mean(np.square(values)))) if values else None
+
+
+def level_correction(misses: Sequence[float]) -> float | None:
+    """Return the volume scale the folds' relative total ``misses`` (``actual / forecast - 1``) call for.
+
+    ``1 + m * max(0, 1 - se**2 / m**2)``: the mean miss ``m`` shrunk toward zero by its squared standard error
+    ``se**2 = var(misses) / n``, rounded to 4 places; 1.0 when every miss is zero; None for fewer than two.
+    """
+    if len(misses) < 2:
+        return None
+    values = np.asarray(misses, dtype=float)
+    mean = float(values.mean())
+    if mean == 0.0:
+        return 1.0
+    se2 = float(values.var(ddof=1)) / len(values)
+    return round(1.0 + mean * max(0.0, 1.0 - se2 / mean**2), 4)
 
 
 def fold_windows(
@@ -235,9 +261,7 @@ def backtest(
                 post_holiday_wape=_ratio(np.abs(error[on_post]).sum(), actual[on_post].sum())
                 if on_post.any()
                 else None,
-                post_holiday_bias=_ratio(error[on_post].sum(), actual[on_post].sum())
-                if on_post.any()
-                else None,
+                post_holiday_bias=_ratio(error[on_post].sum(), actual[on_post].sum()) if on_post.any() else None,
                 intervals=int(tested.sum()),
                 post_holiday_intervals=int(on_post.sum()),
                 horizon_cv=_rms(total_misses[spec.name]),
@@ -246,6 +270,7 @@ def backtest(
                 else None,
                 spread_per_contact=spread.per_contact if spread is not None else None,
                 spread_share=spread.share if spread is not None else None,
+                volume_scale=level_correction(total_misses[spec.name]),
             )
         )
     chosen = min(scores, key=lambda s: np.nan_to_num(s.wape, nan=np.inf))

@@ -29,7 +29,7 @@ Forecasters
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import ClassVar, Protocol, cast
 
@@ -92,6 +92,14 @@ class FittedForecaster:
     predictor: VolumePredictor
     aht: AhtProfile
     error: ErrorModel
+    volume_scale: float = 1.0
+    """Factor on every forecast volume: a backtest's level correction (``Score.volume_scale``), 1 for none."""
+
+    def corrected(self, volume_scale: float | None) -> FittedForecaster:
+        """Return this forecaster with its volumes scaled by ``volume_scale`` (None or 1: unchanged)."""
+        if volume_scale is None or volume_scale == self.volume_scale:
+            return self
+        return replace(self, volume_scale=float(volume_scale))
 
     def forecast(self, horizon_intervals: int, *, quantiles: Sequence[float] = ()) -> pd.DataFrame:
         """Forecast the next ``horizon_intervals`` intervals after the history.
@@ -114,11 +122,9 @@ class FittedForecaster:
             If the horizon or a quantile is invalid.
         """
         if horizon_intervals <= 0:
-            raise ForecastInputError(
-                field="horizon_intervals", problem=f"must be > 0, got {horizon_intervals}"
-            )
+            raise ForecastInputError(field="horizon_intervals", problem=f"must be > 0, got {horizon_intervals}")
         index = future_index(self.history_end, horizon_intervals, self.interval_min)
-        volume = np.clip(self.predictor.predict(index), 0.0, None)
+        volume = np.clip(self.predictor.predict(index), 0.0, None) * self.volume_scale
         frame = pd.DataFrame({"volume": volume, "aht_s": self.aht.predict(index)}, index=index)
         for q in check_quantiles(quantiles):
             frame[quantile_column(q)] = self.error.quantile(volume, q)
@@ -211,9 +217,7 @@ class SeasonalNaive(BaseModel):
         )
 
 
-def types_by_day(
-    days: Sequence[date], country: str | None, weekend: tuple[int, ...] | None = None
-) -> dict[date, str]:
+def types_by_day(days: Sequence[date], country: str | None, weekend: tuple[int, ...] | None = None) -> dict[date, str]:
     """Return the intraday-shape type of each day (weekday, ``holiday`` or ``post_holiday``)."""
     features = day_features(days, country, weekend=weekend)
     holiday = dict(zip(features.index, features["holiday"] > 0, strict=True))
@@ -288,8 +292,7 @@ class WeeklyETS(BaseModel):
     name: ClassVar[str] = "ets"
     country: str | None = Field(
         default=None,
-        description="Holiday calendar (ISO country code) used to clean "
-        "holidays out of the training series, or None.",
+        description="Holiday calendar (ISO country code) used to clean holidays out of the training series, or None.",
     )
     weekend: tuple[int, ...] | None = Field(
         default=None, description="Weekend weekdays (Monday = 0) overriding the country's; None: the country's."

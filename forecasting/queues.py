@@ -147,6 +147,7 @@ def forecast_queues(
     aht_s: float | None = None,
     weekend: Sequence[int] | None = None,
     folds: int = AUTO_FOLDS,
+    bias_correction: bool = True,
 ) -> dict[str, ChosenForecast]:
     """Forecast every queue from its own history, as :func:`forecasting.choose_and_forecast` forecasts one.
 
@@ -159,7 +160,7 @@ def forecast_queues(
         Queue name to history frame (:func:`load_queue_histories`); one interval length and time zone.
     horizon_days : int, default 7
         Whole local days to forecast after each queue's history [days].
-    model, country, events, quantiles, aht_s, weekend, folds
+    model, country, events, quantiles, aht_s, weekend, folds, bias_correction
         As for :func:`forecasting.choose_and_forecast`.
 
     Returns
@@ -193,6 +194,7 @@ def forecast_queues(
                 aht_s=aht_s,
                 weekend=weekend,
                 folds=folds,
+                bias_correction=bias_correction,
             )
         except HistoryError as exc:
             raise HistoryError([_in_queue(issue, name, None) for issue in exc.issues]) from None

@@ -155,6 +155,7 @@ def fit_forecaster(
     events: Sequence[Event] = (),
     folds: int = AUTO_FOLDS,
     weekend: Sequence[int] | None = None,
+    bias_correction: bool = True,
 ) -> FittedForecaster:
     """Fit the named forecaster, or the backtest's choice for ``"auto"``, on the whole history.
 
@@ -173,13 +174,17 @@ def fit_forecaster(
         Backtest folds for ``auto``.
     weekend : sequence of int, optional
         Weekend weekdays (Monday = 0) overriding the country's.
+    bias_correction : bool, default True
+        For ``auto``, scale the volumes by the backtest's level correction (:func:`corrected_fit`).
 
     Raises
     ------
     ForecastInputError, HistoryError
         On an unknown model, too short or invalid history.
     """
-    fitted, _ = _fit_chosen(history, model, country=country, events=events, folds=folds, weekend=weekend)
+    fitted, _ = _fit_chosen(
+        history, model, country=country, events=events, folds=folds, weekend=weekend, bias_correction=bias_correction
+    )
     return fitted
 
 
@@ -191,10 +196,26 @@ def _fit_chosen(
     events: Sequence[Event],
     folds: int,
     weekend: Sequence[int] | None,
+    bias_correction: bool = True,
 ) -> tuple[FittedForecaster, BacktestReport | None]:
     validate_history_frame(history)
     spec, report = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
-    return spec.fit(history), report
+    return corrected_fit(spec, history, report, bias_correction), report
+
+
+def corrected_fit(
+    spec: Forecaster, history: pd.DataFrame, report: BacktestReport | None, bias_correction: bool
+) -> FittedForecaster:
+    """Fit ``spec`` on ``history``, scaled by the level correction of the backtest that chose it.
+
+    With ``bias_correction`` and a ``report``, the volumes are scaled by ``Score.volume_scale`` of the chosen
+    forecaster (its folds' mean total miss, shrunk by their scatter). A named forecaster has no backtest and
+    is not scaled.
+    """
+    fitted = spec.fit(history)
+    if not bias_correction or report is None:
+        return fitted
+    return fitted.corrected(report.score(report.chosen).volume_scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,11 +230,14 @@ class ChosenForecast:
         Demand frame (``forecasting.forecasters``) with ``volume_pNN`` columns for the quantiles asked.
     backtest : BacktestReport or None
         The backtest that chose the forecaster; None for a named forecaster or a history too short for it.
+    volume_scale : float
+        Factor the volumes were scaled by (:func:`corrected_fit`); 1 for none.
     """
 
     forecaster: str
     demand: pd.DataFrame
     backtest: BacktestReport | None
+    volume_scale: float = 1.0
 
 
 def forecast(
@@ -226,6 +250,7 @@ def forecast(
     quantiles: Sequence[float] = (),
     aht_s: float | None = None,
     weekend: Sequence[int] | None = None,
+    bias_correction: bool = True,
 ) -> pd.DataFrame:
     """Forecast the ``horizon_days`` whole local days after the history (plus the rest of a partial day).
 
@@ -251,6 +276,7 @@ def forecast(
         quantiles=quantiles,
         aht_s=aht_s,
         weekend=weekend,
+        bias_correction=bias_correction,
     ).demand
 
 
@@ -265,6 +291,7 @@ def choose_and_forecast(
     aht_s: float | None = None,
     weekend: Sequence[int] | None = None,
     folds: int = AUTO_FOLDS,
+    bias_correction: bool = True,
 ) -> ChosenForecast:
     """Choose a forecaster as :func:`fit_forecaster` does and forecast as :func:`forecast` does.
 
@@ -285,6 +312,8 @@ def choose_and_forecast(
         AHT [s] to put where a volume-only history gives none.
     folds : int, default 4
         Backtest folds for ``auto``.
+    bias_correction : bool, default True
+        For ``auto``, scale the volumes by the backtest's level correction (:func:`corrected_fit`).
 
     Returns
     -------
@@ -298,7 +327,9 @@ def choose_and_forecast(
     """
     if horizon_days <= 0:
         raise ForecastInputError(field="horizon_days", problem=f"must be > 0, got {horizon_days}")
-    fitted, report = _fit_chosen(history, model, country=country, events=events, folds=folds, weekend=weekend)
+    fitted, report = _fit_chosen(
+        history, model, country=country, events=events, folds=folds, weekend=weekend, bias_correction=bias_correction
+    )
     periods = horizon_for_days(fitted.history_end, horizon_days, infer_interval_min(history.index))
     demand = fill_aht(fitted.forecast(periods, quantiles=quantiles), aht_s)
-    return ChosenForecast(forecaster=fitted.name, demand=demand, backtest=report)
+    return ChosenForecast(forecaster=fitted.name, demand=demand, backtest=report, volume_scale=fitted.volume_scale)

@@ -232,12 +232,11 @@ def horizon_start(config: PlanConfig, history: pd.DataFrame) -> dt.date:
     return last.date() + dt.timedelta(days=1)
 
 
-def forecast_demand(
-    history: pd.DataFrame, settings: ForecastSettings, starts: pd.DatetimeIndex
-) -> ForecastRun:
+def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: pd.DatetimeIndex) -> ForecastRun:
     """Forecast volume and AHT for exactly the intervals in ``starts`` and return a validated demand frame.
 
-    With ``model="auto"`` the forecaster is chosen by a rolling-origin backtest whose report is kept; a
+    With ``model="auto"`` the forecaster is chosen by a rolling-origin backtest whose report is kept, and with
+    ``bias_correction`` its volumes are scaled by that backtest's level correction (a note says by how much); a
     history too short for one fold means seasonal naive, as in ``shiftmix forecast``. A volume-only history
     takes its AHT from ``settings.aht_s``.
 
@@ -256,13 +255,12 @@ def forecast_demand(
             folds=settings.backtest_folds,
             weekend=settings.weekend_numbers(),
         )
-        fitted = spec.fit(history)
+        fitted = forecasting.corrected_fit(spec, history, report, settings.bias_correction)
     backtest = report.to_dict() if report is not None else None
     step = pd.Timedelta(minutes=fitted.interval_min)
     if starts[0] < fitted.history_end:
         problem = (
-            f"the horizon starts {starts[0].isoformat()}, inside the history "
-            f"(ends {fitted.history_end.isoformat()})"
+            f"the horizon starts {starts[0].isoformat()}, inside the history (ends {fitted.history_end.isoformat()})"
         )
         raise InputError.single("start_date", problem)
     lead_days = (starts[0] - fitted.history_end) / pd.Timedelta(days=1)
@@ -285,14 +283,27 @@ def forecast_demand(
     rate_cv, by_size = measured_error(score, fitted, demand["volume"].to_numpy())
     if by_size is not None:
         demand["volume_cv"] = by_size
-    note = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
+    stale = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
+    notes = tuple(n for n in (stale, _scale_note(fitted)) if n)
     return ForecastRun(
         demand=demand,
         model=spec.name,
         backtest=backtest,
-        notes=(note,) if note else (),
+        notes=notes,
         volume_cv=rate_cv,
         horizon_volume_cv=_horizon_cv(report),
+    )
+
+
+def _scale_note(fitted: forecasting.FittedForecaster) -> str | None:
+    """Return the note of a forecast scaled by its backtest's level correction, or None when it is not."""
+    if fitted.volume_scale == 1.0:
+        return None
+    miss = fitted.volume_scale - 1.0
+    way = "under" if miss > 0 else "over"
+    return (
+        f"forecast volumes scaled by {fitted.volume_scale:.4f}: in its backtest {fitted.name} {way}-forecast its "
+        f"weeks by {abs(miss):.1%} on average (forecast.bias_correction: false plans the raw forecast)"
     )
 
 

@@ -46,9 +46,7 @@ class StaffGroup(DomainType):
 
     contract: str = Field(description="Contract name.")
     count: int = Field(ge=1, le=10_000, description="Number of workers.")
-    id_prefix: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,40}$", description="Prefix of generated ids."
-    )
+    id_prefix: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,40}$", description="Prefix of generated ids.")
     availability: tuple[Availability, ...] = Field(
         (), description="Weekly windows the whole group can work in (local time); empty: whenever the contract allows."
     )
@@ -72,9 +70,7 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class ForecastSettings(DomainType):
     """How the demand of the horizon is forecast from history."""
 
-    model: ForecasterName = Field(
-        "auto", description="Forecaster; 'auto' picks the best by rolling-origin backtest."
-    )
+    model: ForecasterName = Field("auto", description="Forecaster; 'auto' picks the best by rolling-origin backtest.")
     country: str | None = Field(
         forecasting.DEFAULT_COUNTRY, description="ISO country code for public holidays; null for none."
     )
@@ -85,6 +81,11 @@ class ForecastSettings(DomainType):
         description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast.",
     )
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
+    bias_correction: bool = Field(
+        True,
+        description="With 'auto', scale the forecast by the level correction its backtest measured (the chosen "
+        "forecaster's mean miss of its folds' totals, shrunk by their scatter); false: the raw forecast.",
+    )
     aht_s: float | None = Field(
         None,
         gt=0.0,
@@ -152,9 +153,7 @@ class PlanConfig(DomainType):
     )
     contracts: tuple[Contract, ...] = Field(min_length=1)
     staff: tuple[StaffGroup, ...] = Field((), description="Counted groups of FTEs.")
-    workers: tuple[Worker, ...] = Field(
-        (), description="Individually listed FTEs (time off, pseudonymous ids)."
-    )
+    workers: tuple[Worker, ...] = Field((), description="Individually listed FTEs (time off, pseudonymous ids).")
     gig_pool: GigPool | None = None
     preferences: tuple[Preference, ...] = Field(
         (), description="Workers' priced wishes to work, or not, in windows of local time (weekly or dated)."

@@ -5,8 +5,10 @@ fold, forecast the fold, staff it (:func:`optimizer.requirement.staff_for_target
 plan meets, so a plan that covers exactly its requirement) against the forecast error a plan would measure
 (a backtest of the forecaster on the fold's training history, unless the target sets it), then
 
-* **claimed**: the volume-weighted forecast service level at that staffing (what a plan would report), and
-  the modelled share of intervals below target (``1 - mean p_meet``);
+* **claimed**: the expected service level at that staffing, what a plan reports as its expected level
+  (:func:`optimizer.interval_law.expected_level`: arrivals and forecast error as the plan models them), and
+  the modelled share of intervals below target (``1 - mean p_meet``); the level at the forecast itself
+  (``forecast_service_level``) beside it;
 * **realised**: the simulated service level when the fold's *actual* volumes arrive (each interval's actual
   count at uniform times, the fold's actual AHT, :func:`optimizer.simulation.simulate_floor`), and the share
   of intervals with contacts that miss the target.
@@ -26,10 +28,12 @@ import forecasting
 from forecasting.selection import AUTO_FOLDS
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import ServiceTarget
+from optimizer.horizon_law import level_law
+from optimizer.interval_law import expected_level
 from optimizer.requirement import floor_target, staff_for_target
 from optimizer.risk import meet_probability
 from optimizer.simulation import SimulationOptions, simulate_floor
-from optimizer.staffing import service_at
+from optimizer.staffing import effective_agents, service_at
 from scenarios.pipeline import measured_error
 
 FOLD_COLUMNS = (
@@ -39,6 +43,7 @@ FOLD_COLUMNS = (
     "forecast_volume",
     "actual_volume",
     "agent_hours",
+    "forecast_service_level",
     "claimed_service_level",
     "realised_service_level",
     "claimed_share_below",
@@ -57,6 +62,8 @@ class StaffingBacktest:
     """Forecaster used in every fold."""
     claimed_service_level: float
     realised_service_level: float
+    claimed_share_below: float
+    """Modelled share of all folds' intervals with forecast contacts below target, ``1 - mean p_meet`` (0-1)."""
     realised_share_below: float
     """Share of all folds' intervals with contacts whose simulated level missed the target (0-1)."""
 
@@ -70,26 +77,31 @@ def _actual_demand(history: pd.DataFrame, fold: pd.Series, forecast_aht: pd.Seri
     return validate_demand_frame(frame.rename_axis("interval_start"))
 
 
+def _inner_score(train: pd.DataFrame, spec: forecasting.Forecaster, horizon_days: int) -> forecasting.Score | None:
+    """Return the forecaster's backtest on the fold's training history, or None when it is too short for one.
+
+    ``AUTO_FOLDS`` folds, as ``model: auto`` runs.
+    """
+    try:
+        return forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=horizon_days).scores[0]
+    except forecasting.ForecastInputError:
+        return None
+
+
 def _measured(
     target: ServiceTarget,
     demand: pd.DataFrame,
-    train: pd.DataFrame,
-    spec: forecasting.Forecaster,
+    score: forecasting.Score | None,
     fitted: forecasting.FittedForecaster,
-    horizon_days: int,
 ) -> tuple[ServiceTarget, pd.DataFrame]:
-    """Return the fold's target and demand with the forecast error a plan from ``train`` would measure.
+    """Return the fold's target and demand with the forecast error a plan from the training history would measure.
 
-    As ``scenarios.pipeline`` does: a backtest of the forecaster on the training history (``AUTO_FOLDS``
-    folds, as ``model: auto``) gives its out-of-sample rate CV (the target's ``volume_cv``), each interval's
-    by its forecast size (a ``volume_cv`` column) and the CV of a horizon's total; a training history too short
-    for one takes the fitted forecaster's in-sample rate CV. A target that sets ``volume_cv`` keeps it.
+    As ``scenarios.pipeline`` does: the training history's backtest ``score`` gives the forecaster's
+    out-of-sample rate CV (the target's ``volume_cv``), each interval's by its forecast size (a ``volume_cv``
+    column) and the CV of a horizon's total; without one, the fitted forecaster's in-sample rate CV. A target
+    that sets ``volume_cv`` keeps it.
     """
     update: dict[str, float] = {}
-    try:
-        score = forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=horizon_days).scores[0]
-    except forecasting.ForecastInputError:
-        score = None
     if target.volume_cv is None:
         update["volume_cv"], by_size = measured_error(score, fitted, demand["volume"].to_numpy())
         if by_size is not None:
@@ -109,6 +121,7 @@ def staffing_backtest(
     country: str | None = None,
     reps: int = 50,
     seed: int = 0,
+    bias_correction: bool = True,
 ) -> StaffingBacktest:
     """Staff every backtest fold from its forecast and simulate it on the fold's actual volumes.
 
@@ -126,6 +139,9 @@ def staffing_backtest(
         Holiday calendar of the forecaster.
     reps, seed : int
         Replications and seed of each fold's simulation.
+    bias_correction : bool, default True
+        Scale each fold's forecast by the level correction of its training history's backtest
+        (``Score.volume_scale``), as a plan from ``model: auto`` does.
 
     Returns
     -------
@@ -141,17 +157,25 @@ def staffing_backtest(
     rows = []
     met = arrived = claimed_met = forecast_total = 0.0
     below: list[np.ndarray] = []
+    modelled: list[np.ndarray] = []
     for k, (start, stop) in enumerate(forecasting.fold_windows(history, folds=folds, horizon_days=horizon_days)):
         train = history[history.index < start]
-        fitted = spec.fit(train)
+        score = _inner_score(train, spec, horizon_days)
+        scale = score.volume_scale if bias_correction and score is not None else None
+        fitted = spec.fit(train).corrected(scale)
         index = history.index[(history.index >= start) & (history.index < stop)]
         periods = int((index[-1] - fitted.history_end) / pd.Timedelta(minutes=fitted.interval_min)) + 1
         predicted = fitted.forecast(periods).reindex(index)[["volume", "aht_s"]]
         demand = validate_demand_frame(predicted.rename_axis("interval_start"), interval_min=fitted.interval_min)
-        fold_target, demand = _measured(target, demand, train, spec, fitted, horizon_days)
+        fold_target, demand = _measured(target, demand, score, fitted)
         needed = staff_for_target(demand, floor_target(fold_target), interval_min=fitted.interval_min)
         staff = needed["required"].to_numpy()
         forecast_sl = service_at(demand, staff, target, interval_min=fitted.interval_min)["service_level"]
+        claimed = expected_level(
+            demand, effective_agents(staff, target.shrinkage), fold_target, interval_min=fitted.interval_min
+        )
+        if claimed is None:  # past the simulated contact budget: the analytic law, as a plan
+            claimed = level_law(demand, staff, fold_target, interval_min=fitted.interval_min).expected_level()
         p_meet = meet_probability(demand, staff, fold_target, interval_min=fitted.interval_min, level=level)
         actual = _actual_demand(history, demand["volume"], demand["aht_s"])
         sim = simulate_floor(
@@ -168,8 +192,11 @@ def staffing_backtest(
         sl = sim.intervals["service_level"].to_numpy()
         misses = 1.0 - sim.intervals["p_meet"].to_numpy()[loaded]
         below.append(misses)
-        claimed = float((forecast_volume * forecast_sl).sum() / forecast_volume.sum()) if forecast_volume.sum() else 1.0
+        at_forecast = (
+            float((forecast_volume * forecast_sl).sum() / forecast_volume.sum()) if forecast_volume.sum() else 1.0
+        )
         busy = forecast_volume > 0
+        modelled.append(1.0 - p_meet[busy])
         rows.append(
             {
                 "fold": k + 1,
@@ -178,6 +205,7 @@ def staffing_backtest(
                 "forecast_volume": round(float(forecast_volume.sum()), 1),
                 "actual_volume": round(float(actual["volume"].sum()), 1),
                 "agent_hours": float(staff.sum() * fitted.interval_min / 60),
+                "forecast_service_level": at_forecast,
                 "claimed_service_level": claimed,
                 "realised_service_level": sim.service_level,
                 "claimed_share_below": float(1.0 - p_meet[busy].mean()) if busy.any() else 0.0,
@@ -194,5 +222,6 @@ def staffing_backtest(
         model=spec.name,
         claimed_service_level=claimed_met / forecast_total if forecast_total else 1.0,
         realised_service_level=met / arrived if arrived else 1.0,
+        claimed_share_below=float(np.concatenate(modelled).mean()) if modelled else 0.0,
         realised_share_below=float(pooled_below.mean()) if pooled_below.size else 0.0,
     )

@@ -17,10 +17,11 @@ from forecasting import (
     MAX_HISTORY_ROWS,
     QUEUE_COLUMN,
     WEEKDAY_NAMES,
+    ChosenForecast,
     ForecastInputError,
     backtest,
     candidate_forecasters,
-    forecast,
+    choose_and_forecast,
     forecast_queues,
     has_queue_column,
     load_events,
@@ -62,6 +63,12 @@ def _no_aht(frame: pd.DataFrame) -> str:
     return " (no AHT: the history has volume only; pass --aht-s S to fill it)" if frame["aht_s"].isna().all() else ""
 
 
+def _scaled(chosen: ChosenForecast) -> str:
+    if chosen.volume_scale == 1.0:
+        return ""
+    return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction; --no-bias-correction: raw)"
+
+
 def run_forecast(args: argparse.Namespace) -> int:
     """Fit and forecast; write the demand CSV; print one summary line (one per queue with a ``queue`` column)."""
     check_output_file(args.out)
@@ -70,7 +77,7 @@ def run_forecast(args: argparse.Namespace) -> int:
         return _run_queue_forecast(args)
     history = load_history(args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows)
     events = load_events(args.events) if args.events else ()
-    frame = forecast(
+    chosen = choose_and_forecast(
         history,
         args.horizon_days,
         model=args.model,
@@ -79,11 +86,13 @@ def run_forecast(args: argparse.Namespace) -> int:
         quantiles=_quantiles(args.quantiles) if args.quantiles else (),
         aht_s=args.aht_s,
         weekend=_weekend(args.weekend),
+        bias_correction=args.bias_correction,
     )
+    frame = chosen.demand
     _write_demand(frame, args.out)
     print(
-        f"wrote {args.out}: {len(frame)} intervals from {frame.index[0].isoformat()}, "
-        f"{frame['volume'].sum():.0f} contacts{_no_aht(frame)}"
+        f"wrote {args.out}: {chosen.forecaster}, {len(frame)} intervals from {frame.index[0].isoformat()}, "
+        f"{frame['volume'].sum():.0f} contacts{_scaled(chosen)}{_no_aht(frame)}"
     )
     return 0
 
@@ -102,6 +111,7 @@ def _run_queue_forecast(args: argparse.Namespace) -> int:
         quantiles=_quantiles(args.quantiles) if args.quantiles else (),
         aht_s=args.aht_s,
         weekend=_weekend(args.weekend),
+        bias_correction=args.bias_correction,
     )
     frame = pd.concat([chosen.demand.assign(**{QUEUE_COLUMN: name}) for name, chosen in forecasts.items()])
     _write_demand(frame, args.out)
@@ -110,7 +120,7 @@ def _run_queue_forecast(args: argparse.Namespace) -> int:
         demand = chosen.demand
         print(
             f"queue {name}: {chosen.forecaster}, {len(demand)} intervals from {demand.index[0].isoformat()}, "
-            f"{demand['volume'].sum():.0f} contacts{_no_aht(demand)}"
+            f"{demand['volume'].sum():.0f} contacts{_scaled(chosen)}{_no_aht(demand)}"
         )
     return 0
 
@@ -134,9 +144,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     """
     _check_horizon(args.horizon_days)
     target = staffing_backtest.check(args)
-    history = load_history(
-        args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows
-    )
+    history = load_history(args.history, timezone=args.timezone, gaps=args.gaps, max_rows=args.max_history_rows)
     events = load_events(args.events) if args.events else ()
     report = backtest(
         history,
@@ -197,12 +205,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(fc)
     fc.add_argument("--horizon-days", type=int, default=7, help="whole days to forecast [days]")
     fc.add_argument("--quantiles", default="", help="volume quantiles, e.g. 0.5,0.8")
-    fc.add_argument(
-        "--model", choices=FORECASTER_NAMES, default="auto", help="forecaster (auto: by backtest)"
-    )
+    fc.add_argument("--model", choices=FORECASTER_NAMES, default="auto", help="forecaster (auto: by backtest)")
     fc.add_argument("--out", type=Path, required=True, help="demand CSV to write")
     fc.add_argument(
         "--aht-s", type=float, default=None, metavar="S", help="AHT [s] to assume where the history has none"
+    )
+    fc.add_argument(
+        "--no-bias-correction",
+        dest="bias_correction",
+        action="store_false",
+        help="with --model auto, write the raw forecast, not scaled by its backtest's level correction",
     )
     fc.set_defaults(handler=run_forecast)
 

@@ -429,9 +429,7 @@ class ForecastRequest(DomainType):
         7, ge=1, le=MAX_HORIZON_DAYS, description="Whole local days to forecast after the history."
     )
     model: ForecasterName = Field("auto", description="Forecaster, or 'auto' to choose by backtest.")
-    country: str | None = Field(
-        DEFAULT_COUNTRY, description="ISO country code of the holiday calendar; null for none."
-    )
+    country: str | None = Field(DEFAULT_COUNTRY, description="ISO country code of the holiday calendar; null for none.")
     quantiles: tuple[float, ...] = Field((), description="Volume quantiles in (0, 1) to add.")
     gaps: Literal["error", "zero", "seasonal"] = Field(
         "error",
@@ -443,6 +441,11 @@ class ForecastRequest(DomainType):
     )
     weekend: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = Field(
         None, description="Weekend weekdays (Monday = 0), e.g. [4, 5]; null: the country's weekend."
+    )
+    bias_correction: bool = Field(
+        True,
+        description="With 'auto', scale the forecast by the level correction its backtest measured; "
+        "false: the raw forecast.",
     )
 
     @model_validator(mode="after")

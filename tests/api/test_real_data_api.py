@@ -61,3 +61,26 @@ def test_forecast_weekend_override_is_checked(client: TestClient, auth: dict[str
     assert client.post("/v1/forecasts", json={**body, "weekend": [4, 5]}, headers=auth).status_code == 200
     bad = assert_problem(client.post("/v1/forecasts", json={**body, "weekend": [4, 9]}, headers=auth), 422)
     assert fields(bad) == ["weekend[1]"]
+
+
+def test_a_forecast_request_can_ask_for_the_raw_forecast(client: TestClient, auth: dict[str, str]) -> None:
+    """``auto`` scales its forecast by its backtest's level correction unless ``bias_correction`` is false.
+
+    Seven weeks of history exceed the test server's row limit, so the request's work runs as the pool runs it.
+    """
+    from api.compute import forecast_response
+    from api.schemas import ForecastRequest
+    from tests.forecasting.test_backtest import _growing
+
+    frame = _growing(0.05)
+    history = [
+        {"interval_start": t.isoformat(), "volume": float(v)} for t, v in zip(frame.index, frame["volume"], strict=True)
+    ]
+    body = {"history": history, "horizon_days": 1, "aht_s": 300.0, "country": None}
+    scaled = forecast_response(ForecastRequest.model_validate(body))
+    raw = forecast_response(ForecastRequest.model_validate({**body, "bias_correction": False}))
+    total = [sum(row.volume for row in r.rows) for r in (scaled, raw)]
+    assert total[0] > 1.02 * total[1]
+    small = {"history": _volume_only(7), "model": "seasonal_naive", "horizon_days": 1, "bias_correction": "maybe"}
+    bad = assert_problem(client.post("/v1/forecasts", json=small, headers=auth), 422)
+    assert fields(bad) == ["bias_correction"]

@@ -45,8 +45,7 @@ def test_metrics_match_their_definitions(history):
     test = history.iloc[-14 * 48 :]
     lag = history["volume"].shift(7 * 48)
     scales = [
-        (history["volume"] - lag).abs()[history.index < start].mean()
-        for start in (test.index[0], test.index[7 * 48])
+        (history["volume"] - lag).abs()[history.index < start].mean() for start in (test.index[0], test.index[7 * 48])
     ]
     maes = [(0.1 * test["volume"].iloc[k * 336 : (k + 1) * 336]).mean() for k in (0, 1)]
     assert oracle.mase == pytest.approx(np.mean([m / s for m, s in zip(maes, scales, strict=True)]))
@@ -126,3 +125,45 @@ def test_bundled_history_eight_folds_beat_seasonal_naive(bundled_history):
     assert naive.post_holiday_bias < 0
     assert abs(chosen.post_holiday_bias) < abs(naive.post_holiday_bias)
     assert chosen.post_holiday_bias > naive.post_holiday_bias
+
+
+# ---- level correction -------------------------------------------------------------------------------------
+
+
+def test_level_correction_is_the_mean_miss_shrunk_by_its_standard_error():
+    from forecasting.backtest import level_correction
+
+    assert level_correction([0.03, 0.03, 0.03]) == 1.03  # the same miss every fold: no doubt, no shrinking
+    # mean 0.035, se^2 = var / n = (0.0005 / 3) / 4: 1 + 0.035 * (1 - se^2 / 0.035^2)
+    assert level_correction([0.04, 0.02, 0.03, 0.05]) == round(1 + 0.035 * (1 - (0.0005 / 12) / 0.035**2), 4)
+    assert level_correction([0.06, -0.05, 0.05, -0.04]) == 1.0  # noise around zero: left alone
+    assert level_correction([0.0, 0.0]) == 1.0
+    assert level_correction([0.1]) is None  # one fold cannot tell bias from noise
+
+
+def test_a_forecaster_that_keeps_under_forecasting_is_scaled_back_to_its_level(history):
+    report = backtest(history, [_Oracle(history, 0.9), _Oracle(history, 1.0, name="truth")], folds=2)
+    assert report.score("oracle").volume_scale == round(1 / 0.9, 4)
+    assert report.score("truth").volume_scale == 1.0
+
+
+def _growing(weekly: float, days: int = 49) -> pd.DataFrame:
+    """A noiseless history whose level grows by ``weekly`` a week, day by day."""
+    frame = synthetic_history(days=days, seed=None)
+    days = (frame.index - frame.index[0]) / pd.Timedelta(days=1)
+    return frame.assign(volume=frame["volume"] * (1 + weekly) ** (np.floor(days) / 7))
+
+
+def test_auto_scales_its_forecast_by_the_chosen_forecasters_correction_and_can_be_told_not_to():
+    growing = _growing(0.05)
+    scaled = choose_and_forecast(growing, 7, country=None)
+    raw = choose_and_forecast(growing, 7, country=None, bias_correction=False)
+    expected = scaled.backtest.score(scaled.forecaster).volume_scale
+    assert expected > 1.02  # every forecaster trails a level that keeps growing
+    assert scaled.volume_scale == expected
+    assert raw.volume_scale == 1.0
+    np.testing.assert_allclose(scaled.demand["volume"], raw.demand["volume"] * expected)
+    np.testing.assert_allclose(scaled.demand["aht_s"], raw.demand["aht_s"])
+    named = choose_and_forecast(growing, 7, model=scaled.forecaster, country=None)
+    assert named.volume_scale == 1.0  # a named forecaster has no backtest to correct it by
+    np.testing.assert_allclose(named.demand["volume"], raw.demand["volume"])

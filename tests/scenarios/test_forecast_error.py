@@ -39,3 +39,23 @@ def test_a_volume_cv_in_the_config_is_kept():
     assert run.volume_cv != 0.3
     assert problem.service_target.volume_cv == 0.3
     assert all(r.volume_cv is None for r in problem.demand)  # the configured CV holds for every interval
+
+
+def test_a_forecast_plan_is_scaled_by_its_backtests_level_correction_and_says_so():
+    """The bundled regression trailed the autumn's rise in its backtest weeks: the plan's forecast is scaled by
+    the correction the backtest measured, a note says by how much, and ``bias_correction: false`` plans the
+    raw forecast."""
+    config, base_dir = load_example()
+    config = config.model_copy(update={"days": 2})
+    scaled, run = forecast_problem(config, base_dir)
+    raw_config = config.model_copy(update={"forecast": config.forecast.model_copy(update={"bias_correction": False})})
+    raw, raw_run = forecast_problem(raw_config, base_dir)
+    assert run.backtest is not None
+    scale = next(s for s in run.backtest["scores"] if s["forecaster"] == run.model)["volume_scale"]
+    assert scale > 1.0
+    np.testing.assert_allclose(
+        [r.volume for r in scaled.demand], [r.volume * scale for r in raw.demand], rtol=1e-9, atol=1e-9
+    )
+    assert [r.aht_s for r in scaled.demand] == [r.aht_s for r in raw.demand]
+    assert any(f"scaled by {scale:.4f}" in note for note in run.notes)
+    assert not any("scaled by" in note for note in raw_run.notes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from api.cli import main
@@ -22,7 +23,10 @@ def test_every_fold_reports_claimed_and_realised_levels(history):
     assert tuple(result.folds.columns) == FOLD_COLUMNS
     assert list(result.folds["fold"]) == [1, 2]
     assert (result.folds["actual_volume"] > 0).all()
-    assert (result.folds["claimed_service_level"] >= 0.8).all()  # the requirement meets the target on the forecast
+    assert (result.folds["forecast_service_level"] >= 0.8).all()  # the requirement meets the target on the forecast
+    # the claim is what a plan expects with its forecast error: below the level at the forecast
+    assert (result.folds["claimed_service_level"] < result.folds["forecast_service_level"]).all()
+    assert 0.0 < result.claimed_share_below < 1.0
     assert 0.0 < result.realised_service_level <= 1.0
     assert 0.0 <= result.realised_share_below <= 1.0
     sure = staffing_backtest(
@@ -56,22 +60,47 @@ def test_a_fold_staffs_against_the_error_a_backtest_of_its_training_history_meas
 
     import forecasting
     from forecasting.selection import AUTO_FOLDS
-    from scenarios.staffing_backtest import _measured
+    from scenarios.staffing_backtest import _inner_score, _measured
 
     spec = forecasting.make_forecaster("seasonal_naive")
     train = history.iloc[: 28 * 48]
     fitted = spec.fit(train)
     demand = fitted.forecast(48)[["volume", "aht_s"]].rename_axis("interval_start")
-    target, measured = _measured(ServiceTarget(), demand, train, spec, fitted, 1)
     score = forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=1).scores[0]
+    assert _inner_score(train, spec, 1) == score
+    target, measured = _measured(ServiceTarget(), demand, score, fitted)
     assert target.volume_cv == round(score.rate_cv, 4)
     spread = score.rate_spread()
     np.testing.assert_allclose(measured["volume_cv"], np.round(spread.cv(demand["volume"].to_numpy()), 4))
-    fixed, kept = _measured(ServiceTarget(volume_cv=0.3), demand, train, spec, fitted, 1)
+    fixed, kept = _measured(ServiceTarget(volume_cv=0.3), demand, score, fitted)
     assert fixed.volume_cv == 0.3
     assert "volume_cv" not in kept.columns
     short = history.iloc[: 8 * 48]
     few = spec.fit(short)
-    fallback, plain = _measured(ServiceTarget(), demand, short, spec, few, 7)
+    assert _inner_score(short, spec, 7) is None
+    fallback, plain = _measured(ServiceTarget(), demand, None, few)
     assert fallback.volume_cv == round(few.error.rate_cv, 4)
     assert "volume_cv" not in plain.columns
+
+
+def test_each_fold_is_scaled_by_the_level_correction_of_its_training_backtest():
+    """As a plan from ``model: auto``: a history whose level keeps growing is under-forecast by every fold of
+    the training history's backtest, so the fold's forecast is scaled up by the correction that backtest
+    measured; ``bias_correction=False`` staffs the raw forecast."""
+    import forecasting
+    from tests.forecasting.test_backtest import _growing
+
+    growing = _growing(0.05, days=63)
+    target = ServiceTarget(shrinkage=0.0, volume_cv=0.1)
+    kw = {"model": "seasonal_naive", "folds": 1, "horizon_days": 7, "reps": 5}
+    scaled = staffing_backtest(growing, target, **kw)
+    raw = staffing_backtest(growing, target, bias_correction=False, **kw)
+    start = pd.Timestamp(scaled.folds["start"].iloc[0])
+    train = growing[growing.index < start]
+    spec = forecasting.make_forecaster("seasonal_naive")
+    scale = forecasting.backtest(train, [spec], folds=4, horizon_days=7).scores[0].volume_scale
+    assert scale > 1.02
+    ratio = scaled.folds["forecast_volume"].iloc[0] / raw.folds["forecast_volume"].iloc[0]
+    assert ratio == pytest.approx(scale, rel=1e-3)
+    assert scaled.folds["agent_hours"].iloc[0] > raw.folds["agent_hours"].iloc[0]
+    assert scaled.realised_share_below < raw.realised_share_below
