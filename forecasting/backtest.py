@@ -77,6 +77,9 @@ class Score:
     volume_scale: float | None = None
     """What to multiply this forecaster's volumes by so its folds' totals would have been unbiased, shrunk
     toward 1 by the folds' scatter (the module docstring); None with fewer than two folds with a forecast."""
+    form: str | None = None
+    """``FittedForecaster.form`` of every fold's fit (None when the folds differ): the correction is measured
+    on fits of this form and holds for a final fit of the same form only."""
 
     def rate_spread(self) -> RateSpread | None:
         """Return the measured spread by forecast size, or None without one."""
@@ -232,13 +235,16 @@ def backtest(
     predictions = {f.name: np.full(len(history), np.nan) for f in forecasters}
     mase_parts: dict[str, list[float]] = {f.name: [] for f in forecasters}
     total_misses: dict[str, list[float]] = {f.name: [] for f in forecasters}
+    forms: dict[str, set[str]] = {f.name: set() for f in forecasters}
     first_test = days[-test_days]
     for start, stop in windows:
         train = history[history.index < start]
         test = (history.index >= start) & (history.index < stop)
         scale = float(naive_error[history.index < start].mean())
         for spec in forecasters:
-            frame = spec.fit(train).forecast(int(test.sum()))
+            fitted = spec.fit(train)
+            forms[spec.name].add(getattr(fitted, "form", ""))
+            frame = fitted.forecast(int(test.sum()))
             predictions[spec.name][test] = frame["volume"].to_numpy()
             mae = float(np.abs(frame["volume"].to_numpy() - actual[test]).mean())
             mase_parts[spec.name].append(_ratio(mae, scale))
@@ -271,6 +277,7 @@ def backtest(
                 spread_per_contact=spread.per_contact if spread is not None else None,
                 spread_share=spread.share if spread is not None else None,
                 volume_scale=level_correction(total_misses[spec.name]),
+                form=next(iter(forms[spec.name])) if len(forms[spec.name]) == 1 else None,
             )
         )
     chosen = min(scores, key=lambda s: np.nan_to_num(s.wape, nan=np.inf))

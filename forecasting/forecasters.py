@@ -94,6 +94,9 @@ class FittedForecaster:
     error: ErrorModel
     volume_scale: float = 1.0
     """Factor on every forecast volume: a backtest's level correction (``Score.volume_scale``), 1 for none."""
+    form: str = ""
+    """The terms the fit could use that move its level: ``"annual"`` for a regression fitted with its annual
+    cycle (a year of history), else empty. A backtest's level correction holds only for fits of its form."""
 
     def corrected(self, volume_scale: float | None) -> FittedForecaster:
         """Return this forecaster with its volumes scaled by ``volume_scale`` (None or 1: unchanged)."""
@@ -264,6 +267,7 @@ def _fit_daily_shape(
         complete, types_by_day(days, country, weekend), interval_min, recent_days=profile_days
     )
     predictor = _DailyShape(daily=daily, profile=profile, country=country, weekend=weekend)
+    form = "annual" if isinstance(daily, RegressionDaily) and daily.harmonics > 0 else ""
     recent = pd.DatetimeIndex(complete.index[local_dates(complete.index) >= days[-1] - timedelta(weeks=ERROR_WEEKS)])
     return FittedForecaster(
         name=name,
@@ -272,6 +276,7 @@ def _fit_daily_shape(
         predictor=predictor,
         aht=AhtProfile.fit(history, interval_min, recent_days=aht_days),
         error=ErrorModel.fit(complete.loc[recent, "volume"].to_numpy(), predictor.in_sample(recent)),
+        form=form,
     )
 
 

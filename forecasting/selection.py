@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting._grid import DAYS_PER_WEEK, complete_days, horizon_for_days, infer_interval_min
-from forecasting.backtest import DEFAULT_HORIZON_DAYS, MIN_TRAIN_WEEKS, BacktestReport, backtest
+from forecasting.backtest import DEFAULT_HORIZON_DAYS, MIN_TRAIN_WEEKS, BacktestReport, Score, backtest
 from forecasting.calendar import Event, weekend_days
 from forecasting.errors import ForecastInputError
 from forecasting.forecasters import (
@@ -200,22 +200,24 @@ def _fit_chosen(
 ) -> tuple[FittedForecaster, BacktestReport | None]:
     validate_history_frame(history)
     spec, report = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
-    return corrected_fit(spec, history, report, bias_correction), report
+    score = report.score(report.chosen) if report is not None else None
+    return corrected_fit(spec, history, score, bias_correction), report
 
 
 def corrected_fit(
-    spec: Forecaster, history: pd.DataFrame, report: BacktestReport | None, bias_correction: bool
+    spec: Forecaster, history: pd.DataFrame, score: Score | None, bias_correction: bool
 ) -> FittedForecaster:
-    """Fit ``spec`` on ``history``, scaled by the level correction of the backtest that chose it.
+    """Fit ``spec`` on ``history``, scaled by the level correction of its backtest ``score``.
 
-    With ``bias_correction`` and a ``report``, the volumes are scaled by ``Score.volume_scale`` of the chosen
-    forecaster (its folds' mean total miss, shrunk by their scatter). A named forecaster has no backtest and
-    is not scaled.
+    With ``bias_correction`` and a ``score``, the volumes are scaled by ``score.volume_scale`` (the folds' mean
+    total miss, shrunk by their scatter) when the fit has the folds' ``form``: a correction measured on fits
+    without the annual cycle says nothing of one with it. Without a score (a named forecaster, a history too
+    short for a backtest) the fit is not scaled.
     """
     fitted = spec.fit(history)
-    if not bias_correction or report is None:
+    if not bias_correction or score is None or score.form != fitted.form:
         return fitted
-    return fitted.corrected(report.score(report.chosen).volume_scale)
+    return fitted.corrected(score.volume_scale)
 
 
 @dataclass(frozen=True, slots=True)

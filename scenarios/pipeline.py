@@ -255,7 +255,8 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
             folds=settings.backtest_folds,
             weekend=settings.weekend_numbers(),
         )
-        fitted = forecasting.corrected_fit(spec, history, report, settings.bias_correction)
+        score = report.score(report.chosen) if report is not None else None
+        fitted = forecasting.corrected_fit(spec, history, score, settings.bias_correction)
     backtest = report.to_dict() if report is not None else None
     step = pd.Timedelta(minutes=fitted.interval_min)
     if starts[0] < fitted.history_end:
@@ -279,12 +280,11 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
         problem = "the history has no aht_s (volume only); set it to the average handle time [s] to plan with"
         raise InputError.single("forecast.aht_s", problem)
     demand = validate_demand_frame(frame[["volume", "aht_s"]], interval_min=fitted.interval_min)
-    score = report.score(report.chosen) if report is not None else None
     rate_cv, by_size = measured_error(score, fitted, demand["volume"].to_numpy())
     if by_size is not None:
         demand["volume_cv"] = by_size
     stale = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
-    notes = tuple(n for n in (stale, _scale_note(fitted)) if n)
+    notes = tuple(n for n in (stale, _scale_note(fitted, score)) if n)
     return ForecastRun(
         demand=demand,
         model=spec.name,
@@ -295,16 +295,24 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
     )
 
 
-def _scale_note(fitted: forecasting.FittedForecaster) -> str | None:
-    """Return the note of a forecast scaled by its backtest's level correction, or None when it is not."""
-    if fitted.volume_scale == 1.0:
-        return None
-    miss = fitted.volume_scale - 1.0
-    way = "under" if miss > 0 else "over"
-    return (
-        f"forecast volumes scaled by {fitted.volume_scale:.4f}: in its backtest {fitted.name} {way}-forecast its "
-        f"weeks by {abs(miss):.1%} on average (forecast.bias_correction: false plans the raw forecast)"
-    )
+def _scale_note(fitted: forecasting.FittedForecaster, score: forecasting.Score | None) -> str | None:
+    """Return the note of a forecast scaled by its backtest's level correction, or None.
+
+    A forecast left unscaled because its fit is not of the folds' form (``Score.form``) says so too.
+    """
+    if fitted.volume_scale != 1.0:
+        miss = fitted.volume_scale - 1.0
+        return (
+            f"forecast volumes scaled by {fitted.volume_scale:.4f}: in its backtest {fitted.name} "
+            f"{'under' if miss > 0 else 'over'}-forecast its weeks by {abs(miss):.1%} on average "
+            "(forecast.bias_correction: false plans the raw forecast)"
+        )
+    if score is not None and score.volume_scale not in (None, 1.0) and score.form != fitted.form:
+        return (
+            f"forecast not scaled by its backtest's {score.volume_scale:.4f}: not every fold fit {fitted.name} with "
+            "the annual cycle a year of history gives this forecast, so their bias is not this forecast's"
+        )
+    return None
 
 
 def measured_error(

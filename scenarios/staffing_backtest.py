@@ -161,8 +161,7 @@ def staffing_backtest(
     for k, (start, stop) in enumerate(forecasting.fold_windows(history, folds=folds, horizon_days=horizon_days)):
         train = history[history.index < start]
         score = _inner_score(train, spec, horizon_days)
-        scale = score.volume_scale if bias_correction and score is not None else None
-        fitted = spec.fit(train).corrected(scale)
+        fitted = forecasting.corrected_fit(spec, train, score, bias_correction)
         index = history.index[(history.index >= start) & (history.index < stop)]
         periods = int((index[-1] - fitted.history_end) / pd.Timedelta(minutes=fitted.interval_min)) + 1
         predicted = fitted.forecast(periods).reindex(index)[["volume", "aht_s"]]

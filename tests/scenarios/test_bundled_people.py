@@ -59,14 +59,11 @@ def test_the_bundled_week_honours_its_wishes_for_what_the_priced_term_says(bundl
     assert sum(p.preferences_met for p in honoured.people) == len(problem.workforce.preferences)
 
 
-def test_fairness_shares_the_bundled_weeks_weekends_more_evenly_at_the_same_pay(bundled):
-    """Per contract never wider than without fairness, narrower in all. (How narrow depends on which weeks the
-    crew's shifts allow: at the bias-corrected forecast the ft40 crew's Saturday-and-Sunday weeks leave 2.)"""
+def test_fairness_shares_the_bundled_weeks_weekends_within_one_day_per_contract(bundled):
     _, fair = bundled["all"]
     _, unfair = bundled["no_fairness"]
     with_it, without_it = fairness_spreads(fair), fairness_spreads(unfair)
-    assert all(with_it[c]["weekend_days"] <= without_it[c]["weekend_days"] for c in with_it)
-    assert max(s["weekend_days"] for s in with_it.values()) <= 2
+    assert all(s["weekend_days"] <= 1 for s in with_it.values())
     assert sum(s["weekend_days"] for s in with_it.values()) < sum(s["weekend_days"] for s in without_it.values())
     assert fair.kpis.total_cost_cents == unfair.kpis.total_cost_cents
 

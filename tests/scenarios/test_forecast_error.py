@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import forecasting
 from scenarios.pipeline import forecast_problem
@@ -41,15 +43,17 @@ def test_a_volume_cv_in_the_config_is_kept():
     assert all(r.volume_cv is None for r in problem.demand)  # the configured CV holds for every interval
 
 
-def test_a_forecast_plan_is_scaled_by_its_backtests_level_correction_and_says_so():
-    """The bundled regression trailed the autumn's rise in its backtest weeks: the plan's forecast is scaled by
-    the correction the backtest measured, a note says by how much, and ``bias_correction: false`` plans the
-    raw forecast."""
+def test_a_forecast_plan_is_scaled_by_its_backtests_level_correction_and_says_so(tmp_path):
+    """Under a year of the bundled history (the regression without its annual cycle, as in every fold) trails
+    the autumn's rise: the plan's forecast is scaled by the correction its backtest measured, a note says by how
+    much, and ``bias_correction: false`` plans the raw forecast."""
     config, base_dir = load_example()
-    config = config.model_copy(update={"days": 2})
-    scaled, run = forecast_problem(config, base_dir)
+    history = pd.read_csv(base_dir / "history.csv")
+    history[history["interval_start"] >= "2026-02-02"].to_csv(tmp_path / "history.csv", index=False)
+    config = config.model_copy(update={"days": 2, "history": "history.csv"})
+    scaled, run = forecast_problem(config, tmp_path)
     raw_config = config.model_copy(update={"forecast": config.forecast.model_copy(update={"bias_correction": False})})
-    raw, raw_run = forecast_problem(raw_config, base_dir)
+    raw, raw_run = forecast_problem(raw_config, tmp_path)
     assert run.backtest is not None
     scale = next(s for s in run.backtest["scores"] if s["forecaster"] == run.model)["volume_scale"]
     assert scale > 1.0
@@ -59,3 +63,21 @@ def test_a_forecast_plan_is_scaled_by_its_backtests_level_correction_and_says_so
     assert [r.aht_s for r in scaled.demand] == [r.aht_s for r in raw.demand]
     assert any(f"scaled by {scale:.4f}" in note for note in run.notes)
     assert not any("scaled by" in note for note in raw_run.notes)
+
+
+def test_a_correction_measured_without_the_annual_cycle_is_not_applied_to_a_fit_with_it():
+    """The whole bundled history is a year: the final regression fits its annual cycle, which none of its
+    backtest folds (each under a year) had, so their under-forecast is not this forecast's: it is planned
+    unscaled, and a note says why. (The generator's expected volume for the plan week is 12,529 contacts; the
+    unscaled forecast says 12,513, scaled it would say 12,814.)"""
+    config, base_dir = load_example()
+    problem, run = forecast_problem(config.model_copy(update={"days": 2}), base_dir)
+    assert run.backtest is not None
+    score = next(s for s in run.backtest["scores"] if s["forecaster"] == run.model)
+    assert score["volume_scale"] > 1.0
+    assert score["form"] == ""
+    history = forecasting.load_history(base_dir / "history.csv", timezone=config.timezone)
+    fitted = forecasting.make_forecaster(run.model, country=config.forecast.country).fit(history)
+    assert fitted.form == "annual"
+    assert [r.volume for r in problem.demand] == pytest.approx(list(fitted.forecast(96)["volume"]))
+    assert any("not scaled by its backtest's" in note for note in run.notes)
