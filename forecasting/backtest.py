@@ -16,7 +16,7 @@ Errors are pooled over all folds' intervals:
   ``m`` is the mean over folds of ``actual total / forecast total - 1`` and ``se`` its standard error: a
   forecaster that kept under-forecasting is scaled up by about what it missed, one whose misses are noise
   around zero is left alone (positive-part James-Stein shrinkage toward no correction [3]_). A plan from
-  ``model: auto`` scales its forecast by it (``forecast.bias_correction``).
+  ``model: auto`` scales its forecast by it with ``forecast.bias_correction``.
 
 References
 ----------

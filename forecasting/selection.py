@@ -155,7 +155,7 @@ def fit_forecaster(
     events: Sequence[Event] = (),
     folds: int = AUTO_FOLDS,
     weekend: Sequence[int] | None = None,
-    bias_correction: bool = True,
+    bias_correction: bool = False,
 ) -> FittedForecaster:
     """Fit the named forecaster, or the backtest's choice for ``"auto"``, on the whole history.
 
@@ -174,7 +174,7 @@ def fit_forecaster(
         Backtest folds for ``auto``.
     weekend : sequence of int, optional
         Weekend weekdays (Monday = 0) overriding the country's.
-    bias_correction : bool, default True
+    bias_correction : bool, default False
         For ``auto``, scale the volumes by the backtest's level correction (:func:`corrected_fit`).
 
     Raises
@@ -196,7 +196,7 @@ def _fit_chosen(
     events: Sequence[Event],
     folds: int,
     weekend: Sequence[int] | None,
-    bias_correction: bool = True,
+    bias_correction: bool = False,
 ) -> tuple[FittedForecaster, BacktestReport | None]:
     validate_history_frame(history)
     spec, report = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
@@ -252,7 +252,7 @@ def forecast(
     quantiles: Sequence[float] = (),
     aht_s: float | None = None,
     weekend: Sequence[int] | None = None,
-    bias_correction: bool = True,
+    bias_correction: bool = False,
 ) -> pd.DataFrame:
     """Forecast the ``horizon_days`` whole local days after the history (plus the rest of a partial day).
 
@@ -293,7 +293,7 @@ def choose_and_forecast(
     aht_s: float | None = None,
     weekend: Sequence[int] | None = None,
     folds: int = AUTO_FOLDS,
-    bias_correction: bool = True,
+    bias_correction: bool = False,
 ) -> ChosenForecast:
     """Choose a forecaster as :func:`fit_forecaster` does and forecast as :func:`forecast` does.
 
@@ -314,7 +314,7 @@ def choose_and_forecast(
         AHT [s] to put where a volume-only history gives none.
     folds : int, default 4
         Backtest folds for ``auto``.
-    bias_correction : bool, default True
+    bias_correction : bool, default False
         For ``auto``, scale the volumes by the backtest's level correction (:func:`corrected_fit`).
 
     Returns

@@ -305,7 +305,7 @@ def _scale_note(fitted: forecasting.FittedForecaster, score: forecasting.Score |
         return (
             f"forecast volumes scaled by {fitted.volume_scale:.4f}: in its backtest {fitted.name} "
             f"{'under' if miss > 0 else 'over'}-forecast its weeks by {abs(miss):.1%} on average "
-            "(forecast.bias_correction: false plans the raw forecast)"
+            "(forecast.bias_correction)"
         )
     if score is not None and score.volume_scale not in (None, 1.0) and score.form != fitted.form:
         return (

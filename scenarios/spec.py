@@ -82,9 +82,10 @@ class ForecastSettings(DomainType):
     )
     backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
     bias_correction: bool = Field(
-        True,
+        False,
         description="With 'auto', scale the forecast by the level correction its backtest measured (the chosen "
-        "forecaster's mean miss of its folds' totals, shrunk by their scatter); false: the raw forecast.",
+        "forecaster's mean miss of its folds' totals, shrunk by their scatter); false: the raw forecast. Check it "
+        "on your history first: shiftmix backtest --staffing [--bias-correction].",
     )
     aht_s: float | None = Field(
         None,

@@ -121,7 +121,7 @@ def staffing_backtest(
     country: str | None = None,
     reps: int = 50,
     seed: int = 0,
-    bias_correction: bool = True,
+    bias_correction: bool = False,
 ) -> StaffingBacktest:
     """Staff every backtest fold from its forecast and simulate it on the fold's actual volumes.
 
@@ -139,7 +139,7 @@ def staffing_backtest(
         Holiday calendar of the forecaster.
     reps, seed : int
         Replications and seed of each fold's simulation.
-    bias_correction : bool, default True
+    bias_correction : bool, default False
         Scale each fold's forecast by the level correction of its training history's backtest
         (``Score.volume_scale``), as a plan from ``model: auto`` does.
 

@@ -66,7 +66,7 @@ def _no_aht(frame: pd.DataFrame) -> str:
 def _scaled(chosen: ChosenForecast) -> str:
     if chosen.volume_scale == 1.0:
         return ""
-    return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction; --no-bias-correction: raw)"
+    return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction)"
 
 
 def run_forecast(args: argparse.Namespace) -> int:
@@ -211,10 +211,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--aht-s", type=float, default=None, metavar="S", help="AHT [s] to assume where the history has none"
     )
     fc.add_argument(
-        "--no-bias-correction",
-        dest="bias_correction",
-        action="store_false",
-        help="with --model auto, write the raw forecast, not scaled by its backtest's level correction",
+        "--bias-correction",
+        action="store_true",
+        help="with --model auto, scale the forecast by its backtest's level correction (forecast.bias_correction)",
     )
     fc.set_defaults(handler=run_forecast)
 

@@ -52,10 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--handle-cv", type=float, metavar="X", help="handle-time coefficient of variation (1)")
     group.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (0.10)")
     group.add_argument(
-        "--no-bias-correction",
-        dest="bias_correction",
-        action="store_false",
-        help="staff each fold from the raw forecast, not scaled by its training backtest's level correction",
+        "--bias-correction",
+        action="store_true",
+        help="scale each fold's forecast by its training backtest's level correction (forecast.bias_correction)",
     )
     group.add_argument("--reps", type=int, default=50, metavar="N", help="replications per fold (50)")
     group.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")

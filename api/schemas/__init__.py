@@ -443,9 +443,9 @@ class ForecastRequest(DomainType):
         None, description="Weekend weekdays (Monday = 0), e.g. [4, 5]; null: the country's weekend."
     )
     bias_correction: bool = Field(
-        True,
+        False,
         description="With 'auto', scale the forecast by the level correction its backtest measured; "
-        "false: the raw forecast.",
+        "false (the default): the raw forecast.",
     )
 
     @model_validator(mode="after")

@@ -154,16 +154,16 @@ def _growing(weekly: float, days: int = 49) -> pd.DataFrame:
     return frame.assign(volume=frame["volume"] * (1 + weekly) ** (np.floor(days) / 7))
 
 
-def test_auto_scales_its_forecast_by_the_chosen_forecasters_correction_and_can_be_told_not_to():
+def test_auto_scales_its_forecast_by_the_chosen_forecasters_correction_when_asked():
     growing = _growing(0.05)
-    scaled = choose_and_forecast(growing, 7, country=None)
-    raw = choose_and_forecast(growing, 7, country=None, bias_correction=False)
+    scaled = choose_and_forecast(growing, 7, country=None, bias_correction=True)
+    raw = choose_and_forecast(growing, 7, country=None)  # the default: the raw forecast
     expected = scaled.backtest.score(scaled.forecaster).volume_scale
     assert expected > 1.02  # every forecaster trails a level that keeps growing
     assert scaled.volume_scale == expected
     assert raw.volume_scale == 1.0
     np.testing.assert_allclose(scaled.demand["volume"], raw.demand["volume"] * expected)
     np.testing.assert_allclose(scaled.demand["aht_s"], raw.demand["aht_s"])
-    named = choose_and_forecast(growing, 7, model=scaled.forecaster, country=None)
+    named = choose_and_forecast(growing, 7, model=scaled.forecaster, country=None, bias_correction=True)
     assert named.volume_scale == 1.0  # a named forecaster has no backtest to correct it by
     np.testing.assert_allclose(named.demand["volume"], raw.demand["volume"])

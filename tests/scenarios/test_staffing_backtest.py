@@ -86,15 +86,15 @@ def test_a_fold_staffs_against_the_error_a_backtest_of_its_training_history_meas
 def test_each_fold_is_scaled_by_the_level_correction_of_its_training_backtest():
     """As a plan from ``model: auto``: a history whose level keeps growing is under-forecast by every fold of
     the training history's backtest, so the fold's forecast is scaled up by the correction that backtest
-    measured; ``bias_correction=False`` staffs the raw forecast."""
+    measured (``bias_correction=True``, as ``forecast.bias_correction``); by default the raw forecast."""
     import forecasting
     from tests.forecasting.test_backtest import _growing
 
     growing = _growing(0.05, days=63)
     target = ServiceTarget(shrinkage=0.0, volume_cv=0.1)
     kw = {"model": "seasonal_naive", "folds": 1, "horizon_days": 7, "reps": 5}
-    scaled = staffing_backtest(growing, target, **kw)
-    raw = staffing_backtest(growing, target, bias_correction=False, **kw)
+    scaled = staffing_backtest(growing, target, bias_correction=True, **kw)
+    raw = staffing_backtest(growing, target, **kw)
     start = pd.Timestamp(scaled.folds["start"].iloc[0])
     train = growing[growing.index < start]
     spec = forecasting.make_forecaster("seasonal_naive")
