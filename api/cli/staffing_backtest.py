@@ -113,9 +113,11 @@ def run(args: argparse.Namespace, history: pd.DataFrame, target: ServiceTarget, 
     confidence = (
         f", confidence {target.confidence:g} ({target.confidence_scope})" if target.confidence is not None else ""
     )
+    corrected = " scaled by its training backtest's level correction" if args.bias_correction else ""
     print(
         f"staffing: {result.model}, target {target.service_level:.0%} within {target.answer_within_s:g} s"
-        f"{confidence}; each fold staffed from its forecast, simulated on its actual volumes ({args.reps} reps)"
+        f"{confidence}; each fold staffed from its forecast{corrected}, simulated on its actual volumes "
+        f"({args.reps} reps)"
     )
     print(table.to_string(float_format=lambda x: f"{x:.4f}"))
     print(
