@@ -143,8 +143,7 @@ def _risk(run: PlanRun) -> str:
         )
     return (
         f"{confidence}{spread}{horizon}; expected {share:.0%} of intervals below target; "
-        f"{len(risky)} at risk (P(meet) < {below:.0%})"
-        + (f": {shown}{more} (plan.json, risk)" if len(risky) else "")
+        f"{len(risky)} at risk (P(meet) < {below:.0%})" + (f": {shown}{more} (plan.json, risk)" if len(risky) else "")
     )
 
 
@@ -161,11 +160,17 @@ def _queue_lines(run: PlanRun) -> list[str]:
     out = []
     for queue, k in zip(run.problem.queues, run.plan.kpis.queues, strict=True):
         target = queue.service_target or run.problem.service_target
+        expected = f", {k.expected_service_level:.1%} expected" if k.expected_service_level is not None else ""
         if queue.live:
-            level = f"{k.service_level:.1%} within {target.answer_within_s:g} s (target {target.service_level:.0%})"
+            level = (
+                f"{k.service_level:.1%} within {target.answer_within_s:g} s at the forecast{expected} "
+                f"(target {target.service_level:.0%})"
+            )
             short = f"{k.understaffed_intervals} understaffed intervals"
         else:
-            level = f"{k.service_level:.1%} handled within {queue.window_h:g} h (target {queue.share_within:.0%})"
+            level = (
+                f"{k.service_level:.1%} handled within {queue.window_h:g} h{expected} (target {queue.share_within:.0%})"
+            )
             short = f"{k.understaffed_intervals} intervals with late work"
             if k.overdue_intervals is not None:
                 short += f", {k.overdue_intervals} with work older than {queue.max_age_h:g} h"
@@ -243,9 +248,7 @@ def run(args: argparse.Namespace) -> int:
     if not result.plan.found:
         print(f"shiftmix: error: {no_plan_message(s.status, s.wall_time_s, params.time_limit_s)}", file=sys.stderr)
         return EXIT_NO_PLAN
-    paths = write_outputs(result, args.out) + write_exports(
-        result.plan, args.out, formats, lambda: run_report(result)
-    )
+    paths = write_outputs(result, args.out) + write_exports(result.plan, args.out, formats, lambda: run_report(result))
     print(summary(result))
     print("wrote        " + ", ".join(_listed(paths)))
     return 0

@@ -176,6 +176,8 @@ def queue_summary(result: QueueSimulationResult, problem: PlanningProblem, email
             f"queue {q.queue}: simulated {_percent(r.service_level)} ({100 * r.service_level_low:.1f} .. "
             f"{100 * r.service_level_high:.1f}) vs plan {_percent(q.plan_service_level)}"
         )
+        if q.plan_expected_level is not None:
+            line += f" at the forecast, {_percent(q.plan_expected_level)} expected"
         if q.channel == "email":
             line += f", handled within {windows[q.queue]:g} h"
         lines.append(line)

@@ -154,6 +154,14 @@ class QueueKpis(_Domain):
             "is done within its window (in the queue's order)."
         )
     )
+    expected_service_level: float | None = Field(
+        None,
+        description=(
+            "What the plan's floor is expected to deliver, from its own skill-routed simulation with the forecast's "
+            "error (live: share answered within target; e-mail: share handled within its window); null without a "
+            "plan."
+        ),
+    )
     shortfall_agent_hours: float = Field(
         description="Live: person-hours below the requirement; e-mail: person-hours of work late, summed per interval."
     )
@@ -196,8 +204,9 @@ class PlanKpis(_Domain):
             "Modelled mean of the horizon's volume-weighted service level when contacts arrive at random around "
             "an uncertain forecast (`volume_cv`, `horizon_volume_cv`): what a replay of the plan is expected to "
             "find (each interval simulated as its `p_meet` is; past 50,000 forecast contacts an analytic law); "
-            "`service_level` is the level at exactly the forecast volumes, which forecast error lowers. Only "
-            "for one-queue plans."
+            "`service_level` is the level at exactly the forecast volumes, which forecast error lowers. A "
+            "several-queue plan: its live queues pooled, from its skill-routed simulation "
+            "(`queues[].expected_service_level`)."
         ),
     )
     p_meet_horizon: float | None = Field(

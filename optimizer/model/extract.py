@@ -38,6 +38,7 @@ from optimizer.model.build import BuiltModel
 from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
+from optimizer.simulation.queues import expected_queue_levels
 from optimizer.staffing import effective_agents
 from optimizer.wishes import people_summary, preference_penalty_cents
 
@@ -68,9 +69,7 @@ def assigned_fte_shifts(
 
     Breaks come from the crew solution's break counts per shift type, as in ``fte_shifts``.
     """
-    chosen = [
-        (wid, crew.options[k]) for crew in crews.crews for wid in crew.worker_ids for k in picks.get(wid, ())
-    ]
+    chosen = [(wid, crew.options[k]) for crew in crews.crews for wid in crew.worker_ids for k in picks.get(wid, ())]
     return _with_breaks(crews, crew_built, crew_outcome, chosen)
 
 
@@ -232,7 +231,7 @@ def assemble_plan(
     if objective is not None:
         status = SolveStatus.OPTIMAL if bound is not None and objective <= bound else SolveStatus.FEASIBLE
     gap = None if objective is None or bound is None else max(0.0, (objective - bound) / max(1, abs(objective)))
-    return Plan(
+    plan = Plan(
         inputs_digest=digest,
         software_version=software_version,
         timezone=problem.timezone,
@@ -256,3 +255,12 @@ def assemble_plan(
         queue_coverage=queue_rows,
         people=people_summary(problem, shifts) if outcome.has_solution else (),
     )
+    return _with_expected_queue_levels(problem, plan) if queue_rows else plan
+
+
+def _with_expected_queue_levels(problem: PlanningProblem, plan: Plan) -> Plan:
+    """Return a several-queue plan with each queue's expected level and the pooled one in its KPIs."""
+    levels, pooled = expected_queue_levels(problem, plan)
+    queues = tuple(k.model_copy(update={"expected_service_level": round(levels[k.queue], 4)}) for k in plan.kpis.queues)
+    kpis = plan.kpis.model_copy(update={"queues": queues, "expected_service_level": round(pooled, 4)})
+    return plan.model_copy(update={"kpis": kpis})

@@ -37,12 +37,15 @@ class QueueSimulation:
         share never handled; e-mails whose window ends after the horizon are not counted (as the plan).
     plan_service_level : float or None
         The plan's modelled figure for the queue (``Plan.kpis.queues``), None without one.
+    plan_expected_level : float or None
+        The plan's expected level for the queue (``QueueKpis.expected_service_level``), None without one.
     """
 
     queue: str
     channel: Channel
     result: SimulationResult
     plan_service_level: float | None
+    plan_expected_level: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,8 +115,13 @@ def test_a_several_queue_plan_is_simulated_per_queue_beside_the_plans_figures(se
     lines = {line.split(":")[0]: line for line in out.splitlines() if line.startswith("queue ")}
     assert list(lines) == ["queue phone", "queue chat", "queue email"]
     phone = next(k for k in result.kpis.queues if k.queue == "phone")
-    assert lines["queue phone"].endswith(f" vs plan {100 * phone.service_level:.1f}%")
-    assert lines["queue email"].endswith("vs plan 100.0%, handled within 4 h")
+    assert lines["queue phone"].endswith(
+        f" vs plan {100 * phone.service_level:.1f}% at the forecast, {100 * phone.expected_service_level:.1f}% expected"
+    )
+    email = next(k for k in result.kpis.queues if k.queue == "email")
+    assert lines["queue email"].endswith(
+        f"vs plan 100.0% at the forecast, {100 * email.expected_service_level:.1f}% expected, handled within 4 h"
+    )
     assert main([*argv, "--email", "when_idle"]) == 0
     assert "e-mail worked when idle" in capsys.readouterr().out
 
