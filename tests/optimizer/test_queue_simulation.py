@@ -69,8 +69,8 @@ def test_a_three_queue_day_worked_as_planned_meets_the_plans_levels(day):
 
 def test_a_three_queue_plan_expects_per_queue_what_an_independent_simulation_finds(day):
     """The plan's expected level per queue (its own 64-replication skill-routed simulation with the forecast's
-    error) against 400 replications with other seeds: within 2 points on every queue, where the level at the
-    forecast misses the pooling gain of chat by more."""
+    error) against 400 replications with another seed: within 2 points on the live queues (3 on this one day's
+    e-mail), where the level at the forecast misses chat's pooling gain by 2."""
     from optimizer.simulation.queues import EXPECTED_REPS, EXPECTED_SEED, expected_queue_levels
 
     problem, result = day
@@ -85,8 +85,18 @@ def test_a_three_queue_plan_expects_per_queue_what_an_independent_simulation_fin
     sim = simulate_queue_plan(problem, result, check)
     for name, level in expected.items():
         assert sim.queue(name).plan_expected_level == level
-        assert sim.queue(name).result.service_level == pytest.approx(level, abs=0.02)
+        # a one-day e-mail backlog's share in time varies most between replicated days (SD ~1 point at 64)
+        assert sim.queue(name).result.service_level == pytest.approx(level, abs=0.03 if name == "email" else 0.02)
     assert sim.service_level == pytest.approx(result.kpis.expected_service_level, abs=0.02)
+
+
+def test_a_large_weeks_expected_levels_draw_fewer_replications_down_to_a_floor():
+    from optimizer.simulation.queues import EXPECTED_CONTACT_REPS, EXPECTED_REPS, MIN_EXPECTED_REPS, expected_reps
+
+    assert expected_reps(12_300) == EXPECTED_REPS  # the bundled several-queue week: all of them
+    assert expected_reps(EXPECTED_CONTACT_REPS / 20) == 20
+    assert expected_reps(93_000) == MIN_EXPECTED_REPS  # the week scaled to 500 people
+    assert expected_reps(0) == EXPECTED_REPS
 
 
 def test_a_three_queue_day_with_e_mail_worked_whenever_idle_hands_waits_to_the_live_queues(day):
