@@ -284,7 +284,7 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
     if by_size is not None:
         demand["volume_cv"] = by_size
     stale = stale_history_note(fitted.history_end.tz_convert(starts.tz), starts[0].date())
-    notes = tuple(n for n in (stale, _scale_note(fitted, score)) if n)
+    notes = tuple(n for n in (stale, _scale_note(fitted, score, settings.bias_correction)) if n)
     return ForecastRun(
         demand=demand,
         model=spec.name,
@@ -295,19 +295,22 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
     )
 
 
-def _scale_note(fitted: forecasting.FittedForecaster, score: forecasting.Score | None) -> str | None:
+def _scale_note(
+    fitted: forecasting.FittedForecaster, score: forecasting.Score | None, bias_correction: bool
+) -> str | None:
     """Return the note of a forecast scaled by its backtest's level correction, or None.
 
-    A forecast left unscaled because its fit is not of the folds' form (``Score.form``) says so too.
+    With ``bias_correction`` on, a forecast left unscaled because its fit is not of the folds' form
+    (``Score.form``) says so too.
     """
     if fitted.volume_scale != 1.0:
         miss = fitted.volume_scale - 1.0
         return (
-            f"forecast volumes scaled by {fitted.volume_scale:.4f}: in its backtest {fitted.name} "
-            f"{'under' if miss > 0 else 'over'}-forecast its weeks by {abs(miss):.1%} on average "
-            "(forecast.bias_correction)"
+            f"forecast volumes scaled by {fitted.volume_scale:.4f} (forecast.bias_correction): its backtest found "
+            f"{fitted.name} {'under' if miss > 0 else 'over'}-forecasting its weeks by {abs(miss):.1%} (the folds' "
+            "mean miss, shrunk by their scatter)"
         )
-    if score is not None and score.volume_scale not in (None, 1.0) and score.form != fitted.form:
+    if bias_correction and score is not None and score.volume_scale not in (None, 1.0) and score.form != fitted.form:
         return (
             f"forecast not scaled by its backtest's {score.volume_scale:.4f}: not every fold fit {fitted.name} with "
             "the annual cycle a year of history gives this forecast, so their bias is not this forecast's"

@@ -141,7 +141,7 @@ def staffing_backtest(
         Replications and seed of each fold's simulation.
     bias_correction : bool, default False
         Scale each fold's forecast by the level correction of its training history's backtest
-        (``Score.volume_scale``), as a plan from ``model: auto`` does.
+        (``Score.volume_scale``), as a plan from ``model: auto`` with ``forecast.bias_correction`` does.
 
     Returns
     -------

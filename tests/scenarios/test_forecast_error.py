@@ -82,3 +82,5 @@ def test_a_correction_measured_without_the_annual_cycle_is_not_applied_to_a_fit_
     assert fitted.form == "annual"
     assert [r.volume for r in problem.demand] == pytest.approx(list(fitted.forecast(96)["volume"]))
     assert any("not scaled by its backtest's" in note for note in run.notes)
+    _, default = forecast_problem(config.model_copy(update={"days": 2}), base_dir)  # bias_correction off
+    assert not any("scaled by" in note for note in default.notes)
