@@ -18,7 +18,7 @@ from optimizer.domain import Plan, PlannedShift, PlanningProblem, SolveStatus, T
 from optimizer.domain.changes import ChangeCheck, ChangeFinding, ChangeRequest, ShiftRef, SwapRequest
 from optimizer.errors import InputError, Issue
 from optimizer.horizon_goal import plan_goal
-from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents
+from optimizer.kpis import cost_terms, coverage_rows, employment, plan_kpis, scheduled_agents, with_expected_level
 from optimizer.model.inputs import shortfall_penalty_cents
 from optimizer.requirement import people_demand
 from optimizer.wishes import people_summary, preference_penalty_cents, problem_grid
@@ -103,11 +103,15 @@ def apply_change(
     return problem.model_copy(update={"workforce": workforce}), kept
 
 
-def recount_plan(problem: PlanningProblem, plan: Plan, shifts: Sequence[PlannedShift], message: str) -> Plan:
+def recount_plan(
+    problem: PlanningProblem, plan: Plan, shifts: Sequence[PlannedShift], message: str, *, expected: bool = False
+) -> Plan:
     """Return a plan with new shifts and its coverage, cost terms, KPIs and people recounted from them.
 
     The solver report keeps the published plan's bound (a change only restricts the problem, so it stays a
-    bound) with the recounted objective; the status says whether that is still proven optimal.
+    bound) with the recounted objective; the status says whether that is still proven optimal. With
+    ``expected`` the KPIs get the expected level a plan reports (:func:`optimizer.kpis.with_expected_level`,
+    about a second on the bundled week: for a version to store, not for a check's answer).
     """
     shifts = tuple(shifts)
     grid = problem_grid(problem)
@@ -130,11 +134,14 @@ def recount_plan(problem: PlanningProblem, plan: Plan, shifts: Sequence[PlannedS
     solver = plan.solver.model_copy(
         update={"objective_cents": objective, "status": status, "gap_ratio": gap, "message": message}
     )
+    kpis = plan_kpis(shifts, coverage, problem.interval_min, staff)
     return plan.model_copy(
         update={
             "solver": solver,
             "cost_terms_cents": terms,
-            "kpis": plan_kpis(shifts, coverage, problem.interval_min, staff),
+            "kpis": with_expected_level(kpis, demand, coverage, problem.service_target, problem.interval_min)
+            if expected
+            else kpis,
             "shifts": shifts,
             "coverage": coverage,
             "people": people_summary(problem, shifts),
@@ -160,12 +167,13 @@ def _coverage_findings(before: Plan, after: Plan) -> list[ChangeFinding]:
 
 
 def check_change(
-    problem: PlanningProblem, plan: Plan, change: ChangeRequest
+    problem: PlanningProblem, plan: Plan, change: ChangeRequest, *, expected: bool = False
 ) -> tuple[ChangeCheck, PlanningProblem, Plan]:
     """Answer whether a change keeps every rule and the coverage target; return the answer and the changed plan.
 
     Findings are the ``check_plan`` violations of the changed plan that the published plan did not have, plus
-    one ``coverage_target`` finding per interval left further below its requirement.
+    one ``coverage_target`` finding per interval left further below its requirement. With ``expected`` the
+    changed plan carries its expected level, as a stored version should (:func:`recount_plan`).
 
     Raises
     ------
@@ -173,7 +181,7 @@ def check_change(
         From :func:`apply_change`.
     """
     changed_problem, shifts = apply_change(problem, plan, change)
-    changed = recount_plan(changed_problem, plan, shifts, _describe(change))
+    changed = recount_plan(changed_problem, plan, shifts, _describe(change), expected=expected)
     known = {str(v) for v in check_plan(problem, plan)}
     broken: list[Violation] = [v for v in check_plan(changed_problem, changed) if str(v) not in known]
     findings = [ChangeFinding(rule=v.rule, where=v.where, detail=v.detail) for v in broken]

@@ -21,10 +21,12 @@ from optimizer.domain import (
     ServiceTarget,
 )
 from optimizer.horizon_goal import ServiceGoal
+from optimizer.horizon_law import level_law
+from optimizer.interval_law import expected_level
 from optimizer.requirement import QueueNeed, floor_target
 from optimizer.risk import meet_probability
 from optimizer.skills import email_backlog, email_missed_penalty_cents, email_penalty_units, route
-from optimizer.staffing import service_at
+from optimizer.staffing import effective_agents, service_at
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -35,9 +37,7 @@ def _epoch_ns(moment: dt.datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND * 1000
 
 
-def on_floor(
-    starts: pd.DatetimeIndex, interval_min: int, shifts: Iterable[PlannedShift], kind: str
-) -> np.ndarray:
+def on_floor(starts: pd.DatetimeIndex, interval_min: int, shifts: Iterable[PlannedShift], kind: str) -> np.ndarray:
     """Count shifts of one kind on shift and not on break in each interval.
 
     An interval counts a shift when the shift covers the whole interval ``[start, start + interval_min)``.
@@ -123,12 +123,33 @@ class Employment:
 def employment(problem: PlanningProblem, shifts: Iterable[PlannedShift]) -> Employment:
     """Return the employed FTEs: every listed one, or in HR mode (``headcount="optimise"``) those with shifts."""
     working = {s.worker_id for s in shifts if s.kind == "fte"}
-    employed = [
-        w for w in problem.workforce.workers if problem.headcount == "fixed" or w.worker_id in working
-    ]
+    employed = [w for w in problem.workforce.workers if problem.headcount == "fixed" or w.worker_id in working]
     fixed = sum(problem.workforce.contract_of(w).fixed_cost_cents(problem.days) for w in employed)
     priced = any(c.fixed_cost_per_week_cents for c in problem.workforce.contracts)
     return Employment(employed=len(employed), fixed_cost_cents=fixed, priced=priced)
+
+
+def with_expected_level(
+    kpis: PlanKpis, demand: pd.DataFrame, coverage: Sequence[CoverageRow], target: ServiceTarget, interval_min: int
+) -> PlanKpis:
+    """Return a one-queue plan's KPIs with its expected level (and, for ``scope: horizon``, ``p_meet_horizon``).
+
+    The expected level is the interval law's (:func:`optimizer.interval_law.expected_level`) on the people
+    ``coverage`` puts on the floor against ``demand`` (the contacts reaching people); past its contact budget,
+    and for the weekly confidence, the analytic horizon law's. Without coverage (no plan) ``kpis`` as they are.
+    """
+    if not coverage:
+        return kpis
+    scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
+    expected = expected_level(demand, effective_agents(scheduled, target.shrinkage), target, interval_min=interval_min)
+    update: dict[str, float] = {}
+    if expected is None or target.scope == "horizon":  # the analytic law, only where it is read
+        law = level_law(demand, scheduled, target, interval_min=interval_min)
+        expected = law.expected_level() if expected is None else expected
+        if target.scope == "horizon":
+            update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+    update["expected_service_level"] = round(expected, 4)
+    return kpis.model_copy(update=update)
 
 
 def plan_kpis(

@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     published, problem = read_published(args.plan)
     document = json.loads(args.plan.read_text(encoding="utf-8"))
     change = parse_change(args.swap, args.time_off, problem.timezone)
-    answer, changed_problem, changed = check_change(problem, published, change)
+    answer, changed_problem, changed = check_change(problem, published, change, expected=args.apply)
     currency = str(document.get("currency", ""))
     print("\n".join(answer_lines(change, answer, currency)))
     if not answer.accepted:

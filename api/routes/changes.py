@@ -89,7 +89,7 @@ def apply_schedule_change(
     if body.version is not None and body.version != version:
         raise _stale(job, body.version, version)
     with prefixed_errors("change"):
-        answer, changed_problem, changed = check_change(problem, published, body.change)
+        answer, changed_problem, changed = check_change(problem, published, body.change, expected=True)
     if not answer.accepted:
         rules = ", ".join(sorted({f.rule for f in answer.findings}))
         first = answer.findings[0]

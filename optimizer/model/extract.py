@@ -20,8 +20,6 @@ from optimizer.domain import (
     SolveStatus,
 )
 from optimizer.errors import ModelError
-from optimizer.horizon_law import level_law
-from optimizer.interval_law import expected_level
 from optimizer.kpis import (
     cost_terms,
     coverage_rows,
@@ -32,6 +30,7 @@ from optimizer.kpis import (
     queue_penalty_cents,
     route_shifts,
     scheduled_agents,
+    with_expected_level,
     with_queue_kpis,
 )
 from optimizer.model.build import BuiltModel
@@ -39,7 +38,6 @@ from optimizer.model.inputs import ModelInput, ShiftOption
 from optimizer.model.solve import SOLVER_VERSION, SolveOutcome
 from optimizer.requirement import people_demand, queue_needs
 from optimizer.simulation.queues import expected_queue_levels
-from optimizer.staffing import effective_agents
 from optimizer.wishes import people_summary, preference_penalty_cents
 
 
@@ -195,22 +193,13 @@ def assemble_plan(
             if outcome.has_solution
             else {}
         )
-        kpis = plan_kpis(shifts, coverage, problem.interval_min, staff)
-        if coverage:
-            scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
-            target = problem.service_target
-            reaching = people_demand(problem)
-            expected = expected_level(
-                reaching, effective_agents(scheduled, target.shrinkage), target, interval_min=problem.interval_min
-            )
-            update: dict[str, float] = {}
-            if expected is None or target.scope == "horizon":  # the analytic law, only where it is read
-                law = level_law(reaching, scheduled, target, interval_min=problem.interval_min)
-                expected = law.expected_level() if expected is None else expected
-                if target.scope == "horizon":
-                    update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
-            update["expected_service_level"] = round(expected, 4)
-            kpis = kpis.model_copy(update=update)
+        kpis = with_expected_level(
+            plan_kpis(shifts, coverage, problem.interval_min, staff),
+            people_demand(problem),
+            coverage,
+            problem.service_target,
+            problem.interval_min,
+        )
     if problem.workforce.preferences and outcome.has_solution:
         terms["preference_penalty"] = preference_penalty_cents(problem, shifts, inp.grid)
     objective = outcome.objective_cents if outcome.has_solution else None

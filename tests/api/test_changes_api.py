@@ -15,7 +15,6 @@ PROBLEM_JSON = "application/problem+json"
 ZONE = ZoneInfo(EXAMPLE_TIMEZONE)
 
 
-
 def _working(published: dict[str, Any]) -> list[str]:
     return sorted({s["worker_id"] for s in published["plan"]["shifts"] if s["kind"] == "fte"})
 
@@ -52,6 +51,8 @@ def test_check_apply_list_and_a_stale_version(client, auth, published):
     swapped = {s["worker_id"]: s["start"] for s in applied["plan"]["shifts"] if s["kind"] == "fte"}
     before = {s["worker_id"]: s["start"] for s in published["plan"]["shifts"] if s["kind"] == "fte"}
     assert (swapped[a], swapped[b]) == (before[b], before[a])
+    # the stored version reports its expected level as a plan does; a swap of same-day shifts keeps the floor
+    assert applied["plan"]["kpis"]["expected_service_level"] == published["plan"]["kpis"]["expected_service_level"]
 
     history = client.get(f"/v1/schedules/{job_id}/changes", headers=auth).json()
     assert history["current_version"] == 2

@@ -201,6 +201,9 @@ def test_cli_applies_an_accepted_change_as_the_next_version_with_its_audit(bundl
     changed_problem = PlanningProblem.model_validate(document["problem"])
     (person,) = [w for w in changed_problem.workforce.workers if w.worker_id == worker]
     assert [t.start.date() for t in person.time_off] == [free]
+    # the new version reports its expected level, recounted on its floor (time off on a day without a shift:
+    # the same floor, the same level)
+    assert document["plan"]["kpis"]["expected_service_level"] == published.kpis.expected_service_level
 
 
 @pytest.mark.parametrize(
