@@ -469,11 +469,24 @@ def meet_at(
     volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s)
     out = np.ones(len(volume))
     for t in np.flatnonzero(volume > 0):
-        (p,) = _interval_meets(
-            int(t), float(volume[t]), float(sigma[t]), float(aht[t]), n[t : t + 1], knobs, 60.0 * interval_min, level
+        out[t] = _meet_one(
+            int(t), float(volume[t]), float(sigma[t]), float(aht[t]), int(n[t]), knobs, 60.0 * interval_min, level
         )
-        out[t] = p
     return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _meet_one(
+    t: int, volume: float, sigma: float, aht_s: float, agents: int, knobs: _Knobs, interval_s: float, level: float
+) -> float:
+    """Return ``p_meet`` of interval ``t`` at one head count, cached by its inputs.
+
+    An interval's draws depend on its inputs and its index alone, so a plan recounted after a change (a swap
+    moves a few intervals' people) recounts only the intervals it moved: a change check on the bundled week
+    draws 186 intervals the first time and two or three after that.
+    """
+    (p,) = _interval_meets(t, volume, sigma, aht_s, np.array([agents], dtype=np.int64), knobs, interval_s, level)
+    return float(p)
 
 
 def expected_level(

@@ -164,3 +164,25 @@ def test_past_its_contact_budget_the_expected_level_is_left_to_the_analytic_law(
     monkeypatch.setattr(law, "SIMULATED_CONTACTS", 100)
     frame = steady(60.0, periods=6)
     assert law.expected_level(frame, np.full(6, 12), ServiceTarget(shrinkage=0.0), interval_min=30) is None
+
+
+def test_a_recount_draws_only_the_intervals_whose_people_moved_and_finds_the_same_values():
+    """``meet_at`` caches each interval's value by its inputs and index: a floor that moves two intervals'
+    people recomputes those two, and every value is the one a cold computation gives."""
+    import optimizer.interval_law as law
+
+    frame = steady(40.0, periods=8)
+    target = ServiceTarget(service_level=0.8, answer_within_s=20.0)
+    kw = {"interval_min": 30, "level": 0.8, "erlang_within_s": wait_within_s(target)}
+    floor = np.full(8, 8)
+    moved = floor.copy()
+    moved[[2, 5]] = [7, 9]
+    law._meet_one.cache_clear()
+    first = meet_at(frame, floor, target, **kw)
+    misses = law._meet_one.cache_info().misses
+    again = meet_at(frame, moved, target, **kw)
+    assert law._meet_one.cache_info().misses == misses + 2
+    law._meet_one.cache_clear()
+    np.testing.assert_array_equal(meet_at(frame, moved, target, **kw), again)
+    np.testing.assert_array_equal(np.delete(again, [2, 5]), np.delete(first, [2, 5]))
+    assert again[2] < first[2] < again[5]
