@@ -121,6 +121,7 @@ class QueueSimulationResult:
                 service_level_low=q.result.service_level_low,
                 service_level_high=q.result.service_level_high,
                 plan_service_level=q.plan_service_level,
+                plan_expected_level=q.plan_expected_level,
                 level=q.result.level,
                 share_below_target=q.result.share_below_target(),
                 handled_by=dict(zip(labels, self.handled_by.loc[q.queue].to_numpy(dtype=float).tolist(), strict=True)),

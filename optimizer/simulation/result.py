@@ -47,7 +47,13 @@ class QueueSimulationSummary(BaseModel):
     service_level_low: float = Field(description="5th percentile over replications (0-1).")
     service_level_high: float = Field(description="95th percentile over replications (0-1).")
     plan_service_level: float | None = Field(
-        description="The plan's modelled figure for the queue (`kpis.queues`); null when the plan has none."
+        description="The plan's modelled figure for the queue at the forecast (`kpis.queues`); null when the plan "
+        "has none."
+    )
+    plan_expected_level: float | None = Field(
+        None,
+        description="The plan's expected level for the queue (`kpis.queues[].expected_service_level`, from its own "
+        "simulation with the forecast's error); null when the plan has none.",
     )
     level: float = Field(description="Level an interval must reach to count as met (0-1).")
     share_below_target: float = Field(

@@ -58,9 +58,7 @@ def test_simulate_replays_contacts_sent_in_the_body(client, auth, published):
     job_id = published["job"]["job_id"]
     first = published["plan"]["coverage"][9]["interval_start"]
     start = dt.datetime.fromisoformat(first)
-    contacts = [
-        {"arrival": (start + dt.timedelta(seconds=40 * i)).isoformat(), "handle_s": 200.0} for i in range(30)
-    ]
+    contacts = [{"arrival": (start + dt.timedelta(seconds=40 * i)).isoformat(), "handle_s": 200.0} for i in range(30)]
     contacts.append({"arrival": "2031-01-01T00:00:00+01:00", "handle_s": 5.0, "patience_s": 30.0})
     r = client.post(f"/v1/schedules/{job_id}/simulate", json={"contacts": contacts}, headers=auth)
     assert r.status_code == 202, r.json()
@@ -70,7 +68,8 @@ def test_simulate_replays_contacts_sent_in_the_body(client, auth, published):
     assert done["summary"]["reps"] == 1
     assert done["summary"]["dropped_contacts"] == 1
     bad = client.post(
-        f"/v1/schedules/{job_id}/simulate", json={"contacts": [{"arrival": "2026-01-01T08:00", "handle_s": 1}]},
+        f"/v1/schedules/{job_id}/simulate",
+        json={"contacts": [{"arrival": "2026-01-01T08:00", "handle_s": 1}]},
         headers=auth,
     )
     assert bad.status_code == 422
@@ -91,6 +90,8 @@ def test_a_several_queue_plan_is_simulated_per_queue_over_http(client, auth):
     assert [q["queue"] for q in queues] == ["phone", "chat", "email"]
     claimed = {k["queue"]: k["service_level"] for k in published["plan"]["kpis"]["queues"]}
     assert all(q["plan_service_level"] == claimed[q["queue"]] for q in queues)
+    expected = {k["queue"]: k["expected_service_level"] for k in published["plan"]["kpis"]["queues"]}
+    assert all(q["plan_expected_level"] == expected[q["queue"]] is not None for q in queues)
     assert queues[1]["handled_by"]["phone"] == 0.0
     csv_text = client.get(f"/v1/simulations/{r.json()['job_id']}/simulation.csv", headers=auth).text
     rows = list(csv.DictReader(io.StringIO(csv_text)))
