@@ -63,10 +63,17 @@ def _no_aht(frame: pd.DataFrame) -> str:
     return " (no AHT: the history has volume only; pass --aht-s S to fill it)" if frame["aht_s"].isna().all() else ""
 
 
-def _scaled(chosen: ChosenForecast) -> str:
-    if chosen.volume_scale == 1.0:
+def _scaled(chosen: ChosenForecast, asked: bool) -> str:
+    """Say whether ``--bias-correction`` scaled the forecast, and why not when it was asked for and did not."""
+    if chosen.volume_scale != 1.0:
+        return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction)"
+    score = chosen.backtest.score(chosen.forecaster) if asked and chosen.backtest is not None else None
+    if score is None or score.volume_scale in (None, 1.0):
         return ""
-    return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction)"
+    return (
+        f" (not scaled by the backtest's {score.volume_scale:.4f}: its folds fit without the annual cycle "
+        "this forecast's year of history gives it)"
+    )
 
 
 def run_forecast(args: argparse.Namespace) -> int:
@@ -92,7 +99,7 @@ def run_forecast(args: argparse.Namespace) -> int:
     _write_demand(frame, args.out)
     print(
         f"wrote {args.out}: {chosen.forecaster}, {len(frame)} intervals from {frame.index[0].isoformat()}, "
-        f"{frame['volume'].sum():.0f} contacts{_scaled(chosen)}{_no_aht(frame)}"
+        f"{frame['volume'].sum():.0f} contacts{_scaled(chosen, args.bias_correction)}{_no_aht(frame)}"
     )
     return 0
 
@@ -120,7 +127,7 @@ def _run_queue_forecast(args: argparse.Namespace) -> int:
         demand = chosen.demand
         print(
             f"queue {name}: {chosen.forecaster}, {len(demand)} intervals from {demand.index[0].isoformat()}, "
-            f"{demand['volume'].sum():.0f} contacts{_scaled(chosen)}{_no_aht(demand)}"
+            f"{demand['volume'].sum():.0f} contacts{_scaled(chosen, args.bias_correction)}{_no_aht(demand)}"
         )
     return 0
 

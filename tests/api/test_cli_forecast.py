@@ -117,3 +117,26 @@ def test_forecast_per_queue_errors_name_history_queue(tmp_path, capsys):
     history.write_text("interval_start,volume,queue\n2026-01-12T00:00:00+01:00,1,voice one\n")
     assert main(["forecast", "--history", str(history), "--out", out]) == 2
     assert capsys.readouterr().err.startswith("shiftmix: error: queue[row 0]: not a queue name")
+
+
+def test_forecast_says_whether_bias_correction_scaled_it(tmp_path, capsys):
+    """Under a year of the bundled history the regression is scaled by its backtest's correction; the whole
+    year fits the annual cycle its folds lacked, so it is not, and the line says why; without the flag, neither."""
+    from scenarios.spec import load_example
+
+    _, base_dir = load_example()
+    history = pd.read_csv(base_dir / "history.csv")
+    short = tmp_path / "short.csv"
+    history[history["interval_start"] >= "2026-02-02"].to_csv(short, index=False)
+    out = tmp_path / "fc.csv"
+    for path, flag, expected in (
+        (short, ["--bias-correction"], "(scaled by 1."),
+        (base_dir / "history.csv", ["--bias-correction"], "(not scaled by the backtest's 1."),
+        (short, [], None),
+    ):
+        assert main(["forecast", "--history", str(path), "--out", str(out), "--horizon-days", "2", *flag]) == 0
+        line = capsys.readouterr().out.strip()
+        if expected is None:
+            assert "scaled" not in line
+        else:
+            assert expected in line
