@@ -248,8 +248,14 @@ def assemble_plan(
 
 
 def _with_expected_queue_levels(problem: PlanningProblem, plan: Plan) -> Plan:
-    """Return a several-queue plan with each queue's expected level and the pooled one in its KPIs."""
-    levels, pooled = expected_queue_levels(problem, plan)
+    """Return a several-queue plan with each queue's expected level and the pooled one in its KPIs.
+
+    Past ``optimizer.simulation.queues.MAX_EXPECTED_CONTACTS`` the plan is returned as it is (levels null).
+    """
+    expected = expected_queue_levels(problem, plan)
+    if expected is None:  # past the contacts the plan simulates itself
+        return plan
+    levels, pooled = expected
     queues = tuple(k.model_copy(update={"expected_service_level": round(levels[k.queue], 4)}) for k in plan.kpis.queues)
     kpis = plan.kpis.model_copy(update={"queues": queues, "expected_service_level": round(pooled, 4)})
     return plan.model_copy(update={"kpis": kpis})

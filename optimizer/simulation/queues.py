@@ -257,6 +257,10 @@ MIN_EXPECTED_REPS = 16
 """Fewest replications, whatever the size: below it one queue's weekly level moves by more than a point between
 seeds (phone on the bundled week: SD 1.1 points at 16 replications, 0.3 at 64)."""
 
+MAX_EXPECTED_CONTACTS = 150_000
+"""Largest horizon (forecast contacts) that gets expected levels per queue: at ``MIN_EXPECTED_REPS`` it takes
+about 5.5 s (2.3 us a contact-replication); past it the plan leaves them null (``shiftmix simulate`` gives them)."""
+
 EXPECTED_SEED = 20_261_207
 """Seed of that simulation: not ``shiftmix simulate``'s default, so a check of the plan draws other weeks."""
 
@@ -267,7 +271,7 @@ def expected_reps(contacts: float) -> int:
     return max(MIN_EXPECTED_REPS, min(EXPECTED_REPS, budget))
 
 
-def expected_queue_levels(problem: PlanningProblem, plan: Plan) -> tuple[dict[str, float], float]:
+def expected_queue_levels(problem: PlanningProblem, plan: Plan) -> tuple[dict[str, float], float] | None:
     """Return each queue's expected level and the live queues' pooled one, from the plan's skill-routed floor.
 
     The plan's own check of what its floor delivers under its forecast's error, Poisson arrivals, handle-time
@@ -277,8 +281,12 @@ def expected_queue_levels(problem: PlanningProblem, plan: Plan) -> tuple[dict[st
     forecast it counts what skill pooling gains (an all-round agent answers whichever queue waits) and what
     forecast error costs. Why a simulation: the one-queue interval law has no routing; a per-queue law on
     each queue's routed people missed the pooling (chat 86.2% against 89.5% simulated on the bundled week).
+    None past ``MAX_EXPECTED_CONTACTS``.
     """
-    reps = expected_reps(sum(d.volume for d in problem.demand))
+    contacts = sum(d.volume for d in problem.demand)
+    if contacts > MAX_EXPECTED_CONTACTS:
+        return None
+    reps = expected_reps(contacts)
     result = simulate_queue_plan(problem, plan, SimulationOptions(reps=reps, seed=EXPECTED_SEED))
     return {q.queue: q.result.service_level for q in result.queues}, result.service_level
 

@@ -77,7 +77,9 @@ def test_a_three_queue_plan_expects_per_queue_what_an_independent_simulation_fin
     expected = {k.queue: k.expected_service_level for k in result.kpis.queues}
     assert set(expected) == {"phone", "chat", "email"}
     assert all(v is not None and 0.0 < v <= 1.0 for v in expected.values())
-    levels, pooled = expected_queue_levels(problem, result)  # the same draws: the same figures
+    found = expected_queue_levels(problem, result)  # the same draws: the same figures
+    assert found is not None
+    levels, pooled = found
     assert {q: round(v, 4) for q, v in levels.items()} == expected
     assert result.kpis.expected_service_level == round(pooled, 4)
     check = SimulationOptions(reps=400, seed=EXPECTED_SEED + 1)
@@ -97,6 +99,18 @@ def test_a_large_weeks_expected_levels_draw_fewer_replications_down_to_a_floor()
     assert expected_reps(EXPECTED_CONTACT_REPS / 20) == 20
     assert expected_reps(93_000) == MIN_EXPECTED_REPS  # the week scaled to 500 people
     assert expected_reps(0) == EXPECTED_REPS
+
+
+def test_past_its_contact_budget_a_plan_leaves_its_expected_levels_null(day, monkeypatch):
+    import importlib
+
+    queues = importlib.import_module("optimizer.simulation.queues")
+    problem, _ = day
+    monkeypatch.setattr(queues, "MAX_EXPECTED_CONTACTS", 100)  # the day has 336 contacts
+    result = plan(problem, DETERMINISTIC)
+    assert result.kpis.queues
+    assert all(k.expected_service_level is None for k in result.kpis.queues)
+    assert result.kpis.expected_service_level is None
 
 
 def test_a_three_queue_day_with_e_mail_worked_whenever_idle_hands_waits_to_the_live_queues(day):
