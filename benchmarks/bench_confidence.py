@@ -42,6 +42,7 @@ from scipy import optimize, sparse
 
 from optimizer import check_plan, plan
 from optimizer.domain import Plan, PlanningProblem, SolveParams
+from optimizer.interval_law import clear_caches
 from optimizer.model.build import build_model
 from optimizer.model.inputs import prepare
 from optimizer.model.relaxation import linear_rows
@@ -76,6 +77,7 @@ def case_problem(base: PlanningProblem, case: str) -> PlanningProblem:
 def measure(problem: PlanningProblem, params: SolveParams, reps: int) -> Row:
     """Plan once, check the plan, simulate it; return one row of figures (null KPIs for a failed solve)."""
     load = os.getloadavg()[0]
+    clear_caches()  # each plan as a fresh process: no interval simulated by the plan before
     started = time.perf_counter()
     result: Plan = plan(problem, params)
     wall = time.perf_counter() - started

@@ -48,6 +48,7 @@ from optimizer.domain import (
     Workforce,
 )
 from optimizer.grid import build_grid
+from optimizer.interval_law import clear_caches
 from scenarios.pipeline import forecast_problem
 from scenarios.spec import load_example
 
@@ -164,6 +165,7 @@ def horizon_problem(problem: PlanningProblem, level: float) -> PlanningProblem:
 def timed(problem: PlanningProblem, params: SolveParams, repeats: int) -> tuple[list[float], list[Plan]]:
     seconds, results = [], []
     for _ in range(repeats):
+        clear_caches()  # each run as a fresh process: no interval simulated by the run before
         t0 = time.perf_counter()
         results.append(plan(problem, params))
         seconds.append(time.perf_counter() - t0)

@@ -34,6 +34,7 @@ from optimizer.change_check import check_change  # noqa: E402
 from optimizer.domain import Plan, PlanningProblem, Preference, SolveParams  # noqa: E402
 from optimizer.domain.changes import ShiftRef, SwapRequest, TimeOffRequest  # noqa: E402
 from optimizer.export import fairness_spreads  # noqa: E402
+from optimizer.interval_law import clear_caches  # noqa: E402
 
 
 def plain(problem: PlanningProblem) -> PlanningProblem:
@@ -62,6 +63,7 @@ def with_wishes(problem: PlanningProblem) -> PlanningProblem:
 def solve(problem: PlanningProblem, params: SolveParams, repeats: int) -> tuple[float, Plan]:
     seconds, result = [], None
     for _ in range(repeats):
+        clear_caches()  # each run as a fresh process: no interval simulated by the run before
         t0 = time.perf_counter()
         result = plan(problem, params)
         seconds.append(time.perf_counter() - t0)

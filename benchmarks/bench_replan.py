@@ -32,6 +32,7 @@ import pandas as pd
 from optimizer import check_plan, plan
 from optimizer.domain import DemandInterval, GigPool, PlanningProblem, ServiceTarget, SolveParams, Worker, Workforce
 from optimizer.grid import build_grid
+from optimizer.interval_law import clear_caches
 from optimizer.replan import replan
 from optimizer.replan.demand import parse_uplift, uplift_demand
 from optimizer.replan.domain import ReplanOptions
@@ -96,6 +97,7 @@ def run_case(name: str, problem: PlanningProblem, published, demand: pd.DataFram
     params = SolveParams(time_limit_s=30.0, num_workers=WORKERS, random_seed=0)
     seconds, results = [], []
     for _ in range(repeats):
+        clear_caches()  # each run as a fresh process: no interval simulated by the run before
         t0 = time.perf_counter()
         results.append(replan(problem, published, demand, now=NOW, params=params, options=CASES[name]))
         seconds.append(time.perf_counter() - t0)

@@ -48,6 +48,7 @@ import pandas as pd
 
 from optimizer import check_plan, plan
 from optimizer.domain import DemandInterval, GigPool, Plan, PlanningProblem, SolveParams, Workforce
+from optimizer.interval_law import clear_caches
 from optimizer.requirement import queue_needs
 from scenarios.spec import load_plan_config
 
@@ -185,6 +186,7 @@ def skill_split(problem: PlanningProblem) -> dict[str, int]:
 def timed(problem: PlanningProblem, params: SolveParams, repeats: int) -> tuple[list[float], list[Plan]]:
     seconds, results = [], []
     for _ in range(repeats):
+        clear_caches()  # each run as a fresh process: no interval simulated by the run before
         t0 = time.perf_counter()
         results.append(plan(problem, params))
         seconds.append(time.perf_counter() - t0)

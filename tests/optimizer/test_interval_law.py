@@ -177,12 +177,12 @@ def test_a_recount_draws_only_the_intervals_whose_people_moved_and_finds_the_sam
     floor = np.full(8, 8)
     moved = floor.copy()
     moved[[2, 5]] = [7, 9]
-    law._meet_one.cache_clear()
+    law._per_rep.cache_clear()
     first = meet_at(frame, floor, target, **kw)
-    misses = law._meet_one.cache_info().misses
+    misses = law._per_rep.cache_info().misses
     again = meet_at(frame, moved, target, **kw)
-    assert law._meet_one.cache_info().misses == misses + 2
-    law._meet_one.cache_clear()
+    assert law._per_rep.cache_info().misses == misses + 2
+    law._per_rep.cache_clear()
     np.testing.assert_array_equal(meet_at(frame, moved, target, **kw), again)
     np.testing.assert_array_equal(np.delete(again, [2, 5]), np.delete(first, [2, 5]))
     assert again[2] < first[2] < again[5]
