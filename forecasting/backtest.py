@@ -106,6 +106,10 @@ class BacktestReport:
                 return s
         raise ForecastInputError(field="forecaster", problem=f"not in this backtest: {forecaster!r}")
 
+    def chosen_score(self) -> Score:
+        """Return the score of the chosen forecaster."""
+        return self.score(self.chosen)
+
     def to_frame(self) -> pd.DataFrame:
         """Return one row per forecaster (index ``forecaster``) with the score columns and ``chosen``."""
         frame = pd.DataFrame([asdict(s) for s in self.scores]).set_index("forecaster")

@@ -200,7 +200,7 @@ def _fit_chosen(
 ) -> tuple[FittedForecaster, BacktestReport | None]:
     validate_history_frame(history)
     spec, report = select_forecaster(history, model, country=country, events=events, folds=folds, weekend=weekend)
-    score = report.score(report.chosen) if report is not None else None
+    score = report.chosen_score() if report is not None else None
     return corrected_fit(spec, history, score, bias_correction), report
 
 

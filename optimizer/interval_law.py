@@ -163,6 +163,15 @@ def _served(
 
 
 @numba.njit(cache=True)  # type: ignore[misc]
+def _reached(met: np.ndarray | int, total: np.ndarray | int, level: float) -> np.ndarray | bool:  # pragma: no cover
+    """Return whether replications reach ``level``: ``met`` of ``total`` measured contacts answered in time.
+
+    Scalars or arrays; a replication without contacts meets.
+    """
+    return (total == 0) | (met >= (level - 1e-12) * total)
+
+
+@numba.njit(cache=True)  # type: ignore[misc]
 def _served_each(
     arrival: np.ndarray, handle: np.ndarray, patience: np.ndarray, measured_from: float, s: int, within_s: float
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled; covered through meet_at and expected_level
@@ -201,7 +210,7 @@ def _meets(
         while hi - lo > 1:
             mid = (lo + hi) // 2
             met, total = _served(arrival[r], handle[r], patience[r], measured_from, servers[mid], within_s, heap)
-            if total == 0 or met >= (level - 1e-12) * total:
+            if _reached(met, total, level):
                 hi = mid
             else:
                 lo = mid
@@ -480,7 +489,7 @@ def meet_at(
         met, total = _per_rep(
             int(t), float(volume[t]), float(sigma[t]), float(aht[t]), int(n[t]), sim, 60.0 * interval_min
         )
-        out[t] = float(np.mean((total == 0) | (met >= (level - 1e-12) * total)))  # as _meets decides a replication
+        out[t] = float(np.mean(_reached(met, total, level)))
     return out
 
 
@@ -519,8 +528,7 @@ def expected_level(
     """
     if float(frame["volume"].sum()) > SIMULATED_CONTACTS:
         return None
-    volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s=0.0)  # no Erlang bracket here
-    sim = _sim_knobs(knobs)
+    volume, sigma, aht, sim = _inputs(frame, target, erlang_within_s=0.0)  # as _per_rep's key: no Erlang threshold
     n = np.asarray(agents, dtype=np.int64)
     met = arrived = 0.0
     for t in np.flatnonzero(volume > 0):

@@ -21,7 +21,7 @@ from optimizer.domain import (
     ServiceTarget,
 )
 from optimizer.horizon_goal import ServiceGoal
-from optimizer.horizon_law import level_law
+from optimizer.horizon_law import LevelLaw, level_law
 from optimizer.interval_law import expected_level
 from optimizer.requirement import QueueNeed, floor_target
 from optimizer.risk import meet_probability
@@ -141,15 +141,33 @@ def with_expected_level(
     if not coverage:
         return kpis
     scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
-    expected = expected_level(demand, effective_agents(scheduled, target.shrinkage), target, interval_min=interval_min)
     update: dict[str, float] = {}
-    if expected is None or target.scope == "horizon":  # the analytic law, only where it is read
+    law = None
+    if target.scope == "horizon":  # the analytic law, only where it is read
         law = level_law(demand, scheduled, target, interval_min=interval_min)
-        expected = law.expected_level() if expected is None else expected
-        if target.scope == "horizon":
-            update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+        update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+    expected = expected_service_level(demand, scheduled, target, interval_min=interval_min, law=law)
     update["expected_service_level"] = round(expected, 4)
     return kpis.model_copy(update=update)
+
+
+def expected_service_level(
+    demand: pd.DataFrame,
+    scheduled: np.ndarray,
+    target: ServiceTarget,
+    *,
+    interval_min: int,
+    law: LevelLaw | None = None,
+) -> float:
+    """Return the level a replay of ``scheduled`` people against ``demand`` is expected to find (0-1).
+
+    The interval law's (:func:`optimizer.interval_law.expected_level`); past its contact budget the analytic
+    horizon law's (``law`` when the caller has it, else built here).
+    """
+    expected = expected_level(demand, effective_agents(scheduled, target.shrinkage), target, interval_min=interval_min)
+    if expected is not None:
+        return expected
+    return (law or level_law(demand, scheduled, target, interval_min=interval_min)).expected_level()
 
 
 def plan_kpis(

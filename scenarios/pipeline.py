@@ -255,7 +255,7 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
             folds=settings.backtest_folds,
             weekend=settings.weekend_numbers(),
         )
-        score = report.score(report.chosen) if report is not None else None
+        score = report.chosen_score() if report is not None else None
         fitted = forecasting.corrected_fit(spec, history, score, settings.bias_correction)
     backtest = report.to_dict() if report is not None else None
     step = pd.Timedelta(minutes=fitted.interval_min)
@@ -291,7 +291,7 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
         backtest=backtest,
         notes=notes,
         volume_cv=rate_cv,
-        horizon_volume_cv=_horizon_cv(report),
+        horizon_volume_cv=_horizon_cv(score),
     )
 
 
@@ -334,11 +334,9 @@ def measured_error(
     return round(rate, 4), (np.round(spread.cv(volume), 4) if spread is not None else None)
 
 
-def _horizon_cv(report: forecasting.BacktestReport | None) -> float | None:
+def _horizon_cv(score: forecasting.Score | None) -> float | None:
     """Return the chosen forecaster's measured horizon-total CV, rounded; None without a backtest."""
-    if report is None:
-        return None
-    cv = report.score(report.chosen).horizon_cv
+    cv = score.horizon_cv if score is not None else None
     return None if cv is None else round(cv, 4)
 
 

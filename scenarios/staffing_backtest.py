@@ -28,12 +28,11 @@ import forecasting
 from forecasting.selection import AUTO_FOLDS
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import ServiceTarget
-from optimizer.horizon_law import level_law
-from optimizer.interval_law import expected_level
+from optimizer.kpis import expected_service_level
 from optimizer.requirement import floor_target, staff_for_target
 from optimizer.risk import meet_probability
 from optimizer.simulation import SimulationOptions, simulate_floor
-from optimizer.staffing import effective_agents, service_at
+from optimizer.staffing import service_at
 from scenarios.pipeline import measured_error
 
 FOLD_COLUMNS = (
@@ -170,11 +169,7 @@ def staffing_backtest(
         needed = staff_for_target(demand, floor_target(fold_target), interval_min=fitted.interval_min)
         staff = needed["required"].to_numpy()
         forecast_sl = service_at(demand, staff, target, interval_min=fitted.interval_min)["service_level"]
-        claimed = expected_level(
-            demand, effective_agents(staff, target.shrinkage), fold_target, interval_min=fitted.interval_min
-        )
-        if claimed is None:  # past the simulated contact budget: the analytic law, as a plan
-            claimed = level_law(demand, staff, fold_target, interval_min=fitted.interval_min).expected_level()
+        claimed = expected_service_level(demand, staff, fold_target, interval_min=fitted.interval_min)
         p_meet = meet_probability(demand, staff, fold_target, interval_min=fitted.interval_min, level=level)
         actual = _actual_demand(history, demand["volume"], demand["aht_s"])
         sim = simulate_floor(

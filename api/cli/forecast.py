@@ -67,7 +67,7 @@ def _scaled(chosen: ChosenForecast, asked: bool) -> str:
     """Say whether ``--bias-correction`` scaled the forecast, and why not when it was asked for and did not."""
     if chosen.volume_scale != 1.0:
         return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction)"
-    score = chosen.backtest.score(chosen.forecaster) if asked and chosen.backtest is not None else None
+    score = chosen.backtest.chosen_score() if asked and chosen.backtest is not None else None
     if score is None or score.volume_scale in (None, 1.0):
         return ""
     return (
