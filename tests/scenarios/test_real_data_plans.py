@@ -94,6 +94,9 @@ def test_config_errors_name_the_config_field(tmp_path, capsys):
     config = _config(tmp_path, history="h.csv", forecast={"weekend": ["fri", "caturday"]})
     line = run_bad_cli(capsys, ["plan", "--config", str(config), "--out", str(tmp_path / "o")])
     assert "forecast.weekend[1]" in line
+    config = _config(tmp_path, history="h.csv", forecast={"bias_correction": "maybe"})
+    line = run_bad_cli(capsys, ["plan", "--config", str(config), "--out", str(tmp_path / "o")])
+    assert "forecast.bias_correction: Input should be a valid boolean" in line
     config = _config(tmp_path, history="h.csv", gaps="guess")
     line = run_bad_cli(capsys, ["plan", "--config", str(config), "--out", str(tmp_path / "o")])
     assert "gaps: Input should be 'error', 'zero' or 'seasonal'" in line
