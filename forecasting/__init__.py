@@ -57,6 +57,7 @@ from forecasting.queues import (
     load_queue_histories,
 )
 from forecasting.selection import (
+    AUTO_FOLDS,
     FORECASTER_NAMES,
     ChosenForecast,
     ForecasterName,
@@ -64,6 +65,7 @@ from forecasting.selection import (
     choose_and_forecast,
     choose_forecaster,
     corrected_fit,
+    correction_note,
     fill_aht,
     fit_forecaster,
     forecast,
@@ -74,6 +76,7 @@ from forecasting.selection import (
 
 __all__ = [
     "ALLOWED_INTERVAL_MIN",
+    "AUTO_FOLDS",
     "DEFAULT_COUNTRY",
     "DEFAULT_TIMEZONE",
     "MAX_HISTORY_ROWS",
@@ -111,6 +114,7 @@ __all__ = [
     "day_features",
     "fill_aht",
     "corrected_fit",
+    "correction_note",
     "fit_forecaster",
     "fold_windows",
     "forecast",

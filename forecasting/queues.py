@@ -147,7 +147,7 @@ def forecast_queues(
     aht_s: float | None = None,
     weekend: Sequence[int] | None = None,
     folds: int = AUTO_FOLDS,
-    bias_correction: bool = False,
+    bias_correction: bool = True,
 ) -> dict[str, ChosenForecast]:
     """Forecast every queue from its own history, as :func:`forecasting.choose_and_forecast` forecasts one.
 

@@ -298,24 +298,9 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
 def _scale_note(
     fitted: forecasting.FittedForecaster, score: forecasting.Score | None, bias_correction: bool
 ) -> str | None:
-    """Return the note of a forecast scaled by its backtest's level correction, or None.
-
-    With ``bias_correction`` on, a forecast left unscaled because its fit is not of the folds' form
-    (``Score.form``) says so too.
-    """
-    if fitted.volume_scale != 1.0:
-        miss = fitted.volume_scale - 1.0
-        return (
-            f"forecast volumes scaled by {fitted.volume_scale:.4f} (forecast.bias_correction): its backtest found "
-            f"{fitted.name} {'under' if miss > 0 else 'over'}-forecasting its weeks by {abs(miss):.1%} (the folds' "
-            "mean miss, shrunk by their scatter)"
-        )
-    if bias_correction and score is not None and score.volume_scale not in (None, 1.0) and score.form != fitted.form:
-        return (
-            f"forecast not scaled by its backtest's {score.volume_scale:.4f}: not every fold fit {fitted.name} with "
-            "the annual cycle a year of history gives this forecast, so their bias is not this forecast's"
-        )
-    return None
+    """Return the note of a forecast scaled by its backtest's level correction, or left unscaled and why; or None."""
+    said = forecasting.correction_note(fitted.name, fitted.volume_scale, score, bias_correction)
+    return f"forecast volumes {said} (forecast.bias_correction)" if said else None
 
 
 def measured_error(

@@ -80,12 +80,18 @@ class ForecastSettings(DomainType):
         lt=1.0,
         description="Staff to this volume quantile (e.g. 0.8) instead of the point forecast.",
     )
-    backtest_folds: int = Field(4, ge=1, le=26, description="Weeks of rolling-origin backtest for 'auto'.")
+    backtest_folds: int = Field(
+        forecasting.AUTO_FOLDS,
+        ge=1,
+        le=26,
+        description="Weeks of rolling-origin backtest for 'auto': the choice, the forecast-error CVs and the level "
+        "correction are measured on them.",
+    )
     bias_correction: bool = Field(
-        False,
+        True,
         description="With 'auto', scale the forecast by the level correction its backtest measured (the chosen "
-        "forecaster's mean miss of its folds' totals, shrunk by their scatter); false: the raw forecast. Check it "
-        "on your history first: shiftmix backtest --staffing [--bias-correction].",
+        "forecaster's mean miss of its folds' totals, shrunk by their scatter); false: the raw forecast. Compare "
+        "both on your history: shiftmix backtest --staffing [--no-bias-correction].",
     )
     aht_s: float | None = Field(
         None,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 import forecasting
-from forecasting.selection import AUTO_FOLDS
+from forecasting.selection import AUTO_FOLDS, folds_held
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import ServiceTarget
 from optimizer.kpis import expected_service_level
@@ -79,10 +79,11 @@ def _actual_demand(history: pd.DataFrame, fold: pd.Series, forecast_aht: pd.Seri
 def _inner_score(train: pd.DataFrame, spec: forecasting.Forecaster, horizon_days: int) -> forecasting.Score | None:
     """Return the forecaster's backtest on the fold's training history, or None when it is too short for one.
 
-    ``AUTO_FOLDS`` folds, as ``model: auto`` runs.
+    Up to ``AUTO_FOLDS`` folds, as many as the training history holds, as ``model: auto`` runs.
     """
     try:
-        return forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=horizon_days).scores[0]
+        folds = folds_held(train, AUTO_FOLDS, horizon_days)
+        return forecasting.backtest(train, [spec], folds=folds, horizon_days=horizon_days).scores[0]
     except forecasting.ForecastInputError:
         return None
 
@@ -120,7 +121,7 @@ def staffing_backtest(
     country: str | None = None,
     reps: int = 50,
     seed: int = 0,
-    bias_correction: bool = False,
+    bias_correction: bool = True,
 ) -> StaffingBacktest:
     """Staff every backtest fold from its forecast and simulate it on the fold's actual volumes.
 
@@ -138,7 +139,7 @@ def staffing_backtest(
         Holiday calendar of the forecaster.
     reps, seed : int
         Replications and seed of each fold's simulation.
-    bias_correction : bool, default False
+    bias_correction : bool, default True
         Scale each fold's forecast by the level correction of its training history's backtest
         (``Score.volume_scale``), as a plan from ``model: auto`` with ``forecast.bias_correction`` does.
 

@@ -22,6 +22,7 @@ from forecasting import (
     backtest,
     candidate_forecasters,
     choose_and_forecast,
+    correction_note,
     forecast_queues,
     has_queue_column,
     load_events,
@@ -64,16 +65,10 @@ def _no_aht(frame: pd.DataFrame) -> str:
 
 
 def _scaled(chosen: ChosenForecast, asked: bool) -> str:
-    """Say whether ``--bias-correction`` scaled the forecast, and why not when it was asked for and did not."""
-    if chosen.volume_scale != 1.0:
-        return f" (scaled by {chosen.volume_scale:.4f}, the backtest's level correction)"
-    score = chosen.backtest.chosen_score() if asked and chosen.backtest is not None else None
-    if score is None or score.volume_scale in (None, 1.0):
-        return ""
-    return (
-        f" (not scaled by the backtest's {score.volume_scale:.4f}: its folds fit without the annual cycle "
-        "this forecast's year of history gives it)"
-    )
+    """Say whether the level correction scaled the forecast, and why not when it was asked for and did not."""
+    score = chosen.backtest.chosen_score() if chosen.backtest is not None else None
+    said = correction_note(chosen.forecaster, chosen.volume_scale, score, asked)
+    return f" ({said})" if said else ""
 
 
 def run_forecast(args: argparse.Namespace) -> int:
@@ -219,8 +214,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     fc.add_argument(
         "--bias-correction",
-        action="store_true",
-        help="with --model auto, scale the forecast by its backtest's level correction (forecast.bias_correction)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --model auto, scale the forecast by its backtest's level correction (forecast.bias_correction; "
+        "default on)",
     )
     fc.set_defaults(handler=run_forecast)
 

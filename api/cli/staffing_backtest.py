@@ -53,8 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (0.10)")
     group.add_argument(
         "--bias-correction",
-        action="store_true",
-        help="scale each fold's forecast by its training backtest's level correction (forecast.bias_correction)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="scale each fold's forecast by its training backtest's level correction (forecast.bias_correction; "
+        "default on)",
     )
     group.add_argument("--reps", type=int, default=50, metavar="N", help="replications per fold (50)")
     group.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
@@ -113,7 +115,9 @@ def run(args: argparse.Namespace, history: pd.DataFrame, target: ServiceTarget, 
     confidence = (
         f", confidence {target.confidence:g} ({target.confidence_scope})" if target.confidence is not None else ""
     )
-    corrected = " scaled by its training backtest's level correction" if args.bias_correction else ""
+    corrected = (
+        " scaled by its training backtest's level correction" if args.bias_correction else " (no level correction)"
+    )
     print(
         f"staffing: {result.model}, target {target.service_level:.0%} within {target.answer_within_s:g} s"
         f"{confidence}; each fold staffed from its forecast{corrected}, simulated on its actual volumes "

@@ -443,9 +443,9 @@ class ForecastRequest(DomainType):
         None, description="Weekend weekdays (Monday = 0), e.g. [4, 5]; null: the country's weekend."
     )
     bias_correction: bool = Field(
-        False,
-        description="With 'auto', scale the forecast by the level correction its backtest measured; "
-        "false (the default): the raw forecast.",
+        True,
+        description="With 'auto', scale the forecast by the level correction its backtest measured (the default); "
+        "false: the raw forecast.",
     )
 
     @model_validator(mode="after")

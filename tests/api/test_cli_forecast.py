@@ -121,7 +121,8 @@ def test_forecast_per_queue_errors_name_history_queue(tmp_path, capsys):
 
 def test_forecast_says_whether_bias_correction_scaled_it(tmp_path, capsys):
     """Under a year of the bundled history the regression is scaled by its backtest's correction; the whole
-    year fits the annual cycle its folds lacked, so it is not, and the line says why; without the flag, neither."""
+    year fits the annual cycle its folds lacked, so it is not, and the line says why (both by default); with
+    ``--no-bias-correction``, neither."""
     from scenarios.spec import load_example
 
     _, base_dir = load_example()
@@ -130,9 +131,9 @@ def test_forecast_says_whether_bias_correction_scaled_it(tmp_path, capsys):
     history[history["interval_start"] >= "2026-02-02"].to_csv(short, index=False)
     out = tmp_path / "fc.csv"
     for path, flag, expected in (
-        (short, ["--bias-correction"], "(scaled by 1."),
-        (base_dir / "history.csv", ["--bias-correction"], "(not scaled by the backtest's 1."),
-        (short, [], None),
+        (short, [], "(scaled by 1."),
+        (base_dir / "history.csv", ["--bias-correction"], "(not scaled by its backtest's 1."),
+        (short, ["--no-bias-correction"], None),
     ):
         assert main(["forecast", "--history", str(path), "--out", str(out), "--horizon-days", "2", *flag]) == 0
         line = capsys.readouterr().out.strip()

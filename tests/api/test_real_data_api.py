@@ -63,8 +63,8 @@ def test_forecast_weekend_override_is_checked(client: TestClient, auth: dict[str
     assert fields(bad) == ["weekend[1]"]
 
 
-def test_a_forecast_request_can_ask_for_the_level_corrected_forecast(client: TestClient, auth: dict[str, str]) -> None:
-    """``auto`` scales its forecast by its backtest's level correction when ``bias_correction`` is true.
+def test_a_forecast_request_is_level_corrected_unless_it_turns_it_off(client: TestClient, auth: dict[str, str]) -> None:
+    """``auto`` scales its forecast by its backtest's level correction unless ``bias_correction`` is false.
 
     Seven weeks of history exceed the test server's row limit, so the request's work runs as the pool runs it.
     """
@@ -77,8 +77,8 @@ def test_a_forecast_request_can_ask_for_the_level_corrected_forecast(client: Tes
         {"interval_start": t.isoformat(), "volume": float(v)} for t, v in zip(frame.index, frame["volume"], strict=True)
     ]
     body = {"history": history, "horizon_days": 1, "aht_s": 300.0, "country": None}
-    scaled = forecast_response(ForecastRequest.model_validate({**body, "bias_correction": True}))
-    raw = forecast_response(ForecastRequest.model_validate(body))
+    scaled = forecast_response(ForecastRequest.model_validate(body))  # the default: corrected
+    raw = forecast_response(ForecastRequest.model_validate({**body, "bias_correction": False}))
     total = [sum(row.volume for row in r.rows) for r in (scaled, raw)]
     assert total[0] > 1.02 * total[1]
     small = {"history": _volume_only(7), "model": "seasonal_naive", "horizon_days": 1, "bias_correction": "maybe"}

@@ -154,10 +154,10 @@ def _growing(weekly: float, days: int = 49) -> pd.DataFrame:
     return frame.assign(volume=frame["volume"] * (1 + weekly) ** (np.floor(days) / 7))
 
 
-def test_auto_scales_its_forecast_by_the_chosen_forecasters_correction_when_asked():
+def test_auto_scales_its_forecast_by_the_chosen_forecasters_correction_unless_turned_off():
     growing = _growing(0.05)
-    scaled = choose_and_forecast(growing, 7, country=None, bias_correction=True)
-    raw = choose_and_forecast(growing, 7, country=None)  # the default: the raw forecast
+    scaled = choose_and_forecast(growing, 7, country=None)  # the default: corrected
+    raw = choose_and_forecast(growing, 7, country=None, bias_correction=False)
     expected = scaled.backtest.score(scaled.forecaster).volume_scale
     assert expected > 1.02  # every forecaster trails a level that keeps growing
     assert scaled.volume_scale == expected

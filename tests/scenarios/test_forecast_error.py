@@ -45,15 +45,16 @@ def test_a_volume_cv_in_the_config_is_kept():
 
 def test_a_forecast_plan_is_scaled_by_its_backtests_level_correction_and_says_so(tmp_path):
     """Under a year of the bundled history (the regression without its annual cycle, as in every fold) trails
-    the autumn's rise: the plan's forecast is scaled by the correction its backtest measured, a note says by how
-    much; without ``bias_correction`` (the default) the raw forecast is planned."""
+    the autumn's rise: the plan's forecast is scaled by the correction its backtest measured (the default), a
+    note says by how much; with ``bias_correction: false`` the raw forecast is planned."""
     config, base_dir = load_example()
     history = pd.read_csv(base_dir / "history.csv")
     history[history["interval_start"] >= "2026-02-02"].to_csv(tmp_path / "history.csv", index=False)
     config = config.model_copy(update={"days": 2, "history": "history.csv"})
-    raw, raw_run = forecast_problem(config, tmp_path)
-    on = config.model_copy(update={"forecast": config.forecast.model_copy(update={"bias_correction": True})})
-    scaled, run = forecast_problem(on, tmp_path)
+    assert config.forecast.bias_correction
+    scaled, run = forecast_problem(config, tmp_path)
+    off = config.model_copy(update={"forecast": config.forecast.model_copy(update={"bias_correction": False})})
+    raw, raw_run = forecast_problem(off, tmp_path)
     assert run.backtest is not None
     scale = next(s for s in run.backtest["scores"] if s["forecaster"] == run.model)["volume_scale"]
     assert scale > 1.0
@@ -71,8 +72,8 @@ def test_a_correction_measured_without_the_annual_cycle_is_not_applied_to_a_fit_
     unscaled, and a note says why. (The generator's expected volume for the plan week is 12,529 contacts; the
     unscaled forecast says 12,513, scaled it would say 12,814.)"""
     config, base_dir = load_example()
-    on = config.forecast.model_copy(update={"bias_correction": True})
-    problem, run = forecast_problem(config.model_copy(update={"days": 2, "forecast": on}), base_dir)
+    assert config.forecast.bias_correction  # the example's setting, and the default
+    problem, run = forecast_problem(config.model_copy(update={"days": 2}), base_dir)
     assert run.backtest is not None
     score = next(s for s in run.backtest["scores"] if s["forecaster"] == run.model)
     assert score["volume_scale"] > 1.0
@@ -82,5 +83,6 @@ def test_a_correction_measured_without_the_annual_cycle_is_not_applied_to_a_fit_
     assert fitted.form == "annual"
     assert [r.volume for r in problem.demand] == pytest.approx(list(fitted.forecast(96)["volume"]))
     assert any("not scaled by its backtest's" in note for note in run.notes)
-    _, default = forecast_problem(config.model_copy(update={"days": 2}), base_dir)  # bias_correction off
-    assert not any("scaled by" in note for note in default.notes)
+    off = config.forecast.model_copy(update={"bias_correction": False})
+    _, raw = forecast_problem(config.model_copy(update={"days": 2, "forecast": off}), base_dir)
+    assert not any("scaled by" in note for note in raw.notes)  # nothing to say when it is off

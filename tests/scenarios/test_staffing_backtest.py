@@ -53,20 +53,23 @@ def test_backtest_staffing_cli_prints_claimed_against_realised(history, tmp_path
 
 
 def test_a_fold_staffs_against_the_error_a_backtest_of_its_training_history_measures(history):
-    """As a plan does: the fold's forecaster backtested on the fold's training history (4 folds) gives the
+    """As a plan does: the fold's forecaster backtested on the fold's training history (as many of ``AUTO_FOLDS``
+    folds as it holds) gives the
     target's volume CV and each interval's by size; a target that sets one keeps it for every interval; a
     training history too short for a backtest takes the fitted forecaster's in-sample CV."""
     import numpy as np
 
     import forecasting
-    from forecasting.selection import AUTO_FOLDS
+    from forecasting.selection import AUTO_FOLDS, folds_held
     from scenarios.staffing_backtest import _inner_score, _measured
 
     spec = forecasting.make_forecaster("seasonal_naive")
     train = history.iloc[: 28 * 48]
     fitted = spec.fit(train)
     demand = fitted.forecast(48)[["volume", "aht_s"]].rename_axis("interval_start")
-    score = forecasting.backtest(train, [spec], folds=AUTO_FOLDS, horizon_days=1).scores[0]
+    held = folds_held(train, AUTO_FOLDS, 1)
+    assert held == 7  # 28 days less 3 weeks of training: 7 daily folds of the 8
+    score = forecasting.backtest(train, [spec], folds=held, horizon_days=1).scores[0]
     assert _inner_score(train, spec, 1) == score
     target, measured = _measured(ServiceTarget(), demand, score, fitted)
     assert target.volume_cv == round(score.rate_cv, 4)
@@ -86,19 +89,21 @@ def test_a_fold_staffs_against_the_error_a_backtest_of_its_training_history_meas
 def test_each_fold_is_scaled_by_the_level_correction_of_its_training_backtest():
     """As a plan from ``model: auto``: a history whose level keeps growing is under-forecast by every fold of
     the training history's backtest, so the fold's forecast is scaled up by the correction that backtest
-    measured (``bias_correction=True``, as ``forecast.bias_correction``); by default the raw forecast."""
+    measured (the default, as ``forecast.bias_correction``); with ``bias_correction=False`` the raw forecast."""
     import forecasting
+    from forecasting.selection import AUTO_FOLDS, folds_held
     from tests.forecasting.test_backtest import _growing
 
     growing = _growing(0.05, days=63)
     target = ServiceTarget(shrinkage=0.0, volume_cv=0.1)
     kw = {"model": "seasonal_naive", "folds": 1, "horizon_days": 7, "reps": 5}
-    scaled = staffing_backtest(growing, target, bias_correction=True, **kw)
-    raw = staffing_backtest(growing, target, **kw)
+    scaled = staffing_backtest(growing, target, **kw)
+    raw = staffing_backtest(growing, target, bias_correction=False, **kw)
     start = pd.Timestamp(scaled.folds["start"].iloc[0])
     train = growing[growing.index < start]
     spec = forecasting.make_forecaster("seasonal_naive")
-    scale = forecasting.backtest(train, [spec], folds=4, horizon_days=7).scores[0].volume_scale
+    folds = folds_held(train, AUTO_FOLDS, 7)
+    scale = forecasting.backtest(train, [spec], folds=folds, horizon_days=7).scores[0].volume_scale
     assert scale > 1.02
     ratio = scaled.folds["forecast_volume"].iloc[0] / raw.folds["forecast_volume"].iloc[0]
     assert ratio == pytest.approx(scale, rel=1e-3)
