@@ -17,6 +17,7 @@ KPIs and the independent check all count them through this module, in the same i
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -25,7 +26,7 @@ import pandas as pd
 
 from optimizer.arrival_law import horizon_factor, horizon_sigma, volume_sigma
 from optimizer.domain import PlanningProblem, ServiceTarget
-from optimizer.horizon_law import level_law
+from optimizer.horizon_law import anchor_offset, level_law
 from optimizer.queueing import offered_load
 from optimizer.risk import meet_curve
 from optimizer.staffing import effective_agents, staffing_curves
@@ -170,7 +171,8 @@ def goal_level(demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int
     queue), which lowers and spreads the week's level (:mod:`optimizer.horizon_law`). The level is raised,
     by bisection, until the cheapest staffing that answers it at the goal's volumes
     (:func:`cheapest_staffing`) is modelled to reach ``target.service_level`` with probability c
-    (:func:`optimizer.horizon_law.level_law`); at most the level that staffing saturates at. A plan's shifts
+    (:func:`optimizer.horizon_law.level_law`, its mean anchored on the interval law's: ``anchor_offset``); at
+    most the level that staffing saturates at. A plan's shifts
     and floors put people elsewhere too, so its own probability (``kpis.p_meet_horizon``) is near c, mostly
     above: 0.90-0.93 on the bundled week at 0.9, 0.89 on a one-day test whose three shifts cannot follow it.
 
@@ -196,21 +198,47 @@ def goal_level(demand: pd.DataFrame, target: ServiceTarget, *, interval_min: int
         scaled, target, interval_min=interval_min, max_scheduled=_saturating_head_count(scaled, target, interval_min)
     )
     total = float(scaled["volume"].sum())
+    low, high = target.service_level, float(curve[:, -1].sum()) / total
+    if high <= low:
+        return low
 
-    def probability(level: float) -> float:
+    def probability(level: float, offset: float) -> float:
         staff = cheapest_staffing(curve, level * total)
         law = level_law(demand, staff, target, interval_min=interval_min)
-        return law.meet_probability(target.service_level)
+        return law.shifted(offset).meet_probability(target.service_level)
 
-    lo, hi = target.service_level, float(curve[:, -1].sum()) / total
-    if hi <= lo or probability(lo) >= confidence:
-        return lo
-    if probability(hi) < confidence:
-        return hi
+    def offset_at(level: float) -> float:
+        staff = cheapest_staffing(curve, level * total)
+        return anchor_offset(demand, staff, target, interval_min=interval_min)
+
+    # The law's mean is anchored on the interval law's (horizon_law.anchor_offset), which simulates each
+    # interval: measured at the target's staffing, then once more at the level found.
+    offset = offset_at(low)
+    level = _bisect_level(lambda x: probability(x, offset) >= confidence, low, high)
+    moved = offset_at(level)
+    if abs(moved - offset) > ANCHOR_TOLERANCE:
+        level = _bisect_level(lambda x: probability(x, moved) >= confidence, low, high)
+    return level
+
+
+ANCHOR_TOLERANCE = 0.002
+"""How far the anchoring offset at the level found may differ from the target staffing's before the level is
+sought again with it (0-1)."""
+
+
+def _bisect_level(meets: Callable[[float], bool], low: float, high: float) -> float:
+    """Return the least level in [low, high] that ``meets`` (increasing in the level) accepts, by bisection.
+
+    ``high`` when none does, ``low`` when it does.
+    """
+    if meets(low):
+        return low
+    if not meets(high):
+        return high
     for _ in range(GOAL_LEVEL_STEPS):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if probability(mid) >= confidence else (mid, hi)
-    return hi
+        mid = 0.5 * (low + high)
+        low, high = (low, mid) if meets(mid) else (mid, high)
+    return high
 
 
 PRICE_STEPS = 60

@@ -34,9 +34,15 @@ against the discrete-event simulator (:mod:`optimizer.simulation`, which carries
 at 30-minute intervals: per busy interval the simulated variance of contacts answered in time is
 ``0.33 .. 0.40 N**2 sl (1 - sl)`` (``m = 3``), and pooling the own errors over 120 minutes puts the
 modelled probability within about 2 points of the simulated share of weeks on the bundled week's plans
-(pooled over 60 minutes: 12 and 4 points under) and within 3 on peaked test days. Tiny horizons (a few
-dozen contacts on one or two agents) are outside that accuracy: there the simulator answers more than
-Erlang C at the forecast, and the law claims less (0.56 for 0.69 simulated on one such day).
+(pooled over 60 minutes: 12 and 4 points under) and within 3 on peaked test days, when they were measured.
+The mean ``mu`` takes each interval's level at its rate as Erlang's steady state, which a replay does not
+reach (an interval starts with the last one's queue, and a high-rate interval's queue spills into the next):
+it runs 1.5-2.5 points over the simulated level, and ``P`` inherits it (the bundled week's ``scope: horizon``
+plan, 2026-12-07: 57% modelled, 48% of 400 simulated weeks). :func:`anchored_law` moves the mean onto the
+interval law's expected level (:func:`optimizer.interval_law.expected_level`, each interval simulated),
+keeping this law's spread and its mixing over ``F``; plans and :func:`horizon_meet_probability` read that.
+Tiny horizons (a few dozen contacts on one or two agents) are outside that accuracy: there the simulator
+answers more than Erlang C at the forecast, and the law claims less (0.56 for 0.69 simulated on one such day).
 
 References
 ----------
@@ -48,6 +54,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +65,7 @@ from optimizer.arrival_law import horizon_sigma, volume_sigma
 from optimizer.demand import validate_demand_frame
 from optimizer.domain import ServiceTarget
 from optimizer.errors import InputError
+from optimizer.interval_law import expected_level
 from optimizer.queueing import offered_load, queue_measures
 from optimizer.staffing import effective_agents, service_at, wait_within_s
 
@@ -77,6 +85,8 @@ __all__ = [
     "OWN_ERROR_POOL_MIN",
     "QUEUE_EXCURSION_MIN",
     "LevelLaw",
+    "anchor_offset",
+    "anchored_law",
     "horizon_level",
     "horizon_meet_probability",
     "level_law",
@@ -120,6 +130,10 @@ class LevelLaw:
     def expected_level(self) -> float:
         """Return the modelled mean of the horizon's level, over the common factor's nodes."""
         return float(np.clip((self.weight * self.mean).sum(), 0.0, 1.0))
+
+    def shifted(self, delta: float) -> LevelLaw:
+        """Return the law with its mean given every ``F`` moved by ``delta`` (within 0-1), spread kept."""
+        return dataclasses.replace(self, mean=np.clip(self.mean + delta, 0.0, 1.0))
 
     def meet_probability(self, level: float) -> float:
         """Return ``P(level of the horizon >= level)``, the normal given ``F`` mixed over ``F``."""
@@ -198,6 +212,46 @@ def level_law(demand: pd.DataFrame, scheduled: np.ndarray, target: ServiceTarget
     return LevelLaw(factor=factor, weight=weight, mean=mean, sd=sd)
 
 
+def anchor_offset(
+    demand: pd.DataFrame,
+    scheduled: np.ndarray,
+    target: ServiceTarget,
+    *,
+    interval_min: int,
+    law: LevelLaw | None = None,
+    expected: float | None = None,
+) -> float:
+    """Return the interval law's expected level less this law's mean for ``scheduled`` people (module notes).
+
+    ``law`` (:func:`level_law` of the same people) and ``expected`` (the interval law's level) when the caller
+    has them; 0 past the interval law's contact budget, where this law's mean is the only one.
+    """
+    if expected is None:
+        agents = effective_agents(np.asarray(scheduled), target.shrinkage)
+        expected = expected_level(demand, agents, target, interval_min=interval_min)
+    if expected is None:
+        return 0.0
+    law = law if law is not None else level_law(demand, scheduled, target, interval_min=interval_min)
+    return expected - law.expected_level()
+
+
+def anchored_law(
+    demand: pd.DataFrame,
+    scheduled: np.ndarray,
+    target: ServiceTarget,
+    *,
+    interval_min: int,
+    expected: float | None = None,
+) -> LevelLaw:
+    """Return :func:`level_law` with its mean moved onto the interval law's expected level (module notes).
+
+    ``expected``: the interval law's level of the same people, when the caller has it.
+    """
+    law = level_law(demand, scheduled, target, interval_min=interval_min)
+    offset = anchor_offset(demand, scheduled, target, interval_min=interval_min, law=law, expected=expected)
+    return law.shifted(offset)
+
+
 def horizon_meet_probability(
     demand: pd.DataFrame, scheduled: np.ndarray, target: ServiceTarget, *, interval_min: int
 ) -> float:
@@ -205,10 +259,10 @@ def horizon_meet_probability(
 
     The level given the horizon's common factor ``F`` is normal around its modelled mean with the spread of
     the randomness inside the horizon (each interval's own error, Poisson counts, the queue), mixed over ``F``
-    (module notes, :func:`level_law`). The simulator's share of horizons that meet the level
-    (``horizon_met_share``) is what it estimates.
+    (module notes, :func:`level_law`), the mean anchored on the interval law's (:func:`anchored_law`). The
+    simulator's share of horizons that meet the level (``horizon_met_share``) is what it estimates.
     """
-    law = level_law(demand, scheduled, target, interval_min=interval_min)
+    law = anchored_law(demand, scheduled, target, interval_min=interval_min)
     return law.meet_probability(target.service_level)
 
 

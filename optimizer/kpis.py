@@ -21,7 +21,7 @@ from optimizer.domain import (
     ServiceTarget,
 )
 from optimizer.horizon_goal import ServiceGoal
-from optimizer.horizon_law import LevelLaw, level_law
+from optimizer.horizon_law import LevelLaw, anchor_offset, level_law
 from optimizer.interval_law import expected_level
 from optimizer.requirement import QueueNeed, floor_target
 from optimizer.risk import meet_probability
@@ -136,18 +136,20 @@ def with_expected_level(
 
     The expected level is the interval law's (:func:`optimizer.interval_law.expected_level`) on the people
     ``coverage`` puts on the floor against ``demand`` (the contacts reaching people); past its contact budget,
-    and for the weekly confidence, the analytic horizon law's. Without coverage (no plan) ``kpis`` as they are.
+    and for the weekly confidence, the analytic horizon law's, its mean on the expected level
+    (:func:`optimizer.horizon_law.anchor_offset`). Without coverage (no plan) ``kpis`` as they are.
     """
     if not coverage:
         return kpis
     scheduled = np.array([r.scheduled for r in coverage], dtype=np.int64)
     update: dict[str, float] = {}
-    law = None
-    if target.scope == "horizon":  # the analytic law, only where it is read
-        law = level_law(demand, scheduled, target, interval_min=interval_min)
-        update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
+    law = level_law(demand, scheduled, target, interval_min=interval_min) if target.scope == "horizon" else None
     expected = expected_service_level(demand, scheduled, target, interval_min=interval_min, law=law)
     update["expected_service_level"] = round(expected, 4)
+    if law is not None:  # the analytic law's spread and mixing over F, its mean the expected level's
+        offset = anchor_offset(demand, scheduled, target, interval_min=interval_min, law=law, expected=expected)
+        law = law.shifted(offset)
+        update["p_meet_horizon"] = round(law.meet_probability(target.service_level), 4)
     return kpis.model_copy(update=update)
 
 
