@@ -29,7 +29,7 @@ from optimizer.domain import (
 )
 from optimizer.horizon_goal import plan_goal
 from optimizer.model.inputs import shortfall_penalty_cents
-from optimizer.requirement import problem_staff_needed, queue_needs
+from optimizer.requirement import people_demand, problem_staff_needed, queue_needs
 from optimizer.skills import email_missed_penalty_cents, email_penalty_units
 from optimizer.wishes import preference_penalty_cents
 
@@ -288,7 +288,7 @@ def check_plan(problem: PlanningProblem, plan: Plan, params: SolveParams | None 
     fill = round((pool.fill_rate if pool is not None else 1.0) * 1000)
     scheduled = fte + posted * fill // 1000
     needed = problem_staff_needed(problem)
-    people = needed[["volume", "aht_s"]]
+    people = people_demand(problem)  # with its per-interval forecast error (volume_cv), as the plan prices it
     required = needed["required"].to_numpy()
     if len(plan.coverage) != len(starts):
         out.append(Violation("coverage", "coverage", f"{len(plan.coverage)} rows for {len(starts)} intervals"))
