@@ -137,16 +137,17 @@ def test_past_its_contact_budget_a_frame_takes_the_count_law_lower_around_the_st
     np.testing.assert_array_equal(table.at(agents), counted)
 
 
-@pytest.mark.parametrize("patience_s", [None, 180.0])
-def test_the_expected_level_is_what_the_plan_simulator_finds_on_a_steady_day(patience_s):
+@pytest.mark.parametrize("update", [{}, {"patience_s": 180.0}, {"handle_cv": 1.3}])
+def test_the_expected_level_is_what_the_plan_simulator_finds_on_a_steady_day(update):
     """The same replications, pooled over contacts: the level a replay under forecast error is expected to
     find, within a point of the plan simulator's over the intervals after its first (which starts on an empty
-    floor; 1,000 replications), and below the level at the forecast."""
+    floor; 1,000 replications), and below the level at the forecast. Spread handle times warm up longer
+    (``warm_up_intervals``): with one interval at ``handle_cv: 1.3`` the law said 1.2 points more here."""
     from optimizer.interval_law import expected_level
     from optimizer.staffing import service_at
 
     frame = steady(60.0, periods=6)
-    target = ServiceTarget(shrinkage=0.0, volume_cv=0.15, horizon_volume_cv=0.0, patience_s=patience_s)
+    target = ServiceTarget(shrinkage=0.0, volume_cv=0.15, horizon_volume_cv=0.0, **update)
     floor = np.full(len(frame), 14)  # at 12 the simulated day builds a backlog interval after interval
     expected = expected_level(frame, floor, target, interval_min=30)
     sim = simulate_floor(frame, floor, target, SimulationOptions(reps=1000, seed=4), interval_min=30)
@@ -155,6 +156,12 @@ def test_the_expected_level_is_what_the_plan_simulator_finds_on_a_steady_day(pat
     settled = float((rows["service_level"] * rows["contacts"]).sum() / rows["contacts"].sum())
     assert expected == pytest.approx(settled, abs=0.01)
     assert expected < at_forecast
+
+
+def test_the_warm_up_grows_with_the_handle_time_spread_as_the_mean_wait_does():
+    from optimizer.interval_law import WARM_UP, warm_up_intervals
+
+    assert [warm_up_intervals(cv) for cv in (0.5, 1.0, 1.3, 2.0)] == [WARM_UP, WARM_UP, 2 * WARM_UP, 3 * WARM_UP]
 
 
 def test_past_its_contact_budget_the_expected_level_is_left_to_the_analytic_law(monkeypatch):
