@@ -44,7 +44,6 @@ the staffing point at 150-1,500 contacts an interval (measured against this modu
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -241,18 +240,14 @@ class _Knobs:
     patience_s: float | None
     concurrency: int
     handle_cv: float
-    erlang_within_s: float
-    """The threshold the count law's Erlang is evaluated at (the caller's, with its handle-time correction)."""
 
 
-def _inputs(
-    frame: pd.DataFrame, target: ServiceTarget, erlang_within_s: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Knobs]:
+def _inputs(frame: pd.DataFrame, target: ServiceTarget) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Knobs]:
     """Return a demand frame's volume, rate spread and AHT (contiguous float arrays) and the target's knobs."""
     volume = np.ascontiguousarray(frame["volume"].to_numpy(dtype=np.float64))
     sigma = np.ascontiguousarray(volume_sigma(frame, target.volume_cv), dtype=np.float64)
     aht = np.ascontiguousarray(frame["aht_s"].to_numpy(dtype=np.float64))
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv, erlang_within_s)
+    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv)
     return volume, sigma, aht, knobs
 
 
@@ -289,9 +284,19 @@ class MeetTable:
 
 
 def _bracket(
-    volume: np.ndarray, sigma: np.ndarray, aht: np.ndarray, knobs: _Knobs, interval_min: int, level: float
+    volume: np.ndarray,
+    sigma: np.ndarray,
+    aht: np.ndarray,
+    knobs: _Knobs,
+    erlang_within_s: float,
+    interval_min: int,
+    level: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the first and last agent counts to simulate per interval: the count law's (module notes)."""
+    """Return the first and last agent counts to simulate per interval: the count law's (module notes).
+
+    ``erlang_within_s`` is the threshold the count law's Erlang is evaluated at (the caller's, with its
+    handle-time correction); the simulation reads ``knobs.within_s``.
+    """
 
     def agents_at(p: float) -> np.ndarray:
         count = count_quantile(volume, sigma, p)
@@ -300,7 +305,7 @@ def _bracket(
                 offered_load(count, aht, interval_min),
                 aht,
                 service_level=level,
-                within_s=knobs.erlang_within_s,
+                within_s=erlang_within_s,
                 patience_s=knobs.patience_s,
                 concurrency=knobs.concurrency,
             ),
@@ -384,6 +389,7 @@ def _count_law(
     aht: np.ndarray,
     agents: np.ndarray,
     knobs: _Knobs,
+    erlang_within_s: float,
     interval_min: int,
     level: float,
 ) -> np.ndarray:
@@ -395,7 +401,7 @@ def _count_law(
             agents[idx],
             count * per_contact[idx],
             aht[idx],
-            knobs.erlang_within_s,
+            erlang_within_s,
             patience_s=knobs.patience_s,
             concurrency=knobs.concurrency,
         )
@@ -414,6 +420,7 @@ def _count_rows(
     sigma: np.ndarray,
     aht: np.ndarray,
     knobs: _Knobs,
+    erlang_within_s: float,
     interval_min: int,
     level: float,
 ) -> list[tuple[int, np.ndarray]]:
@@ -421,23 +428,31 @@ def _count_rows(
     width = hi - lo + 1
     which = np.repeat(idx, width)
     agents = np.concatenate([np.arange(a, b + 1) for a, b in zip(lo, hi, strict=True)]).astype(np.float64)
-    p = _count_law(volume[which], sigma[which], aht[which], agents, knobs, interval_min, level)
+    p = _count_law(volume[which], sigma[which], aht[which], agents, knobs, erlang_within_s, interval_min, level)
     return [
         (int(a), np.maximum.accumulate(part)) for a, part in zip(lo, np.split(p, np.cumsum(width)[:-1]), strict=True)
     ]
 
 
 @functools.lru_cache(maxsize=32)
-def _cached(volume_b: bytes, sigma_b: bytes, aht_b: bytes, knobs: _Knobs, interval_min: int, level: float) -> MeetTable:
+def _cached(
+    volume_b: bytes,
+    sigma_b: bytes,
+    aht_b: bytes,
+    knobs: _Knobs,
+    erlang_within_s: float,
+    interval_min: int,
+    level: float,
+) -> MeetTable:
     volume, sigma, aht = np.frombuffer(volume_b), np.frombuffer(sigma_b), np.frombuffer(aht_b)
     busy = volume > 0
     low = np.zeros(len(volume), dtype=np.int64)
     rows: list[np.ndarray] = [np.ones(0)] * len(volume)
     idx = np.flatnonzero(busy)
     if idx.size:
-        lo, hi = _bracket(volume[idx], sigma[idx], aht[idx], knobs, interval_min, level)
+        lo, hi = _bracket(volume[idx], sigma[idx], aht[idx], knobs, erlang_within_s, interval_min, level)
         if volume.sum() > SIMULATED_CONTACTS:
-            filled = _count_rows(idx, lo, hi, volume, sigma, aht, knobs, interval_min, level)
+            filled = _count_rows(idx, lo, hi, volume, sigma, aht, knobs, erlang_within_s, interval_min, level)
         else:
             interval_s = 60.0 * interval_min
             filled = [
@@ -474,8 +489,10 @@ def meet_table(
         The same table for the same inputs (the last few are cached); the count law's beyond
         ``SIMULATED_CONTACTS``.
     """
-    volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s)
-    return _cached(volume.tobytes(), sigma.tobytes(), aht.tobytes(), knobs, int(interval_min), float(level))
+    volume, sigma, aht, knobs = _inputs(frame, target)
+    return _cached(
+        volume.tobytes(), sigma.tobytes(), aht.tobytes(), knobs, float(erlang_within_s), int(interval_min), float(level)
+    )
 
 
 def meet_at(
@@ -498,12 +515,11 @@ def meet_at(
     if target.patience_s is not None or float(frame["volume"].sum()) > SIMULATED_CONTACTS:
         table = meet_table(frame, target, interval_min=interval_min, level=level, erlang_within_s=erlang_within_s)
         return table.at(n)
-    volume, sigma, aht, knobs = _inputs(frame, target, erlang_within_s)
-    sim = _sim_knobs(knobs)
+    volume, sigma, aht, knobs = _inputs(frame, target)
     out = np.ones(len(volume))
     for t in np.flatnonzero(volume > 0):
         met, total = _per_rep(
-            int(t), float(volume[t]), float(sigma[t]), float(aht[t]), int(n[t]), sim, 60.0 * interval_min
+            int(t), float(volume[t]), float(sigma[t]), float(aht[t]), int(n[t]), knobs, 60.0 * interval_min
         )
         out[t] = float(np.mean(_reached(met, total, level)))
     return out
@@ -515,11 +531,10 @@ def _per_rep(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return interval ``t``'s replications at one head count: contacts answered in time, and all, per replication.
 
-    Cached by the inputs (the draws depend on them and the index alone; ``knobs`` without the Erlang threshold,
-    which the simulation does not read): ``p_meet`` (:func:`meet_at`, any level) and the expected level
-    (:func:`expected_level`) of the same floor share one simulation, and a plan recounted after a change (a swap
-    moves a few intervals' people) simulates only the intervals it moved. 4,096 entries of 400 replications
-    hold about 26 MB.
+    Cached by the inputs (the draws depend on them and the index alone): ``p_meet`` (:func:`meet_at`, any
+    level) and the expected level (:func:`expected_level`) of the same floor share one simulation, and a plan
+    recounted after a change (a swap moves a few intervals' people) simulates only the intervals it moved.
+    4,096 entries of 400 replications hold about 26 MB.
     """
     arrival, handle, patience, start = _draws(t, volume, sigma, aht_s, knobs, interval_s)
     servers, _, _ = virtual_servers(np.array([agents], dtype=np.int64), np.zeros(()), np.zeros(()), knobs.concurrency)
@@ -527,11 +542,6 @@ def _per_rep(
     met.setflags(write=False)
     total.setflags(write=False)
     return met, total
-
-
-def _sim_knobs(knobs: _Knobs) -> _Knobs:
-    """Return ``knobs`` as the simulation reads them (the count law's Erlang threshold left out)."""
-    return dataclasses.replace(knobs, erlang_within_s=0.0)
 
 
 def expected_level(
@@ -544,11 +554,11 @@ def expected_level(
     """
     if float(frame["volume"].sum()) > SIMULATED_CONTACTS:
         return None
-    volume, sigma, aht, sim = _inputs(frame, target, erlang_within_s=0.0)  # as _per_rep's key: no Erlang threshold
+    volume, sigma, aht, knobs = _inputs(frame, target)
     n = np.asarray(agents, dtype=np.int64)
     met = arrived = 0.0
     for t in np.flatnonzero(volume > 0):
-        m, a = _per_rep(int(t), float(volume[t]), float(sigma[t]), float(aht[t]), int(n[t]), sim, 60.0 * interval_min)
+        m, a = _per_rep(int(t), float(volume[t]), float(sigma[t]), float(aht[t]), int(n[t]), knobs, 60.0 * interval_min)
         met += float(m.sum())
         arrived += float(a.sum())
     return met / arrived if arrived > 0 else 1.0
