@@ -1,7 +1,7 @@
 """Time forecasting on the bundled year of 30-minute history; print medians.
 
-Cases: fit + one-week forecast per forecaster (target <= 10 s each), automatic choice (4-fold backtest +
-fit + forecast), and an 8-fold backtest of all three forecasters (target <= 90 s).
+Cases: fit + one-week forecast per forecaster (target <= 10 s each), automatic choice (a backtest of up to
+``AUTO_FOLDS`` = 8 folds + fit + forecast), and an 8-fold backtest of all three forecasters (target <= 90 s).
 
 Usage: ``python benchmarks/bench_forecasting.py [--repeat N] [--json]``
 """
