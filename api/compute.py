@@ -33,7 +33,7 @@ from api.jobs import watch_server, worker_context
 from api.schemas import ForecastRequest, ForecastResponse, StaffingRequest, StaffingResponse
 from api.settings import Settings
 from api.storage import Principal
-from forecasting import ForecastInputError, HistoryError, forecast, load_history
+from forecasting import ForecastInputError, HistoryError, forecast, load_history, measure_handle_cv
 from optimizer import interval_staffing
 from optimizer.errors import InputError, Issue
 
@@ -78,7 +78,8 @@ def forecast_response(body: ForecastRequest) -> ForecastResponse:
         weekend=body.weekend,
         bias_correction=body.bias_correction,
     )
-    return ForecastResponse.from_frame(frame)
+    spread = measure_handle_cv(history)
+    return ForecastResponse.from_frame(frame, spread.cv if spread is not None else None)
 
 
 def staffing_response(body: StaffingRequest) -> StaffingResponse:

@@ -32,6 +32,7 @@ from forecasting.forecasters import (
     WeeklyETS,
     quantile_column,
 )
+from forecasting.handle_times import HandleSpread, measure_handle_cv
 from forecasting.history import (
     DEFAULT_TIMEZONE,
     MAX_HISTORY_ROWS,
@@ -97,6 +98,7 @@ __all__ = [
     "ForecasterName",
     "ForecastingError",
     "GapPolicy",
+    "HandleSpread",
     "HistoryError",
     "HistoryIssue",
     "IntradayFactors",
@@ -113,6 +115,7 @@ __all__ = [
     "choose_forecaster",
     "day_features",
     "fill_aht",
+    "measure_handle_cv",
     "corrected_fit",
     "correction_note",
     "fit_forecaster",

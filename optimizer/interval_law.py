@@ -247,7 +247,7 @@ def _inputs(frame: pd.DataFrame, target: ServiceTarget) -> tuple[np.ndarray, np.
     volume = np.ascontiguousarray(frame["volume"].to_numpy(dtype=np.float64))
     sigma = np.ascontiguousarray(volume_sigma(frame, target.volume_cv), dtype=np.float64)
     aht = np.ascontiguousarray(frame["aht_s"].to_numpy(dtype=np.float64))
-    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_cv)
+    knobs = _Knobs(target.answer_within_s, target.patience_s, target.concurrency, target.handle_law_cv)
     return volume, sigma, aht, knobs
 
 

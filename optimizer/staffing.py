@@ -62,7 +62,7 @@ def wait_scale(target: ServiceTarget) -> float:
     """
     if target.patience_s is not None:
         return 1.0
-    return (1.0 + target.handle_cv**2) / 2.0
+    return (1.0 + target.handle_law_cv**2) / 2.0
 
 
 def wait_within_s(target: ServiceTarget) -> float:

@@ -51,6 +51,16 @@ class ForecastRun:
     """Several queues: each queue's demand frame, in the config's order (``demand`` then adds them up)."""
     queue_volume_cv: tuple[tuple[str, float | None], ...] = ()
     """Several queues: each queue's forecaster's measured rate CV (``volume_cv`` is then their largest)."""
+    handle: forecasting.HandleSpread | None = None
+    """The history's contact-level handle-time spread (``forecasting.measure_handle_cv``); None where it shows
+    none (volume only, too short, or no contact-level spread) or for a given demand."""
+    queue_handle: tuple[tuple[str, forecasting.HandleSpread | None], ...] = ()
+    """Several queues: each queue's history's handle-time spread (``handle`` is then the widest)."""
+
+    @property
+    def handle_cv(self) -> float | None:
+        """Return the history's measured handle-time CV, or None."""
+        return self.handle.cv if self.handle is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +302,7 @@ def forecast_demand(history: pd.DataFrame, settings: ForecastSettings, starts: p
         notes=notes,
         volume_cv=rate_cv,
         horizon_volume_cv=_horizon_cv(score),
+        handle=forecasting.measure_handle_cv(history),
     )
 
 
@@ -385,6 +396,8 @@ def _forecast_queues(config: PlanConfig, history: Path) -> Horizon:
         volume_cv=max(cvs) if cvs else None,
         queues=parts,
         queue_volume_cv=tuple((name, run.volume_cv) for name, run in runs),
+        handle=max((run.handle for _, run in runs if run.handle is not None), key=lambda h: h.cv, default=None),
+        queue_handle=tuple((name, run.handle) for name, run in runs),
     )
     return Horizon(forecast, start, interval_min)
 
@@ -392,37 +405,37 @@ def _forecast_queues(config: PlanConfig, history: Path) -> Horizon:
 def problem_from(
     config: PlanConfig,
     start_date: dt.date,
-    demand: pd.DataFrame,
     interval_min: int,
-    volume_cv: float | None = None,
-    queues: Sequence[tuple[str, pd.DataFrame]] = (),
-    queue_volume_cv: Sequence[tuple[str, float | None]] = (),
-    horizon_volume_cv: float | None = None,
+    forecast: ForecastRun,
+    demand: pd.DataFrame | None = None,
 ) -> PlanningProblem:
-    """Build the planning problem of a config from a demand frame covering its horizon.
+    """Build the planning problem of a config from the forecast of its horizon.
 
-    ``volume_cv`` (the forecaster's measured error, :attr:`ForecastRun.volume_cv`) becomes the service
-    target's ``volume_cv`` where the config leaves it null, so ``p_meet`` and a ``confidence`` requirement
-    read the forecast's own uncertainty, not the generic default; ``horizon_volume_cv`` likewise. The
-    demand's own ``volume_cv`` column (each interval's error by its size) goes into the rows under the same
-    rule: a configured ``volume_cv`` is kept for every interval.
+    ``demand`` replaces the forecast's pooled demand (a scenario's adjusted volumes); by default the forecast's.
+    What the forecast measured fills the service target's nulls, so ``p_meet``, a ``confidence`` requirement
+    and the handle-time correction read the forecast's and the history's own figures, not the generic
+    defaults: ``volume_cv`` (:attr:`ForecastRun.volume_cv`), ``horizon_volume_cv`` and ``handle_cv``; with
+    several queues each queue's own. The demand's ``volume_cv`` column (each interval's error by its size) goes
+    into the rows under the same rule: a configured ``volume_cv`` is kept for every interval.
     """
-    target = config.service_target
-    if target.volume_cv is None and volume_cv is not None:
-        target = target.model_copy(update={"volume_cv": volume_cv})
-    if target.horizon_volume_cv is None and horizon_volume_cv is not None:
-        target = target.model_copy(update={"horizon_volume_cv": horizon_volume_cv})
-    rows = demand_rows(_measured_spread(demand, config.service_target))
+    target = _with_measured(config.service_target, forecast.volume_cv, forecast.handle_cv)
+    if target.horizon_volume_cv is None and forecast.horizon_volume_cv is not None:
+        target = target.model_copy(update={"horizon_volume_cv": forecast.horizon_volume_cv})
+    rows = demand_rows(_measured_spread(forecast.demand if demand is None else demand, config.service_target))
     configured = config.queues
     if configured:
-        by_queue = dict(queues)
+        by_queue = dict(forecast.queues)
         rows = tuple(
             r.model_copy(update={"queue": q.name})
             for q in configured
             for r in demand_rows(_measured_spread(by_queue[q.name], q.service_target or config.service_target))
         )
-        measured = dict(queue_volume_cv)
-        configured = tuple(_with_measured_cv(q, config.service_target, measured.get(q.name)) for q in configured)
+        volume_cv = dict(forecast.queue_volume_cv)
+        handle_cv = {name: h.cv if h is not None else None for name, h in forecast.queue_handle}
+        configured = tuple(
+            _queue_with_measured(q, config.service_target, volume_cv.get(q.name), handle_cv.get(q.name))
+            for q in configured
+        )
     return PlanningProblem(
         timezone=config.timezone,
         start_date=start_date,
@@ -451,17 +464,7 @@ def forecast_problem(config: PlanConfig, base_dir: Path) -> tuple[PlanningProble
         resolve_path(config.demand, base_dir) if config.demand is not None else None,
     )
     fc = horizon.forecast
-    problem = problem_from(
-        config,
-        horizon.start_date,
-        fc.demand,
-        horizon.interval_min,
-        fc.volume_cv,
-        fc.queues,
-        fc.queue_volume_cv,
-        fc.horizon_volume_cv,
-    )
-    return problem, fc
+    return problem_from(config, horizon.start_date, horizon.interval_min, fc), fc
 
 
 def _measured_spread(demand: pd.DataFrame, target: ServiceTarget) -> pd.DataFrame:
@@ -469,12 +472,23 @@ def _measured_spread(demand: pd.DataFrame, target: ServiceTarget) -> pd.DataFram
     return demand.drop(columns="volume_cv") if target.volume_cv is not None and "volume_cv" in demand else demand
 
 
-def _with_measured_cv(queue: Queue, problem_target: ServiceTarget, cv: float | None) -> Queue:
-    """Return a queue whose target takes its forecaster's measured volume CV where none is configured."""
+def _with_measured(target: ServiceTarget, volume_cv: float | None, handle_cv: float | None) -> ServiceTarget:
+    """Return ``target`` with the measured volume and handle-time CVs where it configures none."""
+    update: dict[str, float] = {}
+    if target.volume_cv is None and volume_cv is not None:
+        update["volume_cv"] = volume_cv
+    if target.handle_cv is None and handle_cv is not None:
+        update["handle_cv"] = handle_cv
+    return target.model_copy(update=update) if update else target
+
+
+def _queue_with_measured(
+    queue: Queue, problem_target: ServiceTarget, volume_cv: float | None, handle_cv: float | None
+) -> Queue:
+    """Return a queue whose target takes its own history's measured CVs where none is configured."""
     target = queue.service_target or problem_target
-    if cv is None or target.volume_cv is not None:  # a configured CV is kept
-        return queue
-    return queue.model_copy(update={"service_target": target.model_copy(update={"volume_cv": cv})})
+    measured = _with_measured(target, volume_cv, handle_cv)
+    return queue if measured is target else queue.model_copy(update={"service_target": measured})
 
 
 def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = None) -> PlanRun:
@@ -494,8 +508,31 @@ def run_plan(config: PlanConfig, base_dir: Path, params: SolveParams | None = No
         forecast=fc,
         plan=result,
         violations=tuple(check_plan(problem, result, params)),
-        notes=fc.notes + unskilled_notes(problem),
+        notes=fc.notes + handle_notes(config, fc) + unskilled_notes(problem),
     )
+
+
+def handle_notes(config: PlanConfig, forecast: ForecastRun) -> tuple[str, ...]:
+    """Return where a plan from history took its handle-time CV: measured (how), or 1 assumed (why).
+
+    Nothing for a given demand or a queue whose target configures ``handle_cv``.
+    """
+    if forecast.model == GIVEN_DEMAND:
+        return ()
+    spreads = forecast.queue_handle or (("", forecast.handle),)
+    targets = {q.name: q.service_target or config.service_target for q in config.queues}
+    out = []
+    for name, spread in spreads:
+        if targets.get(name, config.service_target).handle_cv is not None:
+            continue
+        queue = f"{name}: " if name else ""
+        out.append(
+            f"{queue}{spread.note()}"
+            if spread is not None
+            else f"{queue}handle_cv 1 assumed (exponential): the history's AHT does not show the spread of single "
+            "contacts (volume only, short, or smoothed); set service_target.handle_cv"
+        )
+    return tuple(out)
 
 
 def unskilled_notes(problem: PlanningProblem) -> tuple[str, ...]:

@@ -93,15 +93,20 @@ def _measured(
     demand: pd.DataFrame,
     score: forecasting.Score | None,
     fitted: forecasting.FittedForecaster,
+    train: pd.DataFrame,
 ) -> tuple[ServiceTarget, pd.DataFrame]:
-    """Return the fold's target and demand with the forecast error a plan from the training history would measure.
+    """Return the fold's target and demand with what a plan from the training history would measure.
 
     As ``scenarios.pipeline`` does: the training history's backtest ``score`` gives the forecaster's
     out-of-sample rate CV (the target's ``volume_cv``), each interval's by its forecast size (a ``volume_cv``
-    column) and the CV of a horizon's total; without one, the fitted forecaster's in-sample rate CV. A target
-    that sets ``volume_cv`` keeps it.
+    column) and the CV of a horizon's total; without one, the fitted forecaster's in-sample rate CV. The
+    training history's AHT spread gives ``handle_cv`` (``forecasting.measure_handle_cv``). A target that sets
+    a figure keeps it.
     """
     update: dict[str, float] = {}
+    spread = forecasting.measure_handle_cv(train) if target.handle_cv is None else None
+    if spread is not None:
+        update["handle_cv"] = spread.cv
     if target.volume_cv is None:
         update["volume_cv"], by_size = measured_error(score, fitted, demand["volume"].to_numpy())
         if by_size is not None:
@@ -166,17 +171,19 @@ def staffing_backtest(
         periods = int((index[-1] - fitted.history_end) / pd.Timedelta(minutes=fitted.interval_min)) + 1
         predicted = fitted.forecast(periods).reindex(index)[["volume", "aht_s"]]
         demand = validate_demand_frame(predicted.rename_axis("interval_start"), interval_min=fitted.interval_min)
-        fold_target, demand = _measured(target, demand, score, fitted)
+        fold_target, demand = _measured(target, demand, score, fitted, train)
+        # the replay's handle times follow the spread the history shows, as the plan assumes it
+        handled = target.model_copy(update={"handle_cv": fold_target.handle_cv})
         needed = staff_for_target(demand, floor_target(fold_target), interval_min=fitted.interval_min)
         staff = needed["required"].to_numpy()
-        forecast_sl = service_at(demand, staff, target, interval_min=fitted.interval_min)["service_level"]
+        forecast_sl = service_at(demand, staff, handled, interval_min=fitted.interval_min)["service_level"]
         claimed = expected_service_level(demand, staff, fold_target, interval_min=fitted.interval_min)
         p_meet = meet_probability(demand, staff, fold_target, interval_min=fitted.interval_min, level=level)
         actual = _actual_demand(history, demand["volume"], demand["aht_s"])
         sim = simulate_floor(
             actual,
             staff,
-            target,
+            handled,
             SimulationOptions(reps=reps, seed=seed + k, volumes="counts"),
             interval_min=fitted.interval_min,
             level=level,

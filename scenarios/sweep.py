@@ -178,16 +178,7 @@ def problem_for(run: DerivedPlan, horizon: Horizon) -> tuple[PlanningProblem, fl
     demand, ratio = adjust_demand(
         horizon.forecast.demand, run.config.timezone, run.baseline_automation, run.demand_uplift
     )
-    fc = horizon.forecast
-    problem = problem_from(
-        run.config,
-        horizon.start_date,
-        demand,
-        horizon.interval_min,
-        fc.volume_cv,
-        fc.queues,
-        horizon_volume_cv=fc.horizon_volume_cv,
-    )
+    problem = problem_from(run.config, horizon.start_date, horizon.interval_min, horizon.forecast, demand)
     return problem, ratio
 
 

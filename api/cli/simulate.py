@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--contacts", type=Path, metavar="CSV", help="contacts to replay: arrival,handle_s[,patience_s]")
     p.add_argument("--reps", type=int, metavar="N", help="replications (default 200)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
-    p.add_argument("--handle-cv", type=float, metavar="X", help="handle-time CV (default: the target's, 1)")
+    p.add_argument("--handle-cv", type=float, metavar="X", help="handle-time CV (default: the plan's)")
     p.add_argument(
         "--volumes",
         choices=("forecast", "poisson", "counts"),
@@ -102,12 +102,12 @@ def _when(ts: pd.Timestamp) -> str:
     return f"{ts:%Y-%m-%d %H:%M}"
 
 
-def _handle_line(contacts: pd.DataFrame) -> str:
+def _handle_line(contacts: pd.DataFrame, assumed: float) -> str:
     handle = contacts["handle_s"].to_numpy()
     cv = float(handle.std() / handle.mean())
     return (
         f"contacts     {len(handle):,} in the file; handle time mean {handle.mean():.0f} s, CV {cv:.2f} "
-        "(set service_target.handle_cv to it)"
+        f"(the plan assumed {assumed:.2f}; service_target.handle_cv sets it)"
     )
 
 
@@ -222,6 +222,6 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     if contacts is not None:
-        print(_handle_line(contacts))
+        print(_handle_line(contacts, target.handle_law_cv))
     print(f"wrote        {path}")
     return 0

@@ -49,7 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("share", "interval"),
         help="'share': P of the intervals are expected to meet (default); 'interval': each meets with P",
     )
-    group.add_argument("--handle-cv", type=float, metavar="X", help="handle-time coefficient of variation (1)")
+    group.add_argument(
+        "--handle-cv", type=float, metavar="X", help="handle-time CV (default: measured from the history, else 1)"
+    )
     group.add_argument("--volume-cv", type=float, metavar="X", help="forecast-error CV of volumes (0.10)")
     group.add_argument(
         "--bias-correction",

@@ -489,12 +489,19 @@ class ForecastResponse(DomainType):
     """The forecast demand frame, ready to be a schedule request's ``problem.demand``."""
 
     rows: list[ForecastRow]
+    handle_cv: float | None = Field(
+        None,
+        description="Coefficient of variation of single handle times the history's per-interval AHT spread shows "
+        "(set it as the schedule request's `service_target.handle_cv`); null where it shows none (volume only, "
+        "too short, or averages that do not shrink with volume).",
+    )
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> ForecastResponse:
-        """Map a forecast demand frame to its wire form."""
+    def from_frame(cls, frame: pd.DataFrame, handle_cv: float | None = None) -> ForecastResponse:
+        """Map a forecast demand frame (and the history's measured handle-time CV) to its wire form."""
         quantile_columns = [c for c in frame.columns if c.startswith("volume_p")]
         return cls(
+            handle_cv=handle_cv,
             rows=[
                 ForecastRow(
                     interval_start=ts.to_pydatetime(),
@@ -503,7 +510,7 @@ class ForecastResponse(DomainType):
                     volume_quantiles={c: float(row[c]) for c in quantile_columns},
                 )
                 for ts, (_, row) in zip(pd.DatetimeIndex(frame.index), frame.iterrows(), strict=True)
-            ]
+            ],
         )
 
 

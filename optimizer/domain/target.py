@@ -71,13 +71,15 @@ class ServiceTarget(_Domain):
             "meets it with at least that probability (dearer)."
         ),
     )
-    handle_cv: float = Field(
-        1.0,
+    handle_cv: float | None = Field(
+        None,
         gt=0.0,
         le=5.0,
         description=(
-            "Coefficient of variation of handle times (std / mean); 1 is the exponential law Erlang C/A assume. "
-            "The simulator draws lognormal handle times with it."
+            "Coefficient of variation of single handle times (std / mean); 1 is the exponential law Erlang C/A "
+            "assume. The staffing maths correct waiting for it (Allen-Cunneen) and the simulator draws lognormal "
+            "handle times with it. null: measured from the history's per-interval AHT spread when planning from "
+            "one that shows it, else 1."
         ),
     )
     volume_cv: float | None = Field(
@@ -100,6 +102,11 @@ class ServiceTarget(_Domain):
             "forecaster's backtest when planning from history, else the built-in default (0.05)."
         ),
     )
+
+    @property
+    def handle_law_cv(self) -> float:
+        """Return the handle-time CV the maths use: ``handle_cv``, or 1 (exponential) where it is null."""
+        return 1.0 if self.handle_cv is None else self.handle_cv
 
     @model_validator(mode="after")
     def _floor_below_target(self) -> Self:

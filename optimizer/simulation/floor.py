@@ -85,11 +85,17 @@ def simulate_floor(
     agents = effective_agents(people, target.shrinkage)
     servers, _, aht = virtual_servers(agents, np.zeros(()), frame["aht_s"].to_numpy(), target.concurrency)
     rng = np.random.default_rng(opts.seed)
-    cv = opts.handle_cv if opts.handle_cv is not None else target.handle_cv
+    cv = opts.handle_cv if opts.handle_cv is not None else target.handle_law_cv
     dropped = 0
     if contacts is None:
         arrival, handle = draw_contacts(
-            rng, frame, aht, opts, volume_cv=target.volume_cv, handle_cv=cv, interval_s=interval_s,
+            rng,
+            frame,
+            aht,
+            opts,
+            volume_cv=target.volume_cv,
+            handle_cv=cv,
+            interval_s=interval_s,
             horizon_cv=target.horizon_volume_cv,
         )
         mode: str = opts.volumes

@@ -157,7 +157,7 @@ def simulate_queue_floor(
     for queue, frame, tgt in zip(queues, frames, targets, strict=True):
         k = tgt.concurrency if queue.channel == "chat" else 1
         aht = virtual_servers(np.zeros(()), np.zeros(()), frame["aht_s"].to_numpy(), k)[2]
-        cv = opts.handle_cv if opts.handle_cv is not None else tgt.handle_cv
+        cv = opts.handle_cv if opts.handle_cv is not None else tgt.handle_law_cv
         arrival, handle = draw_contacts(
             rng,
             frame,

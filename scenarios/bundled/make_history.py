@@ -30,8 +30,13 @@ Assumptions (every number the generator uses is a named constant below):
   (negative-binomial) counts per interval with size ``NB_SIZE``, i.e. variance ``mu + mu**2 / NB_SIZE``.
   Volumes are integers.
 * **Average handle time.** Around 300-420 s: 340 s base, longer in the evening and at weekends, shorter in the
-  mid-morning rush, +4 % on post-holiday days, with interval noise whose spread shrinks with volume (an
-  average over more contacts). ``aht_s`` is empty where the volume is zero (no contact, no handle time).
+  mid-morning rush, +4 % on post-holiday days. An interval's ``aht_s`` is the mean of its contacts' handle
+  times, single handle times having CV ``HANDLE_CV`` (1: exponential, what Erlang C assumes): a gamma law with
+  that mean and variance ``(HANDLE_CV * aht)**2 / n`` (exact for exponential handle times), so
+  ``forecasting.measure_handle_cv`` reads ``HANDLE_CV`` back from it. It is drawn as the gamma quantile of a
+  standard normal draw, the stream's draw of the first version of this file (whose noise was a fixed 60 s
+  shrinking with volume), so the volumes are unchanged. ``aht_s`` is empty where the volume is zero (no
+  contact, no handle time).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from pathlib import Path
 import holidays
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 SEED = 20251124
 TIMEZONE = "Europe/Stockholm"
@@ -65,7 +71,7 @@ POST_HOLIDAY_SURGE = (1.25, 1.15)
 DAY_CV = 0.05
 NB_SIZE = 60.0
 AHT_BASE_S = 340.0
-AHT_NOISE_S = 60.0
+HANDLE_CV = 1.0
 SUNDAY_NAMES = frozenset({"Söndag", "Sunday"})
 
 OUTPUT = Path(__file__).with_name("history.csv")
@@ -127,6 +133,16 @@ def aht_mean_s(clock_h: np.ndarray, weekend: bool, post_holiday: bool) -> np.nda
     return aht * (1.04 if post_holiday else 1.0)
 
 
+def interval_aht(mean_s: np.ndarray, counts: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Return the mean handle time [s] of ``counts`` contacts around ``mean_s``: the gamma quantile of ``draw``.
+
+    Gamma with shape ``n / HANDLE_CV**2`` and mean ``mean_s``: the mean of ``n`` handle times of CV
+    ``HANDLE_CV`` (exactly, for exponential ones); ``draw`` is standard normal.
+    """
+    shape = np.maximum(counts, 1) / HANDLE_CV**2
+    return np.asarray(stats.gamma.ppf(stats.norm.cdf(draw), shape, scale=mean_s / shape))
+
+
 def generate(seed: int = SEED) -> pd.DataFrame:
     """Build the history frame: ``interval_start`` (tz-aware), ``volume`` [contacts], ``aht_s`` [s]."""
     rng = np.random.default_rng(seed)
@@ -154,8 +170,8 @@ def generate(seed: int = SEED) -> pd.DataFrame:
         counts = rng.poisson(rng.gamma(NB_SIZE, mu / NB_SIZE, size=len(rows)) if mu.any() else mu)
         volume[rows] = counts
         mean_aht = aht_mean_s(clock_h[rows], weekend, d in surge)
-        noise = rng.normal(0.0, 1.0, size=len(rows)) * AHT_NOISE_S / np.sqrt(np.maximum(counts, 1))
-        aht[rows] = np.where(counts > 0, np.round(mean_aht + noise, 1), np.nan)
+        draw = rng.normal(0.0, 1.0, size=len(rows))
+        aht[rows] = np.where(counts > 0, np.round(interval_aht(mean_aht, counts, draw), 1), np.nan)
 
     return pd.DataFrame({"volume": volume, "aht_s": aht}, index=index)
 

@@ -12,8 +12,11 @@ Assumptions (each a named constant below):
   hours). Shares are renormalised per interval.
 * **E-mail arrives on weekdays only** (weekend e-mail is moved to Monday morning's first four intervals, the
   backlog a Monday inherits).
-* **Handle times.** Phone keeps the history's AHT; chat ``CHAT_AHT_S`` (one conversation, handled two at a
-  time: the plan's chat target sets concurrency 2); e-mail ``EMAIL_AHT_S``; each with a small noise.
+* **Handle times.** Phone's expected AHT is the history's profile (its contact-weighted mean AHT of the same
+  weekday and clock time); chat ``CHAT_AHT_S`` (one conversation, handled two at a time: the plan's chat
+  target sets concurrency 2); e-mail ``EMAIL_AHT_S``. An interval's ``aht_s`` is the mean of its own
+  contacts' handle times, single handle times of CV ``make_history.HANDLE_CV`` (``make_history.interval_aht``),
+  so each queue's history shows the spread ``forecasting.measure_handle_cv`` reads.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scenarios.bundled.make_history import interval_aht
+
 SEED = 20261130
 WEEKS = 12
 PHONE_SHARE = 0.55
@@ -30,7 +35,6 @@ CHAT_SHARE = 0.30
 EMAIL_SHARE = 0.15
 CHAT_AHT_S = 420.0
 EMAIL_AHT_S = 480.0
-AHT_NOISE_CV = 0.05
 
 HERE = Path(__file__).parent
 
@@ -42,6 +46,17 @@ def _shares(hour: np.ndarray) -> np.ndarray:
     email = np.full_like(hour, EMAIL_SHARE)
     out = np.stack([phone, chat, email], axis=1)
     return out / out.sum(axis=1, keepdims=True)
+
+
+def _aht_profile(history: pd.DataFrame, stamps: pd.Series) -> np.ndarray:
+    """Return every row's expected AHT [s]: the contact-weighted mean AHT of its weekday and clock time."""
+    served = history["aht_s"].notna().to_numpy()
+    key = (stamps.dt.day_of_week * 1440 + stamps.dt.hour * 60 + stamps.dt.minute).to_numpy()
+    volume = history["volume"].to_numpy(dtype=float)
+    weighted = pd.DataFrame({"key": key[served], "w": volume[served], "wa": (volume * history["aht_s"])[served]})
+    sums = weighted.groupby("key")[["w", "wa"]].sum()
+    profile = (sums["wa"] / sums["w"]).reindex(key).to_numpy()
+    return np.where(np.isfinite(profile), profile, np.nan)
 
 
 def build() -> pd.DataFrame:
@@ -69,7 +84,7 @@ def build() -> pd.DataFrame:
             email[opening] += np.bincount(rng.integers(0, len(opening), carried), minlength=len(opening))
     email[weekend] = 0
     counts[:, 2] = email
-    phone_aht = history["aht_s"].to_numpy(dtype=float)
+    phone_aht = _aht_profile(history, stamps)
     frames = []
     handle = (
         ("phone", phone_aht),
@@ -77,7 +92,7 @@ def build() -> pd.DataFrame:
         ("email", np.full(len(history), EMAIL_AHT_S)),
     )
     for q, (name, aht) in enumerate(handle):
-        noisy = aht * rng.lognormal(-0.5 * AHT_NOISE_CV**2, AHT_NOISE_CV, len(history))
+        noisy = interval_aht(aht, counts[:, q], rng.standard_normal(len(history)))
         frames.append(
             pd.DataFrame(
                 {

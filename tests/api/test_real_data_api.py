@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.schemas import example_demand
-from tests.api.conftest import schedule_body
+from scenarios.spec import example_config_path
+from tests.api.conftest import api_settings, key_headers, schedule_body
 from tests.api.test_errors import assert_problem, fields
 
 
@@ -84,3 +88,24 @@ def test_a_forecast_request_is_level_corrected_unless_it_turns_it_off(client: Te
     small = {"history": _volume_only(7), "model": "seasonal_naive", "horizon_days": 1, "bias_correction": "maybe"}
     bad = assert_problem(client.post("/v1/forecasts", json=small, headers=auth), 422)
     assert fields(bad) == ["bias_correction"]
+
+
+def test_a_forecast_says_the_handle_time_cv_its_history_shows(tmp_path: Path) -> None:
+    """Four weeks of the bundled history (its generator draws single handle times of CV 1): the response
+    carries the CV to set as a schedule's ``service_target.handle_cv``; a volume-only history has none."""
+    history = pd.read_csv(example_config_path().parent / "history.csv").tail(28 * 48)
+    rows = [
+        {"interval_start": r.interval_start, "volume": int(r.volume), "aht_s": None if pd.isna(r.aht_s) else r.aht_s}
+        for r in history.itertuples()
+    ]
+    body = {"history": rows, "model": "seasonal_naive", "horizon_days": 1}
+    volume_only = [{k: v for k, v in row.items() if k != "aht_s"} for row in rows]
+    settings = api_settings(tmp_path, max_body_bytes=1_000_000, max_demand_rows=2_000)
+    with TestClient(create_app(settings)) as client:
+        auth = key_headers(client, "org-a")
+        r = client.post("/v1/forecasts", json=body, headers=auth)
+        assert r.status_code == 200, r.text
+        assert abs(r.json()["handle_cv"] - 1.0) < 0.1
+        r = client.post("/v1/forecasts", json={**body, "history": volume_only, "aht_s": 300.0}, headers=auth)
+        assert r.status_code == 200, r.text
+        assert r.json()["handle_cv"] is None

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import forecasting
-from scenarios.pipeline import forecast_problem
+from scenarios.pipeline import forecast_problem, handle_notes
 from scenarios.spec import load_example
 
 
@@ -86,3 +86,43 @@ def test_a_correction_measured_without_the_annual_cycle_is_not_applied_to_a_fit_
     off = config.forecast.model_copy(update={"bias_correction": False})
     _, raw = forecast_problem(config.model_copy(update={"days": 2, "forecast": off}), base_dir)
     assert not any("scaled by" in note for note in raw.notes)  # nothing to say when it is off
+
+
+def test_a_forecast_plan_takes_the_historys_handle_time_cv_and_says_so():
+    config, base_dir = load_example()
+    config = config.model_copy(update={"days": 2})
+    assert config.service_target.handle_cv is None
+    problem, run = forecast_problem(config, base_dir)
+    history = forecasting.load_history(base_dir / "history.csv", timezone=config.timezone)
+    measured = forecasting.measure_handle_cv(history)
+    assert measured is not None
+    assert run.handle == measured
+    assert problem.service_target.handle_cv == measured.cv
+    assert handle_notes(config, run) == (measured.note(),)
+    assert "handle_cv 0.99 measured from the history's AHT spread over 9,717 intervals" in measured.note()
+
+
+def test_a_handle_cv_in_the_config_is_kept_and_not_noted():
+    config, base_dir = load_example()
+    target = config.service_target.model_copy(update={"handle_cv": 1.3})
+    config = config.model_copy(update={"days": 2, "service_target": target})
+    problem, run = forecast_problem(config, base_dir)
+    assert run.handle_cv is not None
+    assert run.handle_cv != 1.3
+    assert problem.service_target.handle_cv == 1.3
+    assert handle_notes(config, run) == ()
+
+
+def test_a_volume_only_history_plans_exponential_handle_times_and_says_why(tmp_path):
+    config, base_dir = load_example()
+    history = pd.read_csv(base_dir / "history.csv").drop(columns="aht_s")
+    history[history["interval_start"] >= "2026-08-01"].to_csv(tmp_path / "history.csv", index=False)
+    forecast = config.forecast.model_copy(update={"aht_s": 330.0})
+    config = config.model_copy(update={"days": 2, "history": "history.csv", "forecast": forecast})
+    problem, run = forecast_problem(config, tmp_path)
+    assert run.handle is None
+    assert problem.service_target.handle_cv is None
+    assert problem.service_target.handle_law_cv == 1.0
+    (note,) = handle_notes(config, run)
+    assert note.startswith("handle_cv 1 assumed (exponential)")
+    assert "set service_target.handle_cv" in note

@@ -103,6 +103,11 @@ def test_a_history_with_a_queue_column_is_forecast_and_planned_per_queue(tmp_pat
     queues = document["problem"]["queues"]
     assert all(q["service_target"]["volume_cv"] > 0 for q in queues)  # each queue's own measured error
     assert document["problem"]["service_target"]["volume_cv"] == max(q["service_target"]["volume_cv"] for q in queues)
+    # and each queue's handle-time CV from its own history's AHT spread (the generator draws CV 1)
+    assert all(q["service_target"]["handle_cv"] == pytest.approx(1.0, abs=0.08) for q in queues)
+    assert len({q["service_target"]["handle_cv"] for q in queues}) > 1
+    for queue in ("phone", "chat", "email"):
+        assert f"note         {queue}: handle_cv " in printed
     history = pd.read_csv(BUNDLED / "multiskill-history.csv")
     last_monday = pd.to_datetime(history["interval_start"], utc=True) >= "2026-11-22T23:00Z"
     for queue in ("phone", "chat", "email"):  # seasonal naive: next Monday repeats the last one, per queue

@@ -71,19 +71,49 @@ def test_a_fold_staffs_against_the_error_a_backtest_of_its_training_history_meas
     assert held == 7  # 28 days less 3 weeks of training: 7 daily folds of the 8
     score = forecasting.backtest(train, [spec], folds=held, horizon_days=1).scores[0]
     assert _inner_score(train, spec, 1) == score
-    target, measured = _measured(ServiceTarget(), demand, score, fitted)
+    target, measured = _measured(ServiceTarget(), demand, score, fitted, train)
     assert target.volume_cv == round(score.rate_cv, 4)
     spread = score.rate_spread()
     np.testing.assert_allclose(measured["volume_cv"], np.round(spread.cv(demand["volume"].to_numpy()), 4))
-    fixed, kept = _measured(ServiceTarget(volume_cv=0.3), demand, score, fitted)
+    fixed, kept = _measured(ServiceTarget(volume_cv=0.3), demand, score, fitted, train)
     assert fixed.volume_cv == 0.3
     assert "volume_cv" not in kept.columns
     short = history.iloc[: 8 * 48]
     few = spec.fit(short)
     assert _inner_score(short, spec, 7) is None
-    fallback, plain = _measured(ServiceTarget(), demand, None, few)
+    fallback, plain = _measured(ServiceTarget(), demand, None, few, short)
     assert fallback.volume_cv == round(few.error.rate_cv, 4)
     assert "volume_cv" not in plain.columns
+
+
+def test_a_fold_staffs_and_replays_with_the_handle_time_cv_its_training_history_shows():
+    """Single handle times of CV 1.3 behind the history's interval averages: each fold's plan corrects for the
+    CV its training history shows (as a plan from history does), a configured CV is kept, and the replay
+    draws the same spread."""
+    import forecasting
+    from scenarios.staffing_backtest import _measured
+    from tests.forecasting.test_handle_times import contact_history
+
+    history = contact_history(1.3, weeks=5, per_interval=30.0, seed=7)
+    train = history.iloc[: 28 * 48]
+    fitted = forecasting.make_forecaster("seasonal_naive").fit(train)
+    demand = fitted.forecast(48)[["volume", "aht_s"]].rename_axis("interval_start")
+    spread = forecasting.measure_handle_cv(train)
+    assert spread is not None
+    assert abs(spread.cv - 1.3) < 0.1
+    measured, _ = _measured(ServiceTarget(), demand, None, fitted, train)
+    assert measured.handle_cv == spread.cv
+    kept, _ = _measured(ServiceTarget(handle_cv=1.0), demand, None, fitted, train)
+    assert kept.handle_cv == 1.0
+    target = ServiceTarget(shrinkage=0.0)
+    kw = {"model": "seasonal_naive", "folds": 1, "horizon_days": 7, "reps": 20}
+    corrected = staffing_backtest(history, target, **kw)
+    exponential = staffing_backtest(history, target.model_copy(update={"handle_cv": 1.0}), **kw)
+    assert corrected.folds["agent_hours"].sum() > exponential.folds["agent_hours"].sum()
+    # claimed against realised as close as for exponential handle times planned and replayed as such (one
+    # seasonal-naive week at 30 contacts an interval: 83.5% / 80.5% against 82.4% / 79.9%)
+    miss = corrected.claimed_service_level - corrected.realised_service_level
+    assert abs(miss) < abs(exponential.claimed_service_level - exponential.realised_service_level) + 0.01
 
 
 def test_each_fold_is_scaled_by_the_level_correction_of_its_training_backtest():
