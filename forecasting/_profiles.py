@@ -24,13 +24,9 @@ MIN_SPECIAL_DAYS = 3
 """Fewest past holidays (or post-holiday days) needed before they get their own intraday shape."""
 
 
-def day_types(
-    days: Sequence[date], holiday: Mapping[date, bool], post_holiday: Mapping[date, bool]
-) -> list[str]:
+def day_types(days: Sequence[date], holiday: Mapping[date, bool], post_holiday: Mapping[date, bool]) -> list[str]:
     """Return each day's shape type: ``holiday``, ``post_holiday`` or its weekday (``"0"`` = Monday)."""
-    return [
-        HOLIDAY if holiday.get(d) else POST_HOLIDAY if post_holiday.get(d) else str(d.weekday()) for d in days
-    ]
+    return [HOLIDAY if holiday.get(d) else POST_HOLIDAY if post_holiday.get(d) else str(d.weekday()) for d in days]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +116,11 @@ class AhtProfile:
 
         A history without AHT (no ``aht_s`` column, or none given) gives a profile of NaN.
         Interval AHTs are clipped to the 1st-99th percentile of the window before averaging, so one odd
-        interval (a single 40-minute call) cannot move its slot. Slots without volume fall back to the
-        weekday's mean, then to the window's mean.
+        interval (a single 40-minute call) cannot move its slot. Each slot pools its neighbours of the same
+        weekday (weights 1-2-1 on their contact and handle-time sums): an interval's AHT is the mean of its
+        own contacts, whose spread leaves eight weeks of one slot 4.4% from the expected AHT on the bundled
+        history, 2.7% pooled, while an expected AHT moves slowly with the clock. Slots without volume fall
+        back to the weekday's mean, then to the window's mean.
         """
         slots = MINUTES_PER_DAY // interval_min
         if "aht_s" not in history.columns or not ((history["volume"] > 0) & history["aht_s"].notna()).any():
@@ -137,8 +136,8 @@ class AhtProfile:
         weight = served["volume"].to_numpy()
         weekday = pd.DatetimeIndex(served.index).day_of_week.to_numpy()
         key = weekday * slots + clock_minutes(served.index) // interval_min
-        num = np.bincount(key, weights=aht * weight, minlength=7 * slots).reshape(7, slots)
-        den = np.bincount(key, weights=weight, minlength=7 * slots).reshape(7, slots)
+        num = _neighbours(np.bincount(key, weights=aht * weight, minlength=7 * slots).reshape(7, slots))
+        den = _neighbours(np.bincount(key, weights=weight, minlength=7 * slots).reshape(7, slots))
         overall = float((aht * weight).sum() / weight.sum())
         day_num, day_den = num.sum(axis=1, keepdims=True), den.sum(axis=1, keepdims=True)
         by_day = np.divide(day_num, day_den, out=np.full_like(day_num, overall), where=day_den > 0)
@@ -148,6 +147,12 @@ class AhtProfile:
     def predict(self, index: pd.DatetimeIndex) -> np.ndarray:
         """Return the AHT [s] of each interval of ``index`` (> 0; NaN for a history without AHT)."""
         return self.table[index.day_of_week.to_numpy(), clock_minutes(index) // self.interval_min]
+
+
+def _neighbours(sums: np.ndarray) -> np.ndarray:
+    """Return per-slot sums pooled with the neighbouring slots of the same weekday, weights 1-2-1."""
+    padded = np.pad(sums, ((0, 0), (1, 1)))
+    return 0.25 * padded[:, :-2] + 0.5 * sums + 0.25 * padded[:, 2:]
 
 
 @dataclass(frozen=True, slots=True)

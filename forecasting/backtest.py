@@ -12,6 +12,11 @@ Errors are pooled over all folds' intervals:
   country; None otherwise).
 * ``horizon_cv`` and ``rate_cv``: how far a fold's total and an interval's rate miss their forecasts, the
   forecast error a plan staffs against (``ServiceTarget.horizon_volume_cv`` and ``volume_cv``).
+* ``aht_cv``: how far an interval's expected AHT misses its forecast, beyond the spread of its contacts' own
+  handle times: ``sqrt(max(0, mean(n * e**2 - cv**2) / mean(n)))`` over served tested intervals, ``e`` the
+  relative miss of the interval's AHT over its ``n`` contacts and ``cv`` the history's handle-time CV
+  (:func:`forecasting.measure_handle_cv`; 0 where it shows none). A plan staffs for workload, so it adds
+  this to the rate's miss (:meth:`Score.workload_cv`, :meth:`Score.workload_spread`).
 * ``volume_scale``: the level correction the folds call for, ``1 + m * max(0, 1 - se**2 / m**2)`` where
   ``m`` is the mean over folds of ``actual total / forecast total - 1`` and ``se`` its standard error: a
   forecaster that kept under-forecasting is scaled up by about what it missed, one whose misses are noise
@@ -43,6 +48,7 @@ from forecasting._profiles import ErrorModel, RateSpread
 from forecasting.calendar import post_holiday_days
 from forecasting.errors import ForecastInputError
 from forecasting.forecasters import Forecaster, weekly_lag
+from forecasting.handle_times import measure_handle_cv
 from forecasting.history import validate_history_frame
 
 DEFAULT_FOLDS = 8
@@ -80,12 +86,28 @@ class Score:
     form: str | None = None
     """``FittedForecaster.form`` of every fold's fit (None when the folds differ): the correction is measured
     on fits of this form and holds for a final fit of the same form only."""
+    aht_cv: float | None = None
+    """Relative miss of an interval's expected AHT, beyond its contacts' own spread (module docstring); None
+    for a volume-only history."""
 
     def rate_spread(self) -> RateSpread | None:
         """Return the measured spread by forecast size, or None without one."""
         if self.spread_per_contact is None or self.spread_share is None:
             return None
         return RateSpread(self.spread_per_contact, self.spread_share)
+
+    def workload_cv(self) -> float | None:
+        """Return the rate's miss with the AHT's added in quadrature (the workload's CV); None as ``rate_cv``."""
+        if self.rate_cv is None:
+            return None
+        return float(np.hypot(self.rate_cv, self.aht_cv or 0.0))
+
+    def workload_spread(self) -> RateSpread | None:
+        """Return :meth:`rate_spread` with the AHT's relative miss added to its share; None without one."""
+        spread = self.rate_spread()
+        if spread is None:
+            return None
+        return RateSpread(spread.per_contact, spread.share + (self.aht_cv or 0.0) ** 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +148,23 @@ class BacktestReport:
             "last_test_day": self.last_test_day,
             "scores": [asdict(s) for s in self.scores],
         }
+
+
+def aht_miss(history: pd.DataFrame, forecast_aht: np.ndarray, tested: np.ndarray, handle_cv: float) -> float | None:
+    """Return the relative miss of the expected AHT beyond the contacts' own spread (module docstring).
+
+    None for a history without AHT or no served tested interval with an AHT forecast.
+    """
+    if "aht_s" not in history.columns:
+        return None
+    n = history["volume"].to_numpy(dtype=float)
+    actual = history["aht_s"].to_numpy(dtype=float)
+    ok = tested & (n > 0) & np.isfinite(actual) & np.isfinite(forecast_aht) & (forecast_aht > 0)
+    if not ok.any():
+        return None
+    miss = actual[ok] / forecast_aht[ok] - 1.0
+    excess = float((n[ok] * miss**2 - handle_cv**2).sum() / n[ok].sum())
+    return float(np.sqrt(max(excess, 0.0)))
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -237,6 +276,7 @@ def backtest(
     actual = history["volume"].to_numpy()
 
     predictions = {f.name: np.full(len(history), np.nan) for f in forecasters}
+    aht_predictions = {f.name: np.full(len(history), np.nan) for f in forecasters}
     mase_parts: dict[str, list[float]] = {f.name: [] for f in forecasters}
     total_misses: dict[str, list[float]] = {f.name: [] for f in forecasters}
     forms: dict[str, set[str]] = {f.name: set() for f in forecasters}
@@ -250,6 +290,7 @@ def backtest(
             forms[spec.name].add(getattr(fitted, "form", ""))
             frame = fitted.forecast(int(test.sum()))
             predictions[spec.name][test] = frame["volume"].to_numpy()
+            aht_predictions[spec.name][test] = frame["aht_s"].to_numpy(dtype=float)
             mae = float(np.abs(frame["volume"].to_numpy() - actual[test]).mean())
             mase_parts[spec.name].append(_ratio(mae, scale))
             forecast_total = float(np.nansum(frame["volume"].to_numpy()))
@@ -257,6 +298,8 @@ def backtest(
                 total_misses[spec.name].append(float(np.nansum(actual[test])) / forecast_total - 1.0)
 
     tested = ~np.isnan(next(iter(predictions.values())))
+    spread_of_contacts = measure_handle_cv(history)
+    handle_cv = spread_of_contacts.cv if spread_of_contacts is not None else 0.0
     scores = []
     for spec in forecasters:
         error = predictions[spec.name] - actual
@@ -282,6 +325,7 @@ def backtest(
                 spread_share=spread.share if spread is not None else None,
                 volume_scale=level_correction(total_misses[spec.name]),
                 form=next(iter(forms[spec.name])) if len(forms[spec.name]) == 1 else None,
+                aht_cv=aht_miss(history, aht_predictions[spec.name], tested, handle_cv),
             )
         )
     chosen = min(scores, key=lambda s: np.nan_to_num(s.wape, nan=np.inf))

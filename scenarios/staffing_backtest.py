@@ -184,7 +184,7 @@ def staffing_backtest(
             actual,
             staff,
             handled,
-            SimulationOptions(reps=reps, seed=seed + k, volumes="counts"),
+            SimulationOptions(reps=reps, seed=seed + k, volumes="counts", aht="realised"),
             interval_min=fitted.interval_min,
             level=level,
         )

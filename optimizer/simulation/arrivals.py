@@ -83,5 +83,21 @@ def draw_contacts(
         counts = rng.poisson(np.broadcast_to(volume, (options.reps, len(volume))))
     arrival = _arrivals(rng, counts, interval_s)
     t_of = np.minimum(arrival / interval_s, len(demand) - 1).astype(np.int64)
-    handle = np.asarray(aht_s)[t_of] * draw_handle_factors(rng, arrival.shape, handle_cv)
-    return arrival, handle
+    factors = draw_handle_factors(rng, arrival.shape, handle_cv)
+    if options.aht == "realised":
+        factors = _averaging_one(factors, t_of, np.isfinite(arrival), len(demand))
+    return arrival, np.asarray(aht_s)[t_of] * factors
+
+
+def _averaging_one(factors: np.ndarray, t_of: np.ndarray, real: np.ndarray, intervals: int) -> np.ndarray:
+    """Return handle factors scaled so each replication's contacts of each interval average exactly 1.
+
+    The factors keep their spread within an interval (the shape of the law); the interval's mean is the
+    realised AHT they multiply. ``real`` marks contacts (not padding); ``t_of`` is each one's interval.
+    """
+    key = np.arange(factors.shape[0])[:, None] * intervals + t_of
+    size = factors.shape[0] * intervals
+    sums = np.bincount(key[real], weights=factors[real], minlength=size)
+    counts = np.bincount(key[real], minlength=size)
+    mean = np.divide(sums, counts, out=np.ones(size), where=counts > 0)
+    return np.where(real, factors / mean[key], factors)

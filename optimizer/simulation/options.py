@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class SimulationOptions(BaseModel):
@@ -52,6 +52,15 @@ class SimulationOptions(BaseModel):
             "null: the service target's `handle_cv`."
         ),
     )
+    aht: Literal["expected", "realised"] = Field(
+        "expected",
+        description=(
+            "'expected': each interval's `aht_s` is the mean its handle times are drawn around (a forecast); "
+            "'realised': it is what the interval's contacts averaged (a history's actual AHT, with `volumes: "
+            "counts`), so each replication's draws in the interval are scaled to average it exactly and the "
+            "spread between contacts is not added twice."
+        ),
+    )
     email: Literal["when_idle", "as_planned"] = Field(
         "as_planned",
         description=(
@@ -71,3 +80,9 @@ class SimulationOptions(BaseModel):
             "null: the service target's `confidence`, else 0.7."
         ),
     )
+
+    @model_validator(mode="after")
+    def _realised_aht_needs_counts(self) -> Self:
+        if self.aht == "realised" and self.volumes != "counts":
+            raise ValueError("aht: 'realised' is an interval's actual mean, so it needs volumes: 'counts'")
+        return self

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import pytest
 from forecasting import (
     BacktestReport,
     ForecastInputError,
+    Score,
     SeasonalNaive,
     backtest,
     candidate_forecasters,
@@ -167,3 +169,40 @@ def test_auto_scales_its_forecast_by_the_chosen_forecasters_correction_unless_tu
     named = choose_and_forecast(growing, 7, model=scaled.forecaster, country=None, bias_correction=True)
     assert named.volume_scale == 1.0  # a named forecaster has no backtest to correct it by
     np.testing.assert_allclose(named.demand["volume"], raw.demand["volume"])
+
+
+def _served_history(drift: float, *, cv: float = 1.0, intervals: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Intervals of ~40 contacts whose AHT is the gamma mean of their contacts' handle times (CV ``cv``) around
+    an expected 300 s that itself misses by ``drift`` (relative, normal, independent per interval)."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2026-01-05", periods=intervals, freq="30min", tz="Europe/Stockholm")
+    n = rng.poisson(40.0, intervals).clip(1)
+    expected = 300.0 * (1.0 + rng.normal(0.0, drift, intervals))
+    shape = n / cv**2
+    return pd.DataFrame({"volume": n, "aht_s": rng.gamma(shape, expected / shape)}, index=index)
+
+
+@pytest.mark.parametrize("drift", [0.0, 0.05, 0.10])
+def test_the_aht_miss_is_the_expected_ahts_beyond_the_contacts_own_spread(drift):
+    """An AHT forecast of 300 s against intervals whose AHT scatters by their contacts' spread (CV 1 over ~40
+    contacts: 16% per interval) and, with ``drift``, by an expected AHT that moves: the miss reads the drift."""
+    from forecasting.backtest import aht_miss
+
+    history = _served_history(drift)
+    tested = np.ones(len(history), dtype=bool)
+    miss = aht_miss(history, np.full(len(history), 300.0), tested, handle_cv=1.0)
+    assert miss is not None
+    assert abs(miss - drift) < 0.015
+    assert aht_miss(history.drop(columns="aht_s"), np.full(len(history), 300.0), tested, 1.0) is None
+
+
+def test_a_plans_error_is_the_workloads_the_rates_and_the_ahts_miss_in_quadrature():
+    score = Score("x", 0.1, 0.5, 0.0, None, None, 10, 0, rate_cv=0.15, spread_per_contact=0.7, spread_share=0.0159)
+    assert score.workload_cv() == pytest.approx(0.15)
+    with_aht = dataclasses.replace(score, aht_cv=0.036)
+    assert with_aht.workload_cv() == pytest.approx(np.hypot(0.15, 0.036))
+    spread = with_aht.workload_spread()
+    assert spread is not None
+    assert spread.per_contact == 0.7
+    assert spread.share == pytest.approx(0.0159 + 0.036**2)
+    assert dataclasses.replace(score, rate_cv=None, spread_share=None).workload_spread() is None

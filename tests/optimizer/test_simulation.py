@@ -37,9 +37,7 @@ def demand(volume, aht_s=300.0, periods=None, **extra) -> pd.DataFrame:
 def test_stationary_floor_matches_exact_erlang_within_a_point(patience_s, agents, concurrency):
     target = ServiceTarget(shrinkage=0.0, patience_s=patience_s, concurrency=concurrency)
     result = simulate_floor(demand(100.0, periods=96), np.full(96, agents), target, POISSON, interval_min=30)
-    exact = q.queue_measures(
-        agents, 100 * 300 / 1800, 300.0, 20.0, patience_s=patience_s, concurrency=concurrency
-    )
+    exact = q.queue_measures(agents, 100 * 300 / 1800, 300.0, 20.0, patience_s=patience_s, concurrency=concurrency)
     assert result.service_level == pytest.approx(float(exact.service_level), abs=0.01)
     steady = result.intervals.iloc[4:]  # the floor starts empty
     assert steady["abandon_rate"].mean() == pytest.approx(float(exact.p_abandon), abs=0.01)
@@ -95,6 +93,33 @@ def test_handle_factors_have_mean_one_and_the_asked_spread():
         x = draw_handle_factors(rng, (200_000,), cv)
         assert x.mean() == pytest.approx(1.0, abs=0.02)
         assert x.std() / x.mean() == pytest.approx(cv, rel=0.05)
+
+
+def test_a_realised_aht_is_what_each_intervals_contacts_average_in_every_replication():
+    """A history's interval AHT is its contacts' mean: replayed with ``aht: realised`` each replication's
+    contacts of an interval average it exactly, their spread kept; drawn around it (``expected``) they
+    scatter as the mean of n handle times does (CV 1/sqrt(n)), the spread the actual AHT already had."""
+    from optimizer.simulation.arrivals import draw_contacts
+
+    frame = demand([40.0, 3.0, 1.0, 120.0], aht_s=np.array([300.0, 240.0, 500.0, 350.0]))
+    aht = frame["aht_s"].to_numpy()
+
+    def interval_means(mode: str) -> tuple[np.ndarray, np.ndarray]:
+        options = SimulationOptions(reps=400, seed=5, volumes="counts", aht=mode)
+        rng = np.random.default_rng(5)
+        arrival, handle = draw_contacts(rng, frame, aht, options, volume_cv=None, handle_cv=1.3, interval_s=1800.0)
+        t_of = np.where(np.isfinite(arrival), arrival // 1800.0, -1).astype(int)
+        means = np.array([[handle[r][t_of[r] == t].mean() for t in range(4)] for r in range(400)])
+        within = np.concatenate([handle[r][t_of[r] == 0] for r in range(400)])
+        return means, within
+
+    realised, within = interval_means("realised")
+    np.testing.assert_allclose(realised, np.broadcast_to(aht, realised.shape), rtol=1e-12)
+    assert within.std() / within.mean() == pytest.approx(1.3 * np.sqrt(39 / 40), rel=0.1)  # spread kept
+    expected, _ = interval_means("expected")
+    assert expected[:, 0].std() / 300.0 == pytest.approx(1.3 / np.sqrt(40), rel=0.15)
+    with pytest.raises(ValueError, match="needs volumes: 'counts'"):
+        SimulationOptions(aht="realised")
 
 
 def test_replay_uses_recorded_times_and_ignores_contacts_outside_the_horizon():
@@ -156,9 +181,7 @@ def test_a_plan_is_simulated_with_the_head_counts_it_reports():
     from optimizer import plan as solve
     from tests.conftest import DETERMINISTIC, GigPool, make_problem
 
-    problem = make_problem(
-        n_workers=4, gig_pool=GigPool(cost_per_hour_cents=4000, max_concurrent=3, fill_rate=0.5)
-    )
+    problem = make_problem(n_workers=4, gig_pool=GigPool(cost_per_hour_cents=4000, max_concurrent=3, fill_rate=0.5))
     result = solve(problem, DETERMINISTIC)
     assert result.solver.status == "OPTIMAL"
     sim = simulate_plan(problem, result, SimulationOptions(reps=20, seed=2))
