@@ -58,11 +58,9 @@ class HandleSpread:
     """Served intervals the fit used."""
 
     def note(self) -> str:
-        """Return one line for the plan's notes: the CV, what it came from, and the day-to-day part."""
-        return (
-            f"handle_cv {self.cv:.2f} measured from the history's AHT spread over {self.intervals:,} intervals "
-            f"(AHT drifting {self.day_cv:.1%} between days besides)"
-        )
+        """Return one line for the plan's notes: the CV, what it came from, and any day-to-day drift."""
+        said = f"handle_cv {self.cv:.2f} measured from the history's AHT spread over {self.intervals:,} intervals"
+        return said + (f" (its AHT drifts {self.day_cv:.1%} between days besides)" if self.day_cv >= 0.005 else "")
 
 
 def measure_handle_cv(history: pd.DataFrame) -> HandleSpread | None:

@@ -137,7 +137,7 @@ def test_past_its_contact_budget_a_frame_takes_the_count_law_lower_around_the_st
     np.testing.assert_array_equal(table.at(agents), counted)
 
 
-@pytest.mark.parametrize("update", [{}, {"patience_s": 180.0}, {"handle_cv": 1.3}])
+@pytest.mark.parametrize("update", [{}, {"patience_s": 180.0}, {"handle_cv": 0.99}, {"handle_cv": 1.3}])
 def test_the_expected_level_is_what_the_plan_simulator_finds_on_a_steady_day(update):
     """The same replications, pooled over contacts: the level a replay under forecast error is expected to
     find, within a point of the plan simulator's over the intervals after its first (which starts on an empty
@@ -161,7 +161,8 @@ def test_the_expected_level_is_what_the_plan_simulator_finds_on_a_steady_day(upd
 def test_the_warm_up_grows_with_the_handle_time_spread_as_the_mean_wait_does():
     from optimizer.interval_law import WARM_UP, warm_up_intervals
 
-    assert [warm_up_intervals(cv) for cv in (0.5, 1.0, 1.3, 2.0)] == [WARM_UP, WARM_UP, 2 * WARM_UP, 3 * WARM_UP]
+    assert [warm_up_intervals(cv) for cv in (0.5, 0.99, 1.0, 1.3, 2.0)] == [2, 2, 1, 3, 4]
+    assert WARM_UP == 1
 
 
 def test_past_its_contact_budget_the_expected_level_is_left_to_the_analytic_law(monkeypatch):
