@@ -187,7 +187,8 @@ def test_error_model_reads_the_rate_cv_of_gamma_poisson_counts():
 def test_the_aht_profile_pools_neighbouring_slots_and_misses_the_true_aht_by_less(bundled_history):
     """The bundled history's AHT is the mean of each interval's contacts (CV 1), so one slot's eight weeks
     leave 4.4% of noise (RMS against the generator's expected AHT in the last week); pooling each slot with its
-    neighbours, weights 1-2-1, takes it to 2.7% without a bias (the expected AHT moves slowly with the clock)."""
+    neighbours an hour either side, weights 1-2-3-2-1, takes it to 2.2% without a bias (the expected AHT moves
+    slowly with the clock)."""
     from forecasting._profiles import AhtProfile
     from scenarios.bundled import make_history as generator
 
@@ -200,5 +201,5 @@ def test_the_aht_profile_pools_neighbouring_slots_and_misses_the_true_aht_by_les
     true = np.where(weekend, generator.aht_mean_s(clock, True, False), generator.aht_mean_s(clock, False, False))
     forecast = AhtProfile.fit(bundled_history[bundled_history.index < start], 30).predict(index)
     miss = forecast / true - 1.0
-    assert np.sqrt(np.average(miss**2, weights=weight)) < 0.032
+    assert np.sqrt(np.average(miss**2, weights=weight)) < 0.025
     assert abs(np.average(miss, weights=weight)) < 0.005
