@@ -98,13 +98,17 @@ def measure_handle_cv(history: pd.DataFrame) -> HandleSpread | None:
     drift = np.bincount(day, weights=n * r) / day_n
     y = (r - drift[day]) ** 2
     x = 1.0 / n - 1.0 / slot_n[slot] - 1.0 / day_n[day]
+    informative = x > 0.0  # a day served in one interval (or one that holds most of its slot) tells nothing
+    x, y = x[informative], y[informative]
+    if x.size < MIN_SERVED_INTERVALS:
+        return None
     _, free_slope = _fit_line(x, y)
     if free_slope < MIN_CREDIBLE_CV**2:
         return None
     cv2 = _fit_origin(x, y)
     day_var = float(np.average(drift**2, weights=day_n) - cv2 * np.mean(1.0 / day_n))
     cv = min(math.sqrt(cv2), MAX_CV)
-    return HandleSpread(cv=round(cv, 2), day_cv=round(math.sqrt(max(day_var, 0.0)), 3), intervals=int(keep.sum()))
+    return HandleSpread(cv=round(cv, 2), day_cv=round(math.sqrt(max(day_var, 0.0)), 3), intervals=int(x.size))
 
 
 def _groups(keys: np.ndarray) -> np.ndarray:

@@ -72,6 +72,21 @@ def test_a_sunday_to_thursday_site_across_a_clock_change_is_read():
     assert abs(measured.cv - 1.3) < 0.1
 
 
+def test_a_day_served_in_one_interval_does_not_take_the_fit_with_it():
+    """Such a day's only deviation is its own drift (the residual is 0 and its variance term negative): it is
+    left out, not weighed without end (it took the CV to 0 before)."""
+    history = contact_history(1.3, seed=2)
+    whole = measure_handle_cv(history)
+    day = np.asarray(history.index.normalize() == pd.Timestamp("2026-03-10", tz="Europe/Stockholm"))
+    served = np.flatnonzero(day & (history["volume"] > 0).to_numpy())
+    volume, aht = history["volume"].to_numpy().copy(), history["aht_s"].to_numpy().copy()
+    volume[served[1:]], aht[served[1:]] = 0, np.nan
+    measured = measure_handle_cv(history.assign(volume=volume, aht_s=aht))
+    assert whole is not None
+    assert measured is not None
+    assert abs(measured.cv - whole.cv) < 0.03
+
+
 def test_a_volume_only_or_short_history_shows_no_spread():
     full = contact_history(1.0)
     assert measure_handle_cv(full.drop(columns="aht_s")) is None
