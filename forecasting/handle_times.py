@@ -121,7 +121,7 @@ def _fit_origin(x: np.ndarray, y: np.ndarray) -> float:
     weights = np.ones_like(x)
     slope = 0.0
     for _ in range(2):
-        slope = max(float((weights * x * y).sum() / (weights * x * x).sum()), 0.0)
+        slope = max(_origin_slope(x, y, weights), 0.0)
         weights = 1.0 / np.maximum(slope * x, 1e-12) ** 2
     return slope
 
@@ -139,10 +139,15 @@ def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     for _ in range(2):
         intercept, slope = _weighted_line(x, y, weights)
         if intercept < 0.0:
-            intercept, slope = 0.0, float((weights * x * y).sum() / (weights * x * x).sum())
+            intercept, slope = 0.0, _origin_slope(x, y, weights)
         fitted = np.maximum(intercept + max(slope, 0.0) * x, 1e-12)
         weights = 1.0 / fitted**2
     return intercept, max(slope, 0.0)
+
+
+def _origin_slope(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """Return the weighted least-squares slope of ``y`` on ``x`` through the origin."""
+    return float((w * x * y).sum() / (w * x * x).sum())
 
 
 def _weighted_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
