@@ -47,6 +47,13 @@ def test_bad_simulation_requests_are_problems_naming_the_field(client, auth, pub
     r = client.post(f"/v1/schedules/{job_id}/simulate", json={"options": {"reps": 5000}}, headers=auth)
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "options.reps"
+    realised = {"options": {"aht": "realised"}}  # an actual AHT needs the actual counts it averaged
+    r = client.post(f"/v1/schedules/{job_id}/simulate", json=realised, headers=auth)
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["field"] == "options"
+    assert "aht: 'realised'" in error["problem"]
+    assert "volumes: 'counts'" in error["problem"]
     r = client.post("/v1/schedules/nope/simulate", json={}, headers=auth)
     assert r.status_code == 404
     assert client.get("/v1/simulations/nope", headers=auth).status_code == 404
